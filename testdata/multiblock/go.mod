@@ -1,0 +1,3 @@
+module multiblock
+
+go 1.19

@@ -1,0 +1,3 @@
+module rustchain
+
+go 1.19

@@ -1,0 +1,3 @@
+module sysstack
+
+go 1.19

@@ -1,0 +1,77 @@
+"""Runs the real gdb in batch mode with cgounwind loaded and parses what a user sees."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+
+SRC = os.environ.get("CGOUNWIND_SRC", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BUILD = os.environ.get("CGOUNWIND_BUILD", os.path.join(SRC, "build"))
+CGO_PY = os.path.join(SRC, "gdb-python", "cgo.py")
+
+# "#3  0x000000000046a0fd in main.worker (wg=0xc0000140d0) at main.go:10" / "#0  leaf (x=1) at …"
+_FRAME = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(.+?) \((.*)$")
+_THREAD = re.compile(r"^Thread (\d+) \(.*LWP (\d+)\)")
+
+
+@dataclass
+class Backtrace:
+    frames: list[str] = field(default_factory=list)   # function names, innermost first
+    lines: list[str] = field(default_factory=list)    # the raw "#N …" lines
+
+
+def run_gdb(binary: str, commands: list[str], core: str | None = None, timeout: int = 180,
+            load_cgo: bool = True) -> str:
+    args = ["gdb", "-batch", "-nx", "-iex", "set auto-load python-scripts off",
+            "-ex", "set pagination off", "-ex", "set width 0", "-ex", "set confirm off"]
+    if load_cgo:
+        args += ["-ex", f"source {CGO_PY}"]
+    for c in commands:
+        args += ["-ex", c]
+    args.append(binary)
+    if core:
+        args.append(core)
+    p = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=timeout,
+                       env={**os.environ, "CGOUNWIND_PYTHONPATH": os.path.join(BUILD, "python")})
+    return p.stdout
+
+
+def parse_backtraces(text: str) -> list[Backtrace]:
+    """Every backtrace in the output; a new one starts at each "#0"."""
+    out: list[Backtrace] = []
+    for line in text.splitlines():
+        m = _FRAME.match(line)
+        if not m:
+            continue
+        if m.group(1) == "0":
+            out.append(Backtrace())
+        if out:
+            out[-1].frames.append(m.group(2))
+            out[-1].lines.append(line)
+    return out
+
+
+def parse_thread_backtraces(text: str) -> dict[int, Backtrace]:
+    """`thread apply all bt` output: thread number → its backtrace."""
+    result: dict[int, Backtrace] = {}
+    current: int | None = None
+    for line in text.splitlines():
+        t = _THREAD.match(line)
+        if t:
+            current = int(t.group(1))
+            result[current] = Backtrace()
+            continue
+        m = _FRAME.match(line)
+        if m and current is not None:
+            result[current].frames.append(m.group(2))
+            result[current].lines.append(line)
+    return result
+
+
+def problems(text: str) -> list[str]:
+    """Lines a user must never see from us."""
+    bad = ("Traceback", "Python Exception", "Backtrace stopped", "cgounwind:", "Error occurred in Python")
+    return [ln for ln in text.splitlines() if any(b in ln for b in bad)]

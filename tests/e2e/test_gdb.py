@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""End-to-end: the real gdb with cgounwind on every testdata program built by one Go toolchain.
+
+Asserts what a user sees: the ordered function names of `bt`, `thread apply all bt` and MI
+-stack-list-frames, exactly (golden files under expected/<toolchain>/, refreshed with --update
+after a human has checked them) and against the toolchain-independent expectations of
+programs.py; no `??` frame, no "Backtrace stopped", no Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gdb_driver as G  # noqa: E402
+import programs as P  # noqa: E402
+
+EXPECTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "expected")
+ARGS = argparse.Namespace(toolchain="go1.26", update=False)
+
+
+def binary(name: str) -> str:
+    manifest = P.load_manifest(os.path.join(G.BUILD, "testdata"))
+    tc = manifest["toolchains"].get(ARGS.toolchain)
+    if tc is None:
+        raise AssertionError(f"toolchain {ARGS.toolchain} was not built (is it installed?)")
+    return tc["programs"][name]
+
+
+def golden(test: unittest.TestCase, key: str, frames: list[str]) -> None:
+    path = os.path.join(EXPECTED, ARGS.toolchain, key + ".txt")
+    text = "\n".join(P.normalize_name(f) for f in frames) + "\n"
+    text = re.sub(r"_cgo_[0-9a-f]{12}_", "_cgo_HASH_", text)
+    text = re.sub(r"_cgoexp_[0-9a-f]{12}_", "_cgoexp_HASH_", text)
+    if ARGS.update:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        return
+    if not os.path.exists(path):
+        test.fail(f"no golden file {path}; run with --update after checking:\n{text}")
+    with open(path) as f:
+        test.assertEqual(f.read(), text, f"backtrace differs from {path}")
+
+
+class GdbBacktraces(unittest.TestCase):
+    maxDiff = None
+
+    def check_stack(self, prog: P.Program, frames: list[str], where: str) -> None:
+        self.assertTrue(frames, f"{where}: no backtrace")
+        self.assertNotIn("??", frames, f"{where}: ?? frame in {frames}")
+        self.assertTrue(P.names_match(prog.bp_function, frames[0]), f"{where}: stopped in {frames[0]}")
+        self.assertEqual(P.missing_frames(prog.user_frames, frames), [],
+                         f"{where}: missing frames in {frames}")
+        self.assertTrue(any(P.names_match(b, frames[-1]) for b in prog.bottoms),
+                        f"{where}: bottom frame {frames[-1]} not one of {prog.bottoms}")
+        for name, n in prog.min_counts.items():
+            count = sum(1 for f in frames if P.names_match(name, f))
+            self.assertGreaterEqual(count, n, f"{where}: {name} occurs {count} times")
+
+    def run_program_bt(self, prog: P.Program) -> None:
+        out = G.run_gdb(binary(prog.binary), list(prog.gdb_commands) + ["bt"])
+        self.assertEqual(G.problems(out), [], out)
+        bts = G.parse_backtraces(out)
+        self.assertTrue(bts, out)
+        frames = bts[-1].frames
+        self.check_stack(prog, frames, f"{prog.name} bt")
+        golden(self, prog.name + ".bt", frames)
+
+
+def _make_bt_test(prog: P.Program):
+    def test(self: GdbBacktraces) -> None:
+        self.run_program_bt(prog)
+    return test
+
+
+for _p in P.PROGRAMS:
+    setattr(GdbBacktraces, f"test_bt_{_p.name.replace('-', '_')}", _make_bt_test(_p))
+
+
+class GdbThreadsAndGoroutines(unittest.TestCase):
+    maxDiff = None
+
+    def test_thread_apply_all_bt_multiblock(self) -> None:
+        prog = P.BY_NAME["multiblock"]
+        out = G.run_gdb(binary(prog.binary), list(prog.gdb_commands) + ["thread apply all bt"])
+        self.assertEqual(G.problems(out), [], out)
+        threads = G.parse_thread_backtraces(out)
+        self.assertGreaterEqual(len(threads), 4, out)
+        for num, bt in threads.items():
+            self.assertNotIn("??", bt.frames, f"thread {num}: {bt.frames}")
+        for exp in prog.threads:
+            owners = [bt for bt in threads.values()
+                      if any(P.names_match(exp.selector, f) for f in bt.frames)]
+            self.assertEqual(len(owners), 1, f"{exp.selector}: on {len(owners)} threads\n{out}")
+            frames = owners[0].frames
+            self.assertEqual(P.missing_frames(exp.user_frames, frames), [], frames)
+            self.assertTrue(P.names_match(exp.bottom, frames[-1]), frames)
+
+    def test_mi_stack_list_frames_matches_cli(self) -> None:
+        prog = P.BY_NAME["callback"]
+        path = binary(prog.binary)
+        cli = G.parse_backtraces(G.run_gdb(path, list(prog.gdb_commands) + ["bt"]))[-1].frames
+        args = ["gdb", "-nx", "-batch", "-i=mi", "-iex", "set auto-load python-scripts off",
+                "-ex", f"source {G.CGO_PY}"] + [a for c in prog.gdb_commands for a in ("-ex", c)]
+        args += ["-ex", "-stack-list-frames", path]
+        out = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                             timeout=180, env={**os.environ, "CGOUNWIND_PYTHONPATH": os.path.join(G.BUILD, "python")}).stdout
+        stack = [ln for ln in out.splitlines() if ln.startswith("^done,stack=")]
+        self.assertTrue(stack, out)
+        funcs = re.findall(r'frame=\{level="\d+",addr="(0x[0-9a-f]+)"(?:,func="([^"]*)")?', stack[-1])
+        mi = [f for addr, f in funcs if int(addr, 16) != 0]
+        self.assertEqual(mi, cli)
+
+    def test_info_goroutines_and_goroutine_bt(self) -> None:
+        prog = P.BY_NAME["multiblock"]
+        out = G.run_gdb(binary(prog.binary), list(prog.gdb_commands) + ["info goroutines"])
+        self.assertEqual(G.problems(out), [], out)
+        rows = [ln for ln in out.splitlines() if re.match(r"^[* ] \d+ ", ln)]
+        in_c = [ln for ln in rows if re.search(r" yes ", ln)]
+        # main (in c_all_blocked) and the three workers are inside C, each on its own thread.
+        self.assertGreaterEqual(len(in_c), 4, out)
+        self.assertTrue(all(re.search(r"syscall\s+\d+\s+yes", ln) for ln in in_c), in_c)
+        parked = [ln for ln in rows if " waiting" in ln]
+        self.assertTrue(parked, out)
+        # goroutine ID bt for each in-C goroutine: C frames, then its own Go caller.
+        workers = {w.selector: w for w in prog.threads}
+        seen = set()
+        for ln in in_c:
+            goid = ln.split()[1] if ln.startswith("*") else ln.split()[0]
+            text = G.run_gdb(binary(prog.binary), list(prog.gdb_commands) + [f"goroutine {goid} bt"])
+            self.assertEqual(G.problems(text), [], text)
+            frames = G.parse_backtraces(text)[-1].frames
+            self.assertNotIn("??", frames)
+            for sel, exp in workers.items():
+                if any(P.names_match(sel, f) for f in frames):
+                    self.assertEqual(P.missing_frames(exp.user_frames, frames), [], frames)
+                    seen.add(sel)
+        self.assertEqual(seen, set(workers), "every worker's goroutine bt reaches its worker")
+        # A parked goroutine: walked from g.sched by the core, down to runtime.goexit.
+        goid = parked[0].split()[0]
+        text = G.run_gdb(binary(prog.binary), list(prog.gdb_commands) + [f"goroutine {goid} bt"])
+        self.assertEqual(G.problems(text), [], text)
+        frames = G.parse_backtraces(text)[-1].frames
+        self.assertEqual(frames[-1], "runtime.goexit", text)
+        self.assertIn("runtime.gopark", frames, text)
+
+    def test_core_file(self) -> None:
+        prog = P.BY_NAME["callback"]
+        path = binary(prog.binary)
+        with tempfile.TemporaryDirectory() as tmp:
+            core = os.path.join(tmp, "callback.core")
+            live = G.run_gdb(path, list(prog.gdb_commands) + ["bt", f"gcore {core}"])
+            self.assertTrue(os.path.exists(core), live)
+            live_frames = G.parse_backtraces(live)[-1].frames
+            out = G.run_gdb(path, ["bt", "info goroutines", "goroutine 1 bt"], core=core)
+            self.assertEqual(G.problems(out), [], out)
+            bts = G.parse_backtraces(out)
+            self.assertEqual(bts[0].frames, live_frames)
+            self.assertEqual(bts[1].frames, live_frames, "goroutine 1 bt shows its C frames first")
+            self.assertRegex(out, r"\* 1 +syscall +1 +yes ")
+
+    def test_non_go_binary_untouched(self) -> None:
+        out = G.run_gdb("/bin/true", ["starti", "bt", "info goroutines"])
+        self.assertNotIn("Traceback", out)
+        self.assertIn("not a Go binary", out)
+        self.assertEqual([ln for ln in out.splitlines() if "cgounwind:" in ln and "not a Go" not in ln], [])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--toolchain", default="go1.26")
+    ap.add_argument("--update", action="store_true", help="rewrite golden files")
+    ap.add_argument("rest", nargs="*")
+    ns = ap.parse_args()
+    ARGS.toolchain, ARGS.update = ns.toolchain, ns.update
+    suite = unittest.main(argv=[sys.argv[0], "-v", *ns.rest], exit=False).result
+    print(f"{ARGS.toolchain}: {suite.testsRun - len(suite.failures) - len(suite.errors)} passed, "
+          f"{len(suite.failures) + len(suite.errors)} failed")
+    return 0 if suite.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+// amd64 decoding rules, on instruction bytes copied from real Go binaries' runtime.asmcgocall,
+// runtime.cgocallback and runtime.mcall (go1.19 … go1.26, external linking).
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "cgounwind/arch.h"
+
+using namespace cgounwind::arch;
+
+TEST(Amd64, AsmcgocallGo119SlotsAfterGetTls) {
+  // get_tls(CX) = mov %fs:-8,%rcx ; mov 0x30(%rsp),%rdi ; mov 0x8(%rdi),%rsi ; sub 0x28(%rsp),%rsi
+  std::vector<uint8_t> code = {0x64, 0x48, 0x8b, 0x0c, 0x25, 0xf8, 0xff, 0xff, 0xff,
+                               0x48, 0x8b, 0x7c, 0x24, 0x30, 0x48, 0x8b, 0x77, 0x08,
+                               0x48, 0x2b, 0x74, 0x24, 0x28, 0x64, 0x48, 0x89, 0x3c};
+  auto s = decode_asmcgocall_return(code.data(), code.size());
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->nosave);
+  EXPECT_EQ(s->g_off, 0x30);
+  EXPECT_EQ(s->depth_off, 0x28);
+}
+
+TEST(Amd64, AsmcgocallGo122SlotsWithZeroDisplacement) {
+  // mov 0x8(%rsp),%rdi ; mov 0x8(%rdi),%rsi ; sub (%rsp),%rsi
+  std::vector<uint8_t> code = {0x48, 0x8b, 0x7c, 0x24, 0x08, 0x48, 0x8b, 0x77,
+                               0x08, 0x48, 0x2b, 0x34, 0x24, 0x64, 0x48};
+  auto s = decode_asmcgocall_return(code.data(), code.size());
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->g_off, 8);
+  EXPECT_EQ(s->depth_off, 0);
+}
+
+TEST(Amd64, AsmcgocallNosavePath) {
+  std::vector<uint8_t> code = {0x48, 0x8b, 0x34, 0x24, 0x48, 0x89, 0xf4, 0x89, 0x44, 0x24, 0x20};
+  auto s = decode_asmcgocall_return(code.data(), code.size());
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->nosave);
+}
+
+TEST(Amd64, AsmcgocallRejectsOtherCode) {
+  // The ABI wrapper's return site: mov 0x10(%rsp),%eax ; add $0x18,%rsp
+  std::vector<uint8_t> code = {0x8b, 0x44, 0x24, 0x10, 0x48, 0x83, 0xc4, 0x18, 0x5d, 0xc3};
+  EXPECT_FALSE(decode_asmcgocall_return(code.data(), code.size()));
+  std::vector<uint8_t> garbage(64, 0xcc);
+  EXPECT_FALSE(decode_asmcgocall_return(garbage.data(), garbage.size()));
+  EXPECT_FALSE(decode_asmcgocall_return(nullptr, 0));
+}
+
+TEST(Amd64, FramePointerPrologue) {
+  std::vector<uint8_t> go121 = {0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, 0x18};
+  std::vector<uint8_t> go119 = {0x48, 0x83, 0xec, 0x20, 0x48, 0x89, 0x6c, 0x24, 0x18};
+  EXPECT_TRUE(pushes_frame_pointer(go121.data(), go121.size()));
+  EXPECT_FALSE(pushes_frame_pointer(go119.data(), go119.size()));
+}
+
+TEST(Amd64, CallTargets) {
+  // lea 0x242e(%rip),%rax ; call *%rax   at 0x4569eb..0x4569f4 (go1.19 cgocallback)
+  std::vector<uint8_t> lea_call = {0x48, 0x8d, 0x05, 0x2e, 0x24, 0x00, 0x00, 0xff, 0xd0};
+  EXPECT_EQ(call_target_before(lea_call.data(), lea_call.size(), 0x4569f4), 0x458e20u);
+  // call rel32 at 0x478338 → 0x47c1a0 (go1.26 morestack → newstack), return address 0x47833d
+  std::vector<uint8_t> direct = {0xe8, 0x63, 0x3e, 0x00, 0x00};
+  EXPECT_EQ(call_target_before(direct.data(), direct.size(), 0x47833d), 0x47c1a0u);
+  std::vector<uint8_t> r12 = {0x90, 0x41, 0xff, 0xd4};  // call *%r12 (mcall)
+  EXPECT_TRUE(is_indirect_call_before(r12.data(), r12.size()));
+  std::vector<uint8_t> rdi = {0x90, 0xff, 0xd7};  // call *%rdi (systemstack)
+  EXPECT_TRUE(is_indirect_call_before(rdi.data(), rdi.size()));
+  EXPECT_FALSE(is_indirect_call_before(direct.data(), direct.size()));
+}

@@ -1,0 +1,49 @@
+// The goroutine table (runtime.allgs) and goroutine-stack walks that need no debugger unwinder.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cgounwind/go_binary.h"
+#include "cgounwind/memory.h"
+#include "cgounwind/unwinder.h"
+
+namespace cgounwind {
+
+struct Goroutine {
+  uint64_t addr = 0;  // the g
+  uint64_t goid = 0;
+  uint32_t status = 0;  // without the scan bit
+  std::string status_name;  // "running", "waiting", …
+  std::string wait_reason;  // "chan receive", … (waiting goroutines)
+  uint64_t m = 0;
+  uint64_t lwp = 0;  // kernel thread running it (m.procid), 0 if none
+  bool in_c = false;  // inside a cgo call right now
+  Regs regs;          // where it is: g.sched, or the syscall/cgo entry point
+  std::string func;   // function at regs.pc
+  std::string file;
+  int line = 0;
+};
+
+struct GoroutineTable {
+  std::vector<Goroutine> goroutines;  // dead goroutines are left out
+  std::string error;                  // one line when the table could not be read fully
+  bool truncated = false;
+};
+
+// Reads allgs with one bulk read for the pointer array and one read per g.
+GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit = 10000000);
+
+struct GoFrame {
+  uint64_t pc = 0, sp = 0, cfa = 0;
+  std::string func, file;
+  int line = 0;
+};
+struct GoStack {
+  std::vector<GoFrame> frames;
+  std::string error;  // why it stopped early, if it did
+};
+// Walks a goroutine stack from `start` (a resume pc, e.g. g.sched) with the core's rules.
+GoStack walk_goroutine(const GoBinary& bin, Memory& mem, uint64_t g, Regs start, int max_frames);
+
+}  // namespace cgounwind

@@ -1,0 +1,61 @@
+// A per-stop memory cache: page-sized reads through a slower reader, dropped on resume.
+#pragma once
+#include <cstring>
+#include <functional>
+#include <unordered_map>
+#include <vector>
+
+#include "cgounwind/memory.h"
+
+namespace cgounwind {
+
+class PageCache : public Memory {
+ public:
+  using Reader = std::function<bool(uint64_t, void*, size_t)>;
+  static constexpr uint64_t kPage = 4096;
+  explicit PageCache(Reader reader) : reader_(std::move(reader)) {}
+
+  bool read(uint64_t addr, void* buf, size_t len) override {
+    auto* out = static_cast<uint8_t*>(buf);
+    while (len > 0) {
+      uint64_t page = addr & ~(kPage - 1);
+      size_t off = addr - page, n = std::min<size_t>(len, kPage - off);
+      const Entry& e = fetch(page);
+      if (e.ok) {
+        std::memcpy(out, e.bytes.data() + off, n);
+      } else if (!reader_(addr, out, n)) {  // partially mapped page: exact read
+        return false;
+      } else {
+        ++reads_;
+      }
+      out += n;
+      addr += n;
+      len -= n;
+    }
+    return true;
+  }
+  void clear() { pages_.clear(); }
+  size_t reads() const { return reads_; }
+
+ private:
+  struct Entry {
+    bool ok = false;
+    std::vector<uint8_t> bytes;
+  };
+  const Entry& fetch(uint64_t page) {
+    auto it = pages_.find(page);
+    if (it != pages_.end()) return it->second;
+    if (pages_.size() > 65536) pages_.clear();  // bound memory: 256 MiB worst case
+    Entry e;
+    e.bytes.resize(kPage);
+    e.ok = reader_(page, e.bytes.data(), kPage);
+    ++reads_;
+    if (!e.ok) e.bytes.clear();
+    return pages_.emplace(page, std::move(e)).first->second;
+  }
+  Reader reader_;
+  std::unordered_map<uint64_t, Entry> pages_;
+  size_t reads_ = 0;
+};
+
+}  // namespace cgounwind

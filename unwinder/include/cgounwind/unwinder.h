@@ -1,0 +1,83 @@
+// One step of a stack walk across Go's stack switches. Debuggers unwind ordinary C frames
+// themselves; the core claims the frames where the runtime switched stacks, and every Go frame
+// after such a switch, and says who their caller is.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cgounwind/go_binary.h"
+#include "cgounwind/memory.h"
+
+namespace cgounwind {
+
+struct Regs {
+  uint64_t pc = 0, sp = 0, bp = 0;
+};
+
+// Carried from one frame to the next (innermost → outermost) by the adapter.
+struct WalkState {
+  bool spliced = false;   // past a switch onto a goroutine stack: Go frames are ours
+  uint64_t floor = 0;     // frame-id stack addresses never go below this (debuggers reject that)
+  int cgocallbacks = 0;   // cgocallback frames crossed so far (depth in the g0.sched.sp chain)
+  uint64_t g = 0;         // goroutine whose stack the walk is on, when known
+  int steps = 0;          // frames claimed so far (bounded)
+};
+
+enum class StepKind {
+  NotMine,    // an ordinary frame: let the debugger unwind it
+  Caller,     // `caller` holds the caller's registers
+  Outermost,  // the stack ends here (goroutine start, handed-off goroutine)
+  Stop,       // cannot go on: `error` says why in one line
+};
+
+struct Step {
+  StepKind kind = StepKind::NotMine;
+  Regs caller;
+  uint64_t id_sp = 0;       // stack address for this frame's id (never below the floor)
+  uint64_t cfa = 0;         // true canonical frame address of this frame (0 if unknown)
+  uint64_t func_entry = 0;  // entry of this frame's function (0 outside Go)
+  std::string rule;         // which rule fired ("asmcgocall", "go", "cgocallback", …)
+  std::string error;        // one line when kind == Stop
+  WalkState state;          // state for the caller frame
+};
+
+struct ThreadInfo {
+  uint64_t lwp = 0;  // kernel thread id, matched against m.procid
+};
+
+constexpr int kMaxClaimedFrames = 4096;
+
+class Unwinder {
+ public:
+  Unwinder(const GoBinary& bin, Memory& mem) : bin_(bin), mem_(mem) {}
+
+  // `innermost` is true for the frame the thread is stopped in (its pc is not a return address).
+  Step step(const Regs& frame, const WalkState& state, const ThreadInfo& thread,
+            bool innermost) const;
+
+  // The M running on kernel thread `lwp` (runtime.allm walk), or nullopt.
+  std::optional<uint64_t> m_for_lwp(uint64_t lwp) const;
+
+ private:
+  Step rule_asmcgocall(const Regs& r, const WalkState& st, uint64_t entry) const;
+  Step rule_cgocallback(const Regs& r, const WalkState& st, const ThreadInfo& t,
+                        uint64_t lookup) const;
+  Step rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo& t,
+                    const char* rule) const;
+  Step rule_mcall(const Regs& r, const WalkState& st) const;
+  Step rule_go(const Regs& r, const WalkState& st, uint64_t lookup, uint64_t entry,
+               bool on_goroutine_stack) const;
+  bool saves_frame_pointer(uint64_t entry) const;
+  bool calls(const uint8_t* code, size_t n, uint64_t ret, const char* callee) const;
+  Step stop(const Regs& r, const WalkState& st, std::string why) const;
+  std::optional<uint64_t> u64(uint64_t addr) const { return mem_.u64(addr); }
+  std::optional<Regs> sched_of(uint64_t g) const;
+  std::optional<uint64_t> m_of_frame(const WalkState& st, const ThreadInfo& t) const;
+
+  const GoBinary& bin_;
+  Memory& mem_;
+};
+
+}  // namespace cgounwind

@@ -1,0 +1,196 @@
+// pybind11 bindings: the core for GDB's and LLDB's Python layers. No Go knowledge lives in Python;
+// nothing thrown here reaches the debugger (readers' exceptions become failed reads).
+#include <pybind11/functional.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+
+#include "cgounwind/go_binary.h"
+#include "cgounwind/goroutines.h"
+#include "cgounwind/page_cache.h"
+#include "cgounwind/unwinder.h"
+
+namespace py = pybind11;
+using namespace cgounwind;
+
+namespace {
+
+// Memory backed by a Python callable `read(addr, size) -> bytes | None`, with a page cache.
+class PyMemory {
+ public:
+  explicit PyMemory(py::object reader)
+      : reader_(std::move(reader)), cache_([this](uint64_t a, void* b, size_t n) {
+          return call(a, b, n);
+        }) {}
+  Memory& mem() { return cache_; }
+  void clear() { cache_.clear(); }
+  size_t reads() const { return cache_.reads(); }
+
+ private:
+  bool call(uint64_t addr, void* buf, size_t len) {
+    try {
+      py::object r = reader_(addr, len);
+      if (r.is_none()) return false;
+      std::string s = r.cast<py::bytes>();
+      if (s.size() != len) return false;
+      std::memcpy(buf, s.data(), len);
+      return true;
+    } catch (py::error_already_set&) {
+      return false;
+    } catch (std::exception&) {
+      return false;
+    }
+  }
+  py::object reader_;
+  PageCache cache_;
+};
+
+class PyWalker {
+ public:
+  PyWalker(std::shared_ptr<GoBinary> bin, py::object reader)
+      : bin_(std::move(bin)), mem_(std::move(reader)), unw_(*bin_, mem_.mem()) {}
+  Step step(uint64_t pc, uint64_t sp, uint64_t bp, const WalkState& st, uint64_t lwp,
+            bool innermost) {
+    try {
+      return unw_.step(Regs{pc, sp, bp}, st, ThreadInfo{lwp}, innermost);
+    } catch (std::exception& e) {
+      Step s;
+      s.kind = StepKind::Stop;
+      s.error = std::string("internal error: ") + e.what();
+      s.state = st;
+      return s;
+    }
+  }
+  void clear_cache() { mem_.clear(); }
+  size_t reads() const { return mem_.reads(); }
+  std::optional<uint64_t> m_for_lwp(uint64_t lwp) { return unw_.m_for_lwp(lwp); }
+  GoroutineTable goroutines() {
+    try {
+      return read_goroutines(*bin_, mem_.mem());
+    } catch (std::exception& e) {
+      GoroutineTable t;
+      t.error = std::string("internal error: ") + e.what();
+      return t;
+    }
+  }
+  GoStack goroutine_stack(uint64_t g, uint64_t pc, uint64_t sp, uint64_t bp, int max_frames) {
+    try {
+      return walk_goroutine(*bin_, mem_.mem(), g, Regs{pc, sp, bp}, max_frames);
+    } catch (std::exception& e) {
+      GoStack s;
+      s.error = std::string("internal error: ") + e.what();
+      return s;
+    }
+  }
+
+ private:
+  std::shared_ptr<GoBinary> bin_;
+  PyMemory mem_;
+  Unwinder unw_;
+};
+
+py::tuple load_binary(const std::string& path) {
+  std::string err;
+  std::shared_ptr<GoBinary> b;
+  try {
+    b = GoBinary::load(path, &err);
+  } catch (std::exception& e) {
+    err = e.what();
+  }
+  if (!b) return py::make_tuple(py::none(), err);
+  return py::make_tuple(b, "");
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_cgounwind, m) {
+  m.doc() = "cgounwind core: Go/C stack splicing";
+  py::class_<GoBinary, std::shared_ptr<GoBinary>>(m, "Binary")
+      .def_property_readonly("path", &GoBinary::path)
+      .def_property_readonly("go_version", &GoBinary::go_version)
+      .def_property_readonly("has_dwarf", &GoBinary::has_dwarf)
+      .def("describe", &GoBinary::describe)
+      .def("layout_complete", [](const GoBinary& b) { return b.layout().complete(); })
+      .def("layout_missing", [](const GoBinary& b) { return b.layout().missing(); })
+      .def("func_name", &GoBinary::func_name)
+      .def("func_entry", &GoBinary::func_entry)
+      .def("is_go_pc", &GoBinary::is_go_pc)
+      .def("layout_dict", [](const GoBinary& b) {
+        const auto& L = b.layout();
+        py::dict d;
+#define F(x) d[#x] = L.x
+        F(g_stack_lo); F(g_stack_hi); F(g_m); F(g_sched); F(g_syscallsp); F(g_syscallpc);
+        F(g_atomicstatus); F(g_goid); F(g_waitreason); F(g_startpc); F(g_gopc); F(gobuf_sp);
+        F(gobuf_pc); F(gobuf_bp); F(m_g0); F(m_curg); F(m_procid); F(m_gsignal); F(m_alllink);
+        F(m_id);
+#undef F
+        d["constants"] = L.constants;
+        d["source"] = L.source;
+        return d;
+      });
+  m.def("load_binary", &load_binary, "Load a Go ELF: returns (Binary | None, error)");
+
+  py::class_<WalkState>(m, "WalkState")
+      .def(py::init<>())
+      .def_readwrite("spliced", &WalkState::spliced)
+      .def_readwrite("floor", &WalkState::floor)
+      .def_readwrite("cgocallbacks", &WalkState::cgocallbacks)
+      .def_readwrite("g", &WalkState::g)
+      .def_readwrite("steps", &WalkState::steps);
+  py::enum_<StepKind>(m, "StepKind")
+      .value("NotMine", StepKind::NotMine)
+      .value("Caller", StepKind::Caller)
+      .value("Outermost", StepKind::Outermost)
+      .value("Stop", StepKind::Stop);
+  py::class_<Step>(m, "Step")
+      .def_readonly("kind", &Step::kind)
+      .def_property_readonly("pc", [](const Step& s) { return s.caller.pc; })
+      .def_property_readonly("sp", [](const Step& s) { return s.caller.sp; })
+      .def_property_readonly("bp", [](const Step& s) { return s.caller.bp; })
+      .def_readonly("id_sp", &Step::id_sp)
+      .def_readonly("cfa", &Step::cfa)
+      .def_readonly("func_entry", &Step::func_entry)
+      .def_readonly("rule", &Step::rule)
+      .def_readonly("error", &Step::error)
+      .def_readonly("state", &Step::state);
+  py::class_<PyWalker>(m, "Walker")
+      .def(py::init<std::shared_ptr<GoBinary>, py::object>())
+      .def("step", &PyWalker::step, py::arg("pc"), py::arg("sp"), py::arg("bp"), py::arg("state"),
+           py::arg("lwp"), py::arg("innermost"))
+      .def("clear_cache", &PyWalker::clear_cache)
+      .def("reads", &PyWalker::reads)
+      .def("m_for_lwp", &PyWalker::m_for_lwp)
+      .def("goroutines", &PyWalker::goroutines)
+      .def("goroutine_stack", &PyWalker::goroutine_stack, py::arg("g"), py::arg("pc"),
+           py::arg("sp"), py::arg("bp"), py::arg("max_frames") = 1024);
+  py::class_<Goroutine>(m, "Goroutine")
+      .def_readonly("addr", &Goroutine::addr)
+      .def_readonly("goid", &Goroutine::goid)
+      .def_readonly("status", &Goroutine::status)
+      .def_readonly("status_name", &Goroutine::status_name)
+      .def_readonly("wait_reason", &Goroutine::wait_reason)
+      .def_readonly("m", &Goroutine::m)
+      .def_readonly("lwp", &Goroutine::lwp)
+      .def_readonly("in_c", &Goroutine::in_c)
+      .def_property_readonly("pc", [](const Goroutine& g) { return g.regs.pc; })
+      .def_property_readonly("sp", [](const Goroutine& g) { return g.regs.sp; })
+      .def_property_readonly("bp", [](const Goroutine& g) { return g.regs.bp; })
+      .def_readonly("func", &Goroutine::func)
+      .def_readonly("file", &Goroutine::file)
+      .def_readonly("line", &Goroutine::line);
+  py::class_<GoroutineTable>(m, "GoroutineTable")
+      .def_readonly("goroutines", &GoroutineTable::goroutines)
+      .def_readonly("error", &GoroutineTable::error)
+      .def_readonly("truncated", &GoroutineTable::truncated);
+  py::class_<GoFrame>(m, "GoFrame")
+      .def_readonly("pc", &GoFrame::pc)
+      .def_readonly("sp", &GoFrame::sp)
+      .def_readonly("cfa", &GoFrame::cfa)
+      .def_readonly("func", &GoFrame::func)
+      .def_readonly("file", &GoFrame::file)
+      .def_readonly("line", &GoFrame::line);
+  py::class_<GoStack>(m, "GoStack")
+      .def_readonly("frames", &GoStack::frames)
+      .def_readonly("error", &GoStack::error);
+}

@@ -1,0 +1,80 @@
+#include "cgounwind/go_binary.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace cgounwind {
+
+std::unique_ptr<GoBinary> GoBinary::load(const std::string& path, std::string* error) {
+  auto b = std::unique_ptr<GoBinary>(new GoBinary());
+  b->path_ = path;
+  if (!b->elf_.load(path)) {
+    if (error) *error = fmt::format("{}: {}", path, b->elf_.error());
+    return nullptr;
+  }
+  if (!b->pcln_.load(b->elf_)) {
+    if (error) *error = fmt::format("{}: not a Go binary we can read ({})", path, b->pcln_.error());
+    return nullptr;
+  }
+  b->version_ = go_build_version(b->elf_);
+  if (b->version_.rfind("go1.", 0) == 0) {
+    int minor = 0;
+    const char* s = b->version_.data() + 4;
+    std::from_chars(s, b->version_.data() + b->version_.size(), minor);
+    b->minor_ = minor;
+  }
+  std::string derr;
+  if (auto lay = layout_from_dwarf(path, &derr)) {
+    b->layout_ = *lay;
+    b->has_dwarf_ = true;
+  }
+  if (!b->layout_.complete() || b->layout_.constants.empty()) {
+    if (auto table = layout_from_table(b->version_)) b->layout_.merge_missing(*table);
+  }
+  return b;
+}
+
+std::string GoBinary::describe() const {
+  return fmt::format("{} ({}, runtime layout from {}{})", version_.empty() ? "Go ?" : version_,
+                     has_dwarf_ ? "DWARF" : "no DWARF",
+                     layout_.source.empty() ? "nowhere" : layout_.source,
+                     layout_.complete() ? "" : "; missing " + layout_.missing());
+}
+
+std::string GoBinary::func_name(uint64_t pc) const {
+  auto f = pcln_.func_for_pc(pc);
+  return f ? f->name : std::string();
+}
+
+std::optional<uint64_t> GoBinary::func_entry(const std::string& name) const {
+  auto f = pcln_.func_by_name(name);
+  if (!f) return std::nullopt;
+  return f->entry;
+}
+
+std::vector<Range> GoBinary::func_ranges(const std::string& name) const {
+  std::vector<Range> out;
+  for (const auto& f : pcln_.funcs())
+    if (f.name == name) out.push_back({f.entry, f.end});
+  return out;
+}
+
+bool GoBinary::in_func(uint64_t pc, const std::string& name) const {
+  auto f = pcln_.func_for_pc(pc);
+  return f && f->name == name;
+}
+
+std::optional<uint64_t> GoBinary::data_symbol(const std::string& name) const {
+  auto s = elf_.symbol(name);
+  if (!s || s->value == 0) return std::nullopt;
+  return s->value;
+}
+
+bool GoBinary::read_image(uint64_t addr, void* buf, size_t len) const {
+  return elf_.read_vaddr(addr, buf, len);
+}
+
+bool GoBinary::is_go_pc(uint64_t pc) const { return pcln_.func_for_pc(pc).has_value(); }
+
+}  // namespace cgounwind

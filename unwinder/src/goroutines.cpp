@@ -1,0 +1,145 @@
+#include "cgounwind/goroutines.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace cgounwind {
+namespace {
+
+std::string status_name(const RuntimeLayout& L, uint32_t st) {
+  for (const auto& [name, v] : L.constants)
+    if (name.rfind("_G", 0) == 0 && name.rfind("_Gscan", 0) != 0 && v == static_cast<int64_t>(st))
+      return name.substr(2);  // "_Grunning" → "running"
+  return fmt::format("status {}", st);
+}
+
+uint64_t field(const std::vector<uint8_t>& g, int64_t off, size_t size = 8) {
+  uint64_t v = 0;
+  if (off >= 0 && static_cast<size_t>(off) + size <= g.size()) std::memcpy(&v, g.data() + off, size);
+  return v;
+}
+
+std::string read_go_string(Memory& mem, uint64_t hdr, size_t max_len = 256) {
+  auto p = mem.u64(hdr), n = mem.u64(hdr + 8);
+  if (!p || !n || *n == 0 || *n > max_len) return {};
+  std::string s(*n, '\0');
+  if (!mem.read(*p, s.data(), s.size())) return {};
+  return s;
+}
+
+}  // namespace
+
+GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
+  GoroutineTable t;
+  const auto& L = bin.layout();
+  auto allgs = bin.data_symbol("runtime.allgs");
+  if (!allgs) {
+    t.error = "runtime.allgs not found (binary stripped of its symbol table?)";
+    return t;
+  }
+  if (!L.complete()) {
+    t.error = "runtime layout unknown: " + L.missing();
+    return t;
+  }
+  auto ptr = mem.u64(*allgs), len = mem.u64(*allgs + 8);
+  if (!ptr || !len) {
+    t.error = "cannot read runtime.allgs";
+    return t;
+  }
+  uint64_t n = std::min<uint64_t>(*len, limit);
+  if (n > 50'000'000) {
+    t.error = fmt::format("runtime.allgs length {} is implausible", *len);
+    return t;
+  }
+  t.truncated = n < *len;
+  std::vector<uint64_t> gs(n);
+  if (n && !mem.read(*ptr, gs.data(), n * 8)) {
+    t.error = "cannot read the allgs array";
+    return t;
+  }
+  int64_t gsize = 0;
+  for (int64_t off : {L.g_stack_hi, L.g_m, L.g_sched + L.gobuf_bp, L.g_syscallsp, L.g_syscallpc,
+                      L.g_atomicstatus, L.g_goid, L.g_waitreason, L.g_startpc, L.g_gopc})
+    gsize = std::max(gsize, off + 8);
+  auto wr_strings = bin.data_symbol("runtime.waitReasonStrings");
+  const int64_t dead = L.constant("_Gdead", 6), syscall = L.constant("_Gsyscall", 3),
+                waiting = L.constant("_Gwaiting", 4);
+  std::vector<uint8_t> buf(gsize);
+  for (uint64_t gp : gs) {
+    if (gp == 0) continue;
+    if (!mem.read(gp, buf.data(), buf.size())) {
+      t.error = fmt::format("unreadable g at {:#x}", gp);
+      continue;
+    }
+    Goroutine g;
+    g.addr = gp;
+    g.status = static_cast<uint32_t>(field(buf, L.g_atomicstatus, 4)) & ~0x1000u;
+    if (g.status == dead) continue;
+    g.goid = field(buf, L.g_goid);
+    g.status_name = status_name(L, g.status);
+    g.m = field(buf, L.g_m);
+    if (g.m) g.lwp = mem.u64(g.m + L.m_procid).value_or(0);
+    uint64_t base = L.g_sched;
+    g.regs = Regs{field(buf, base + L.gobuf_pc), field(buf, base + L.gobuf_sp),
+                  field(buf, base + L.gobuf_bp)};
+    if (g.status == syscall) {
+      uint64_t spc = field(buf, L.g_syscallpc);
+      g.in_c = bin.in_func(spc - 1, "runtime.cgocall") || bin.in_func(spc, "runtime.cgocall");
+      g.regs.pc = spc;
+      g.regs.sp = field(buf, L.g_syscallsp);
+    }
+    if (g.status == waiting && wr_strings && L.g_waitreason >= 0) {
+      uint64_t reason = field(buf, L.g_waitreason, 1);
+      if (reason < 256) g.wait_reason = read_go_string(mem, *wr_strings + reason * 16);
+    }
+    uint64_t lookup = g.regs.pc ? g.regs.pc - 1 : 0;
+    if (auto f = bin.pcln().func_for_pc(lookup)) {
+      g.func = f->name;
+      if (auto fl = bin.pcln().file_line(lookup)) std::tie(g.file, g.line) = *fl;
+    }
+    t.goroutines.push_back(std::move(g));
+  }
+  return t;
+}
+
+GoStack walk_goroutine(const GoBinary& bin, Memory& mem, uint64_t g, Regs start, int max_frames) {
+  GoStack out;
+  Unwinder unw(bin, mem);
+  WalkState st;
+  st.spliced = true;  // every Go frame here is ours to unwind
+  st.g = g;
+  Regs r = start;
+  for (int i = 0; i < max_frames; ++i) {
+    uint64_t lookup = r.pc - 1;
+    GoFrame f;
+    f.pc = r.pc;
+    f.sp = r.sp;
+    if (auto fn = bin.pcln().func_for_pc(lookup)) f.func = fn->name;
+    if (auto fl = bin.pcln().file_line(lookup)) std::tie(f.file, f.line) = *fl;
+    if (f.func.empty()) {
+      out.error = fmt::format("pc {:#x} is not Go code", r.pc);
+      return out;
+    }
+    Step s = unw.step(r, st, ThreadInfo{}, false);
+    f.cfa = s.cfa;
+    // systemstack_switch is a marker the runtime saves in g.sched, not a real caller.
+    if (f.func != "runtime.systemstack_switch") out.frames.push_back(f);
+    if (s.kind == StepKind::Outermost) return out;
+    if (s.kind != StepKind::Caller) {
+      out.error = s.error.empty() ? "walk stopped" : s.error;
+      return out;
+    }
+    if (s.caller.sp <= r.sp) {
+      out.error = fmt::format("stack does not grow outward at pc {:#x}", r.pc);
+      return out;
+    }
+    r = s.caller;
+    st = s.state;
+  }
+  out.error = fmt::format("stopped after {} frames", max_frames);
+  return out;
+}
+
+}  // namespace cgounwind

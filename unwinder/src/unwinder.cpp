@@ -1,0 +1,280 @@
+#include "cgounwind/unwinder.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "cgounwind/arch.h"
+
+namespace cgounwind {
+namespace {
+
+uint64_t id_at_least(uint64_t addr, uint64_t floor) { return std::max(addr, floor); }
+
+}  // namespace
+
+bool Unwinder::saves_frame_pointer(uint64_t entry) const {
+  // Compiled Go functions with a frame save BP just below the return address; assembly
+  // functions do only when the assembler gave them a PUSHQ BP prologue.
+  auto fn = bin_.pcln().func_for_pc(entry);
+  constexpr uint8_t kFuncFlagAsm = 4;
+  if (fn && !(fn->flag & kFuncFlagAsm)) return true;
+  std::array<uint8_t, 4> prologue{};
+  return bin_.read_image(entry, prologue.data(), prologue.size()) &&
+         arch::pushes_frame_pointer(prologue.data(), prologue.size());
+}
+
+bool Unwinder::calls(const uint8_t* code, size_t n, uint64_t ret, const char* callee) const {
+  // By name: the target may be the function or its ABI wrapper, both named `callee`.
+  auto target = arch::call_target_before(code, n, ret);
+  return target && bin_.in_func(*target, callee);
+}
+
+Step Unwinder::stop(const Regs& r, const WalkState& st, std::string why) const {
+  Step s;
+  s.kind = StepKind::Stop;
+  s.error = fmt::format("{} at pc {:#x} (sp {:#x})", why, r.pc, r.sp);
+  s.state = st;
+  s.id_sp = id_at_least(r.sp, st.floor);
+  return s;
+}
+
+std::optional<Regs> Unwinder::sched_of(uint64_t g) const {
+  const auto& L = bin_.layout();
+  auto base = g + static_cast<uint64_t>(L.g_sched);
+  auto pc = u64(base + L.gobuf_pc), sp = u64(base + L.gobuf_sp), bp = u64(base + L.gobuf_bp);
+  if (!pc || !sp || !bp) return std::nullopt;
+  return Regs{*pc, *sp, *bp};
+}
+
+std::optional<uint64_t> Unwinder::m_for_lwp(uint64_t lwp) const {
+  const auto& L = bin_.layout();
+  auto allm = bin_.data_symbol("runtime.allm");
+  if (!allm || lwp == 0 || L.m_procid < 0 || L.m_alllink < 0) return std::nullopt;
+  auto m = u64(*allm);
+  for (int n = 0; m && *m != 0 && n < 100000; ++n) {
+    auto procid = u64(*m + L.m_procid);
+    if (!procid) return std::nullopt;
+    if (*procid == lwp) return *m;
+    m = u64(*m + L.m_alllink);
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> Unwinder::m_of_frame(const WalkState& st, const ThreadInfo& t) const {
+  if (st.g != 0) {
+    if (auto m = u64(st.g + bin_.layout().g_m); m && *m != 0) return *m;
+  }
+  return m_for_lwp(t.lwp);
+}
+
+Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t,
+                    bool innermost) const {
+  if (!bin_.layout().complete()) return {};  // adapters report the missing layout once
+  if (st.steps >= kMaxClaimedFrames) return stop(r, st, "stack deeper than 4096 frames");
+  uint64_t lookup = innermost ? r.pc : r.pc - 1;
+  auto fn = bin_.pcln().func_for_pc(lookup);
+  if (!fn) return {};  // C code: the debugger's own unwinder handles it
+  const std::string& name = fn->name;
+  std::array<uint8_t, arch::kMaxCallLen> before{};
+  bool have_before = !innermost && bin_.read_image(r.pc - before.size(), before.data(), before.size());
+
+  Step s;
+  if (name == "runtime.asmcgocall" && !innermost) {
+    s = rule_asmcgocall(r, st, fn->entry);
+  } else if (name == "runtime.cgocallback" && have_before &&
+             calls(before.data(), before.size(), r.pc, "runtime.cgocallbackg")) {
+    s = rule_cgocallback(r, st, t, lookup);
+  } else if (name == "runtime.systemstack" && have_before &&
+             arch::is_indirect_call_before(before.data(), before.size())) {
+    s = rule_to_curg(r, st, t, "systemstack");
+    if (s.kind == StepKind::Caller) {
+      // g.sched.pc is the fake systemstack_switch frame; its caller is the real one.
+      auto delta = bin_.pcln().sp_delta(s.caller.pc);
+      if (!bin_.in_func(s.caller.pc, "runtime.systemstack_switch") || !delta)
+        return stop(r, st, "goroutine's saved pc is not in runtime.systemstack_switch");
+      uint64_t cfa = arch::go_cfa(s.caller.sp, *delta);
+      auto ret = u64(arch::return_address_slot(cfa));
+      auto bp = *delta >= 8 ? u64(arch::saved_fp_slot(cfa)) : std::optional(s.caller.bp);
+      if (!ret || !bp) return stop(r, st, "unreadable systemstack_switch frame");
+      s.caller = Regs{*ret, cfa, *bp};
+    }
+  } else if (name == "runtime.mcall" && have_before &&
+             arch::is_indirect_call_before(before.data(), before.size())) {
+    s = rule_mcall(r, st);
+  } else if (name == "runtime.morestack" && have_before &&
+             calls(before.data(), before.size(), r.pc, "runtime.newstack")) {
+    s = rule_to_curg(r, st, t, "morestack");
+  } else if (name == "runtime.goexit") {
+    s.kind = StepKind::Outermost;
+    s.rule = "goexit";
+    s.id_sp = id_at_least(r.sp, st.floor);
+    s.state = st;
+  } else if (name == "crosscall2" && !innermost) {
+    // Back on the C side of a callback: crosscall2 is Go assembly whose CFI does not say
+    // where it saved the C caller's frame pointer.
+    s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/false);
+    s.rule = "crosscall2";
+    s.state.spliced = false;
+  } else if (st.spliced) {
+    s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/true);
+  } else {
+    return {};
+  }
+  s.func_entry = fn->entry;
+  s.state.steps = st.steps + 1;
+  return s;
+}
+
+Step Unwinder::rule_asmcgocall(const Regs& r, const WalkState& st, uint64_t entry) const {
+  std::array<uint8_t, 48> code{};
+  if (!bin_.read_image(r.pc, code.data(), code.size()))
+    return stop(r, st, "cannot read runtime.asmcgocall's code");
+  auto slots = arch::decode_asmcgocall_return(code.data(), code.size());
+  if (!slots) return {};  // not the return site of the C call (e.g. an ABI wrapper)
+  std::array<uint8_t, 4> prologue{};
+  bool fp = bin_.read_image(entry, prologue.data(), prologue.size())
+                ? arch::pushes_frame_pointer(prologue.data(), prologue.size())
+                : bin_.go_minor() >= 21;
+  const auto& L = bin_.layout();
+  Step s;
+  s.rule = "asmcgocall";
+  s.id_sp = id_at_least(r.sp, st.floor);
+  s.state = st;
+  uint64_t entry_sp = 0;  // asmcgocall's SP right after its prologue, on the caller's stack
+  if (slots->nosave) {
+    auto sp = u64(r.sp);
+    if (!sp) return stop(r, st, "unreadable asmcgocall saved SP");
+    entry_sp = *sp;
+  } else {
+    auto g = u64(r.sp + slots->g_off), depth = u64(r.sp + slots->depth_off);
+    if (!g || !depth) return stop(r, st, "unreadable asmcgocall g/depth slots");
+    if (*g == 0) return stop(r, st, "asmcgocall saved g is 0");
+    auto lo = u64(*g + L.g_stack_lo), hi = u64(*g + L.g_stack_hi);
+    if (!lo || !hi) return stop(r, st, fmt::format("unreadable goroutine g={:#x}", *g));
+    entry_sp = *hi - *depth;
+    if (*depth == 0 || *depth > *hi - *lo || entry_sp < *lo)
+      return stop(r, st, fmt::format("asmcgocall depth {:#x} outside goroutine stack [{:#x},{:#x})",
+                                     *depth, *lo, *hi));
+    s.state.spliced = true;
+    s.state.g = *g;
+  }
+  uint64_t ret_slot = fp ? entry_sp + 8 : entry_sp;
+  auto ret = u64(ret_slot);
+  auto bp = fp ? u64(entry_sp) : std::optional(r.bp);
+  if (!ret || !bp) return stop(r, st, "unreadable asmcgocall return address");
+  s.kind = StepKind::Caller;
+  s.caller = Regs{*ret, ret_slot + 8, *bp};
+  s.cfa = ret_slot + 8;
+  s.state.floor = s.id_sp;
+  return s;
+}
+
+Step Unwinder::rule_cgocallback(const Regs& r, const WalkState& st, const ThreadInfo& t,
+                                uint64_t lookup) const {
+  const auto& L = bin_.layout();
+  auto delta = bin_.pcln().sp_delta(lookup);
+  auto m = m_of_frame(st, t);
+  if (!delta || !m) return stop(r, st, "cannot find the M of this cgo callback");
+  auto g0 = u64(*m + L.m_g0);
+  if (!g0) return stop(r, st, "unreadable m.g0");
+  auto g0sp = u64(*g0 + L.g_sched + L.gobuf_sp);
+  for (int k = 0; g0sp && k < st.cgocallbacks; ++k) g0sp = u64(*g0sp);  // nested callbacks
+  if (!g0sp || *g0sp == 0) return stop(r, st, "unreadable g0.sched.sp chain");
+  uint64_t g0cfa = arch::go_cfa(*g0sp, *delta);
+  auto ret = u64(arch::return_address_slot(g0cfa));
+  auto bp = u64(arch::saved_fp_slot(g0cfa));
+  if (!ret || !bp) return stop(r, st, "unreadable cgocallback frame on the system stack");
+  Step s;
+  s.kind = StepKind::Caller;
+  s.rule = "cgocallback";
+  s.cfa = arch::go_cfa(r.sp, *delta);
+  s.id_sp = id_at_least(s.cfa, st.floor);
+  s.caller = Regs{*ret, g0cfa, *bp};
+  s.state = st;
+  s.state.spliced = false;
+  s.state.floor = s.id_sp;
+  s.state.cgocallbacks = st.cgocallbacks + 1;
+  return s;
+}
+
+Step Unwinder::rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo& t,
+                            const char* rule) const {
+  auto m = m_for_lwp(t.lwp);
+  if (!m) return stop(r, st, fmt::format("{}: cannot find the M of thread {}", rule, t.lwp));
+  auto curg = u64(*m + bin_.layout().m_curg);
+  if (!curg) return stop(r, st, fmt::format("{}: unreadable m.curg", rule));
+  Step s;
+  s.rule = rule;
+  s.id_sp = id_at_least(r.sp, st.floor);
+  s.state = st;
+  if (*curg == 0) {  // running on g0 for the scheduler itself: the thread's stack ends here
+    s.kind = StepKind::Outermost;
+    return s;
+  }
+  auto sched = sched_of(*curg);
+  if (!sched) return stop(r, st, fmt::format("{}: unreadable g.sched", rule));
+  s.kind = StepKind::Caller;
+  s.caller = *sched;
+  s.state.spliced = true;
+  s.state.g = *curg;
+  s.state.floor = s.id_sp;
+  return s;
+}
+
+Step Unwinder::rule_mcall(const Regs& r, const WalkState& st) const {
+  const auto& L = bin_.layout();
+  auto gp = u64(r.sp);  // mcall pushed the goroutine before calling fn(gp)
+  Step s;
+  s.rule = "mcall";
+  s.id_sp = id_at_least(r.sp, st.floor);
+  s.state = st;
+  s.kind = StepKind::Outermost;
+  if (!gp || *gp == 0) return s;
+  auto m = u64(*gp + L.g_m);
+  auto curg = m && *m ? u64(*m + L.m_curg) : std::nullopt;
+  if (!curg || *curg != *gp) return s;  // the goroutine was handed off: it is not on this thread
+  auto sched = sched_of(*gp);
+  if (!sched) return s;
+  s.kind = StepKind::Caller;
+  s.caller = *sched;
+  s.state.spliced = true;
+  s.state.g = *gp;
+  s.state.floor = s.id_sp;
+  return s;
+}
+
+Step Unwinder::rule_go(const Regs& r, const WalkState& st, uint64_t lookup, uint64_t entry,
+                       bool on_goroutine_stack) const {
+  auto delta = bin_.pcln().sp_delta(lookup);
+  if (!delta || *delta < 0 || *delta > (1 << 24))
+    return stop(r, st, fmt::format("no frame size for {}", bin_.func_name(lookup)));
+  uint64_t cfa = arch::go_cfa(r.sp, *delta);
+  if (st.g != 0 && on_goroutine_stack) {
+    const auto& L = bin_.layout();
+    auto lo = u64(st.g + L.g_stack_lo), hi = u64(st.g + L.g_stack_hi);
+    if (lo && hi && (r.sp < *lo || cfa > *hi)) {
+      return stop(r, st, fmt::format("frame leaves the goroutine stack [{:#x},{:#x})", *lo, *hi));
+    }
+  }
+  auto ret = u64(arch::return_address_slot(cfa));
+  bool saved_fp = *delta >= 8 && entry != lookup && saves_frame_pointer(entry);
+  auto bp = saved_fp ? u64(arch::saved_fp_slot(cfa)) : std::optional(r.bp);
+  if (!ret || !bp) return stop(r, st, "unreadable return address");
+  Step s;
+  s.rule = "go";
+  s.cfa = cfa;
+  s.id_sp = id_at_least(cfa, st.floor);
+  s.state = st;
+  s.state.floor = s.id_sp;
+  if (*ret == 0) {
+    s.kind = StepKind::Outermost;
+    return s;
+  }
+  s.kind = StepKind::Caller;
+  s.caller = Regs{*ret, cfa, *bp};
+  return s;
+}
+
+}  // namespace cgounwind
