@@ -39,6 +39,29 @@ def run_gdb(binary: str, commands: list[str], core: str | None = None, timeout: 
     return p.stdout
 
 
+MARK = "@@cgounwind-section "
+
+
+def run_sections(binary: str, setup: list[str], sections: list[tuple[str, str]],
+                 core: str | None = None) -> tuple[str, dict[str, str]]:
+    """Runs `setup`, then each (name, command) with its output delimited; returns the whole
+    output and each section's output."""
+    cmds = list(setup)
+    for name, command in sections:
+        cmds += [f"echo {MARK}{name}\\n", command]
+    cmds.append(f"echo {MARK}end\\n")
+    out = run_gdb(binary, cmds, core=core)
+    parts: dict[str, str] = {}
+    current = None
+    for line in out.splitlines():
+        if line.startswith(MARK):
+            current = line[len(MARK):].strip()
+            parts[current] = ""
+        elif current is not None:
+            parts[current] += line + "\n"
+    return out, parts
+
+
 def parse_backtraces(text: str) -> list[Backtrace]:
     """Every backtrace in the output; a new one starts at each "#0"."""
     out: list[Backtrace] = []

@@ -275,9 +275,14 @@ _ABI_SUFFIX = re.compile(r"\.(abi0|abiinternal)$")
 _RUST_HASH = re.compile(r"::h[0-9a-f]{16}$")
 
 
+_GDB_GO_MINSYM = re.compile(r"^([\w./]+)\[(.+)\]$")
+
+
 def normalize_name(name: str) -> str:
-    """Drops what differs between symbol sources but not between functions (see module doc)."""
+    """Drops what differs between symbol sources but not between functions (see module doc).
+    gdb shows Go ELF symbols without DWARF as `runtime[cgocall]`: that is runtime.cgocall."""
     name = name.strip()
+    name = _GDB_GO_MINSYM.sub(r"\1.\2", name)
     name = _ABI_SUFFIX.sub("", name)
     name = _RUST_HASH.sub("", name)
     return name

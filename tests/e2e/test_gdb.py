@@ -109,7 +109,7 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
         cli = G.parse_backtraces(G.run_gdb(path, list(prog.gdb_commands) + ["bt"]))[-1].frames
         args = ["gdb", "-nx", "-batch", "-i=mi", "-iex", "set auto-load python-scripts off",
                 "-ex", f"source {G.CGO_PY}"] + [a for c in prog.gdb_commands for a in ("-ex", c)]
-        args += ["-ex", "-stack-list-frames", path]
+        args += ["-ex", "interpreter-exec mi \"-stack-list-frames\"", path]
         out = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                              timeout=180, env={**os.environ, "CGOUNWIND_PYTHONPATH": os.path.join(G.BUILD, "python")}).stdout
         stack = [ln for ln in out.splitlines() if ln.startswith("^done,stack=")]
@@ -120,51 +120,65 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
 
     def test_info_goroutines_and_goroutine_bt(self) -> None:
         prog = P.BY_NAME["multiblock"]
-        out = G.run_gdb(binary(prog.binary), list(prog.gdb_commands) + ["info goroutines"])
+        # Goroutine ids differ from run to run: list and query them in one session.
+        script = ("python\n"
+                  "import re\n"
+                  "t = gdb.execute('info goroutines', to_string=True)\n"
+                  "print(t)\n"
+                  "rows = [l for l in t.splitlines() if re.match(r'^[* ] \\d+ ', l)]\n"
+                  "ids = [l.split()[1] if l.startswith('*') else l.split()[0] for l in rows "
+                  "if ' yes ' in l]\n"
+                  "ids += [l.split()[0] for l in rows if ' waiting' in l][:1]\n"
+                  "for i in ids:\n"
+                  "    print('@@goroutine ' + i)\n"
+                  "    gdb.execute('goroutine %s bt' % i)\n"
+                  "end\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as f:
+            f.write(script)
+        try:
+            out = G.run_gdb(binary(prog.binary), list(prog.gdb_commands) + [f"source {f.name}"])
+        finally:
+            os.unlink(f.name)
         self.assertEqual(G.problems(out), [], out)
         rows = [ln for ln in out.splitlines() if re.match(r"^[* ] \d+ ", ln)]
-        in_c = [ln for ln in rows if re.search(r" yes ", ln)]
+        in_c = [ln for ln in rows if " yes " in ln]
         # main (in c_all_blocked) and the three workers are inside C, each on its own thread.
         self.assertGreaterEqual(len(in_c), 4, out)
         self.assertTrue(all(re.search(r"syscall\s+\d+\s+yes", ln) for ln in in_c), in_c)
-        parked = [ln for ln in rows if " waiting" in ln]
-        self.assertTrue(parked, out)
-        # goroutine ID bt for each in-C goroutine: C frames, then its own Go caller.
+        self.assertTrue(any(" waiting" in ln for ln in rows), out)
+        blocks = out.split("@@goroutine ")[1:]
+        self.assertEqual(len(blocks), len(in_c) + 1, out)
         workers = {w.selector: w for w in prog.threads}
         seen = set()
-        for ln in in_c:
-            goid = ln.split()[1] if ln.startswith("*") else ln.split()[0]
-            text = G.run_gdb(binary(prog.binary), list(prog.gdb_commands) + [f"goroutine {goid} bt"])
-            self.assertEqual(G.problems(text), [], text)
-            frames = G.parse_backtraces(text)[-1].frames
-            self.assertNotIn("??", frames)
+        for block in blocks[:-1]:
+            frames = G.parse_backtraces(block)[-1].frames
+            self.assertNotIn("??", frames, block)
             for sel, exp in workers.items():
-                if any(P.names_match(sel, f) for f in frames):
+                if any(P.names_match(sel, fr) for fr in frames):
                     self.assertEqual(P.missing_frames(exp.user_frames, frames), [], frames)
                     seen.add(sel)
         self.assertEqual(seen, set(workers), "every worker's goroutine bt reaches its worker")
         # A parked goroutine: walked from g.sched by the core, down to runtime.goexit.
-        goid = parked[0].split()[0]
-        text = G.run_gdb(binary(prog.binary), list(prog.gdb_commands) + [f"goroutine {goid} bt"])
-        self.assertEqual(G.problems(text), [], text)
-        frames = G.parse_backtraces(text)[-1].frames
-        self.assertEqual(frames[-1], "runtime.goexit", text)
-        self.assertIn("runtime.gopark", frames, text)
+        frames = G.parse_backtraces(blocks[-1])[-1].frames
+        self.assertEqual(frames[-1], "runtime.goexit", blocks[-1])
+        self.assertIn("runtime.gopark", frames, blocks[-1])
 
     def test_core_file(self) -> None:
         prog = P.BY_NAME["callback"]
         path = binary(prog.binary)
         with tempfile.TemporaryDirectory() as tmp:
             core = os.path.join(tmp, "callback.core")
-            live = G.run_gdb(path, list(prog.gdb_commands) + ["bt", f"gcore {core}"])
+            _, live = G.run_sections(path, list(prog.gdb_commands),
+                                     [("bt", "bt"), ("gcore", f"gcore {core}")])
             self.assertTrue(os.path.exists(core), live)
-            live_frames = G.parse_backtraces(live)[-1].frames
-            out = G.run_gdb(path, ["bt", "info goroutines", "goroutine 1 bt"], core=core)
+            live_frames = G.parse_backtraces(live["bt"])[-1].frames
+            out, parts = G.run_sections(path, [], [("bt", "bt"), ("info", "info goroutines"),
+                                                   ("g1", "goroutine 1 bt")], core=core)
             self.assertEqual(G.problems(out), [], out)
-            bts = G.parse_backtraces(out)
-            self.assertEqual(bts[0].frames, live_frames)
-            self.assertEqual(bts[1].frames, live_frames, "goroutine 1 bt shows its C frames first")
-            self.assertRegex(out, r"\* 1 +syscall +1 +yes ")
+            self.assertEqual(G.parse_backtraces(parts["bt"])[-1].frames, live_frames)
+            self.assertEqual(G.parse_backtraces(parts["g1"])[-1].frames, live_frames,
+                             "goroutine 1 bt shows its C frames first")
+            self.assertRegex(parts["info"], r"\* 1 +syscall +1 +yes ")
 
     def test_non_go_binary_untouched(self) -> None:
         out = G.run_gdb("/bin/true", ["starti", "bt", "info goroutines"])

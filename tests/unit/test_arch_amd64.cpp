@@ -51,6 +51,16 @@ TEST(Amd64, FramePointerPrologue) {
   std::vector<uint8_t> go119 = {0x48, 0x83, 0xec, 0x20, 0x48, 0x89, 0x6c, 0x24, 0x18};
   EXPECT_TRUE(pushes_frame_pointer(go121.data(), go121.size()));
   EXPECT_FALSE(pushes_frame_pointer(go119.data(), go119.size()));
+  EXPECT_TRUE(saves_frame_pointer(go121.data(), go121.size()));
+  EXPECT_TRUE(saves_frame_pointer(go119.data(), go119.size()));
+  // go1.21 crosscall2: sub $0x30,%rsp ; mov %rbp,0x28(%rsp)
+  std::vector<uint8_t> cc2 = {0x48, 0x83, 0xec, 0x30, 0x48, 0x89, 0x6c, 0x24, 0x28};
+  EXPECT_TRUE(saves_frame_pointer(cc2.data(), cc2.size()));
+  cc2[8] = 0x20;  // BP stored elsewhere in the frame: not the frame-pointer slot
+  EXPECT_FALSE(saves_frame_pointer(cc2.data(), cc2.size()));
+  // go1.19 asmcgocall: mov fn+0(FP),%rax — no frame at all
+  std::vector<uint8_t> none = {0x48, 0x8b, 0x44, 0x24, 0x08, 0x48, 0x8b, 0x5c, 0x24, 0x10};
+  EXPECT_FALSE(saves_frame_pointer(none.data(), none.size()));
 }
 
 TEST(Amd64, CallTargets) {

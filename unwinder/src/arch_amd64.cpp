@@ -45,6 +45,24 @@ bool pushes_frame_pointer(const uint8_t* entry, size_t n) {
   return n >= 4 && entry[0] == 0x55 && entry[1] == 0x48 && entry[2] == 0x89 && entry[3] == 0xe5;
 }
 
+bool saves_frame_pointer(const uint8_t* entry, size_t n) {
+  if (pushes_frame_pointer(entry, n)) return true;
+  // SUBQ $imm8, SP (48 83 ec ib) ; MOVQ BP, imm8-8(SP) (48 89 6c 24 db)
+  if (n >= 9 && entry[0] == 0x48 && entry[1] == 0x83 && entry[2] == 0xec && entry[4] == 0x48 &&
+      entry[5] == 0x89 && entry[6] == 0x6c && entry[7] == 0x24) {
+    return entry[8] + 8 == entry[3];
+  }
+  // SUBQ $imm32, SP (48 81 ec id) ; MOVQ BP, imm32-8(SP) (48 89 ac 24 d32)
+  if (n >= 15 && entry[0] == 0x48 && entry[1] == 0x81 && entry[2] == 0xec && entry[7] == 0x48 &&
+      entry[8] == 0x89 && entry[9] == 0xac && entry[10] == 0x24) {
+    uint32_t imm, disp;
+    std::memcpy(&imm, entry + 3, 4);
+    std::memcpy(&disp, entry + 11, 4);
+    return disp + 8 == imm;
+  }
+  return false;
+}
+
 bool is_indirect_call_before(const uint8_t* code, size_t n) {
   // CALL reg: ff d0+r ; with REX.B: 41 ff d0+r
   if (n >= 2 && code[n - 2] == 0xff && (code[n - 1] & 0xf8) == 0xd0) return true;

@@ -20,9 +20,9 @@ bool Unwinder::saves_frame_pointer(uint64_t entry) const {
   auto fn = bin_.pcln().func_for_pc(entry);
   constexpr uint8_t kFuncFlagAsm = 4;
   if (fn && !(fn->flag & kFuncFlagAsm)) return true;
-  std::array<uint8_t, 4> prologue{};
+  std::array<uint8_t, 16> prologue{};
   return bin_.read_image(entry, prologue.data(), prologue.size()) &&
-         arch::pushes_frame_pointer(prologue.data(), prologue.size());
+         arch::saves_frame_pointer(prologue.data(), prologue.size());
 }
 
 bool Unwinder::calls(const uint8_t* code, size_t n, uint64_t ret, const char* callee) const {
@@ -72,6 +72,7 @@ std::optional<uint64_t> Unwinder::m_of_frame(const WalkState& st, const ThreadIn
 Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t,
                     bool innermost) const {
   if (!bin_.layout().complete()) return {};  // adapters report the missing layout once
+  if (st.ended) return {};  // past the end: whatever the debugger finds there is not ours
   if (st.steps >= kMaxClaimedFrames) return stop(r, st, "stack deeper than 4096 frames");
   uint64_t lookup = innermost ? r.pc : r.pc - 1;
   auto fn = bin_.pcln().func_for_pc(lookup);
@@ -124,6 +125,7 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t,
   }
   s.func_entry = fn->entry;
   s.state.steps = st.steps + 1;
+  if (s.kind == StepKind::Outermost || s.kind == StepKind::Stop) s.state.ended = true;
   return s;
 }
 

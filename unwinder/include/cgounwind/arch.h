@@ -20,6 +20,9 @@ std::optional<AsmcgocallSlots> decode_asmcgocall_return(const uint8_t* code, siz
 
 // True when a function begins by pushing the frame pointer (PUSHQ BP; MOVQ SP, BP).
 bool pushes_frame_pointer(const uint8_t* entry, size_t n);
+// True when a function's prologue saves the caller's frame pointer just below the return address,
+// either by pushing it or by the older SUBQ $N, SP; MOVQ BP, N-8(SP) form.
+bool saves_frame_pointer(const uint8_t* entry, size_t n);
 
 // Call kinds recognized just before a return address. `code` holds the kMaxCallLen bytes ending
 // at the return address.

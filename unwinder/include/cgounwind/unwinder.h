@@ -23,6 +23,7 @@ struct WalkState {
   int cgocallbacks = 0;   // cgocallback frames crossed so far (depth in the g0.sched.sp chain)
   uint64_t g = 0;         // goroutine whose stack the walk is on, when known
   int steps = 0;          // frames claimed so far (bounded)
+  bool ended = false;     // the stack ended (or was truncated) at a frame the core claimed
 };
 
 enum class StepKind {
