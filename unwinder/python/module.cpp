@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "cgounwind/arch.h"
 #include "cgounwind/go_binary.h"
 #include "cgounwind/goroutines.h"
 #include "cgounwind/page_cache.h"
@@ -61,6 +62,13 @@ class PyWalker {
       s.state = st;
       return s;
     }
+  }
+  // True CFA of a Go frame at (pc, sp); pc is a return address unless innermost.
+  std::optional<uint64_t> frame_cfa(uint64_t pc, uint64_t sp, bool innermost) {
+    uint64_t lookup = innermost ? pc : pc - 1;
+    auto delta = bin_->pcln().sp_delta(lookup);
+    if (!delta || *delta < 0) return std::nullopt;
+    return arch::go_cfa(sp, *delta);
   }
   void clear_cache() { mem_.clear(); }
   size_t reads() const { return mem_.reads(); }
@@ -158,6 +166,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def(py::init<std::shared_ptr<GoBinary>, py::object>())
       .def("step", &PyWalker::step, py::arg("pc"), py::arg("sp"), py::arg("bp"), py::arg("state"),
            py::arg("lwp"), py::arg("innermost"))
+      .def("frame_cfa", &PyWalker::frame_cfa, py::arg("pc"), py::arg("sp"), py::arg("innermost"))
       .def("clear_cache", &PyWalker::clear_cache)
       .def("reads", &PyWalker::reads)
       .def("m_for_lwp", &PyWalker::m_for_lwp)
