@@ -14,6 +14,7 @@ import sys
 from typing import Callable, Dict, List, Optional, Tuple
 
 import gdb  # type: ignore[import-not-found]
+import gdb.FrameDecorator  # type: ignore[import-not-found]
 import gdb.unwinder  # type: ignore[import-not-found]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -74,6 +75,15 @@ class _Target:
         while entries and entries[-1][0] >= level:  # GDB is unwinding this thread again
             entries.pop()
         return entries[-1][1] if entries else core.WalkState()
+
+    def state_at(self, thread: int, level: int) -> "core.WalkState":
+        """The walk state frame `level` was unwound with (read-only)."""
+        best = core.WalkState()
+        for lvl, st in self.states.get(thread, []):
+            if lvl >= level:
+                break
+            best = st
+        return best
 
     def record(self, thread: int, level: int, state: "core.WalkState") -> None:
         self.states.setdefault(thread, []).append((level, state))
@@ -146,6 +156,21 @@ class CgoUnwinder(gdb.unwinder.Unwinder):
                   % (_safe_level(pending_frame), e))
             return None
 
+    @staticmethod
+    def _view_frame0(pending_frame: "gdb.PendingFrame", target: "_Target", thread: int):
+        """View mode: frame 0's caller is the viewed Go frame, whose id is its true CFA."""
+        view = _view
+        assert view is not None
+        pc = _reg(pending_frame, "rip")
+        state = view.state
+        state.floor = 0
+        target.record(thread, 0, state)
+        info = pending_frame.create_unwind_info(_FrameId(view.sp, pc, 1))
+        info.add_saved_register("rip", gdb.Value(view.pc).cast(_u64()))
+        info.add_saved_register("rsp", gdb.Value(view.sp).cast(_u64()))
+        info.add_saved_register("rbp", gdb.Value(view.bp).cast(_u64()))
+        return info
+
     def _unwind(self, pending_frame: "gdb.PendingFrame"):
         target = _target()
         if target is None or not target.binary.layout_complete():
@@ -156,6 +181,8 @@ class CgoUnwinder(gdb.unwinder.Unwinder):
         if thread is None:
             return None
         level = pending_frame.level()
+        if _view is not None and _view.thread == thread.num and level == 0:
+            return self._view_frame0(pending_frame, target, thread.num)
         try:
             pc, sp, bp = (_reg(pending_frame, r) for r in ("rip", "rsp", "rbp"))
         except gdb.error:
@@ -199,16 +226,188 @@ def _safe_level(frame: "gdb.PendingFrame") -> str:
         return "?"
 
 
-class _HideEndFrames:
-    """Frame filter: drops the zero-pc frame that terminates a goroutine stack."""
+class _View:
+    """A spliced Go frame shown as frame 1 with its true frame base (see CgoFrame)."""
+
+    def __init__(self, thread: int, pc: int, sp: int, bp: int, state: "core.WalkState") -> None:
+        self.thread, self.pc, self.sp, self.bp, self.state = thread, pc, sp, bp, state
+
+
+_view: Optional[_View] = None
+
+
+class CgoFrame(gdb.Command):
+    """Run COMMAND in frame N with correct Go values, also for Go frames spliced in after C.
+
+Usage: cgo frame N [COMMAND]     (default COMMAND: info args + info locals)
+Examples: cgo frame 5   |   cgo frame 5 print tail   |   cgo frame 5 print *a
+
+Why: GDB takes a frame's base address (DWARF's DW_OP_call_frame_cfa) from the frame id, and it
+stops a backtrace when a caller's id lies below its callee's. Go frames called from C live on
+goroutine stacks below the thread stack, so in `bt` they carry ids lifted to the C side, and
+`frame N` + `print` there would read the wrong memory. This command re-unwinds once with frame N
+placed directly under frame 0 with its true frame base, runs COMMAND there, and restores `bt`."""
 
     def __init__(self) -> None:
-        self.name = "cgounwind-end"
+        super().__init__("cgo frame", gdb.COMMAND_STACK)
+
+    def invoke(self, arg: str, from_tty: bool) -> None:
+        global _view
+        parts = arg.split(None, 1)
+        if not parts or not parts[0].isdigit():
+            raise gdb.GdbError("usage: cgo frame N [COMMAND]")
+        level = int(parts[0])
+        commands = [parts[1]] if len(parts) > 1 else ["info args", "info locals"]
+        target = _require_target()
+        thread = gdb.selected_thread()
+        frame = gdb.newest_frame()
+        for _ in range(level):
+            frame = frame.older() if frame is not None else None
+        if frame is None:
+            raise gdb.GdbError("cgo frame: no frame at level %d" % level)
+        state = target.state_at(thread.num, level)
+        if not state.spliced:  # an ordinary frame: GDB's own view is right
+            gdb.execute("frame %d" % level, from_tty)
+            for c in commands:
+                gdb.execute(c, from_tty)
+            return
+        selected = gdb.selected_frame().level()
+        _view = _View(thread.num, frame.pc(), int(frame.read_register("rsp")),
+                      int(frame.read_register("rbp")), state)
+        target.reset()
+        gdb.invalidate_cached_frames()
+        try:
+            gdb.newest_frame().older().select()  # quietly: `frame 1` would print as #1
+            header = gdb.execute("frame", to_string=True)
+            gdb.write(header.replace("#1 ", "#%d " % level, 1))
+            for c in commands:
+                gdb.execute(c, from_tty)
+        except gdb.error as e:
+            raise gdb.GdbError("cgo frame %d: %s" % (level, e)) from None
+        finally:
+            _view = None
+            target.reset()
+            gdb.invalidate_cached_frames()
+            _select_level(selected)
+
+
+def _select_level(level: int) -> None:
+    frame = gdb.newest_frame()
+    for _ in range(level):
+        older = frame.older()
+        if older is None:
+            break
+        frame = older
+    frame.select()
+
+
+_MAX_VIEWED_FRAMES = 256
+
+
+def _spliced_args(target: "_Target") -> Dict[int, List[Tuple["gdb.Symbol", object]]]:
+    """Arguments of the spliced Go frames of the selected thread, read in view mode (see
+    CgoFrame): level -> [(symbol, value or error text)]. Bounded; GDB's frame cache is left as it
+    was found."""
+    global _view
+    thread = gdb.selected_thread()
+    if thread is None or _view is not None:
+        return {}
+    frames: List[Tuple[int, "gdb.Frame"]] = []
+    frame = gdb.newest_frame()
+    while frame is not None and frame.level() < 4096:
+        if frame.pc() == 0:
+            break
+        frames.append((frame.level(), frame))
+        frame = frame.older()
+    wanted = []
+    for level, f in frames:
+        state = target.state_at(thread.num, level) if level > 0 else None
+        if state is not None and state.spliced and f.function() is not None:
+            wanted.append((level, f.pc(), int(f.read_register("rsp")),
+                           int(f.read_register("rbp")), state))
+    result: Dict[int, List[Tuple["gdb.Symbol", object]]] = {}
+    if not wanted:
+        return result
+    selected = gdb.selected_frame().level()
+    try:
+        for level, pc, sp, bp, state in wanted[:_MAX_VIEWED_FRAMES]:
+            _view = _View(thread.num, pc, sp, bp, state)
+            target.reset()
+            gdb.invalidate_cached_frames()
+            viewed = gdb.newest_frame().older()
+            args: List[Tuple["gdb.Symbol", object]] = []
+            try:
+                for sym in viewed.block():
+                    if not sym.is_argument:
+                        continue
+                    try:
+                        v = sym.value(viewed)
+                        v.fetch_lazy()
+                        args.append((sym, v))
+                    except gdb.error as e:
+                        args.append((sym, "<error: %s>" % e))
+            except RuntimeError:
+                pass  # no block for this pc: keep GDB's own rendering
+            result[level] = args
+    finally:
+        _view = None
+        target.reset()
+        gdb.invalidate_cached_frames()
+        _select_level(selected)
+    return result
+
+
+class _ArgValue:
+    """SymValueWrapper shape for frame decorators."""
+
+    def __init__(self, sym: "gdb.Symbol", value: object) -> None:
+        self.sym, self._value = sym, value
+
+    def symbol(self) -> "gdb.Symbol":
+        return self.sym
+
+    def value(self) -> object:
+        return self._value
+
+
+class _ViewedArgs(gdb.FrameDecorator.FrameDecorator):  # type: ignore[name-defined]
+    def __init__(self, base, args) -> None:
+        super().__init__(base)
+        self._args = args
+
+    def frame_args(self):
+        return [_ArgValue(s, v) for s, v in self._args]
+
+
+class _CgoFrameFilter:
+    """Frame filter: correct arguments for spliced Go frames; hides the zero-pc frame that
+    terminates a goroutine stack."""
+
+    def __init__(self) -> None:
+        self.name = "cgounwind"
         self.priority = 100
         self.enabled = True
 
     def filter(self, frame_iter):
-        return (f for f in frame_iter if not _is_end_frame(f))
+        target = _target()
+        args: Dict[int, List[Tuple["gdb.Symbol", object]]] = {}
+        if target is not None and target.binary.layout_complete():
+            try:
+                args = _spliced_args(target)
+            except gdb.error as e:
+                _warn("cannot read arguments of spliced Go frames: %s" % e)
+        return self._decorate(frame_iter, args)
+
+    @staticmethod
+    def _decorate(frame_iter, args):
+        for dec in frame_iter:
+            if _is_end_frame(dec):
+                continue
+            try:
+                level = dec.inferior_frame().level()
+            except gdb.error:
+                level = -1
+            yield _ViewedArgs(dec, args[level]) if level in args else dec
 
 
 def _is_end_frame(decorator) -> bool:
@@ -224,7 +423,7 @@ def _register() -> None:
         return
     gdb._cgounwind_registered = True  # type: ignore[attr-defined]
     gdb.unwinder.register_unwinder(None, CgoUnwinder(), replace=True)
-    gdb.frame_filters["cgounwind-end"] = _HideEndFrames()
+    gdb.frame_filters["cgounwind"] = _CgoFrameFilter()
     for ev in (gdb.events.stop, gdb.events.cont, gdb.events.memory_changed,
                gdb.events.register_changed, gdb.events.inferior_call, gdb.events.exited):
         ev.connect(_reset_all)
@@ -319,5 +518,14 @@ Usage: goroutine ID bt        backtrace of goroutine ID (C frames first when it 
 
 
 _register()
+class CgoPrefix(gdb.Command):
+    """cgounwind commands: cgo frame N [COMMAND]."""
+
+    def __init__(self) -> None:
+        super().__init__("cgo", gdb.COMMAND_STACK, prefix=True)
+
+
 InfoGoroutines()
 GoroutineCmd()
+CgoPrefix()
+CgoFrame()

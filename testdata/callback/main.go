@@ -14,10 +14,20 @@ import (
 	"os"
 )
 
+// label and n stay live across the C call, so Go's DWARF places them on the goroutine stack
+// there: the e2e tests read them in the spliced frame (`cgo frame N`).
+//
 //go:noinline
 func goOuter(n int) int {
-	return int(C.c_outer(C.int(n)))
+	label := fmt.Sprintf("outer-%d", n) // "outer-1"
+	r := int(C.c_outer(C.int(n)))
+	Sink = label
+	return r
 }
+
+// Sink keeps values alive across the C calls.
+var Sink string
+var SinkInt int
 
 //export GoMiddle
 //go:noinline
@@ -27,7 +37,10 @@ func GoMiddle(n C.int) C.int {
 
 //go:noinline
 func goInner(n int) int {
-	return int(C.c_inner(C.int(n)))
+	scale := n*100 + 7 // 207
+	r := int(C.c_inner(C.int(n)))
+	SinkInt = scale
+	return r
 }
 
 func main() {

@@ -180,6 +180,38 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
                              "goroutine 1 bt shows its C frames first")
             self.assertRegex(parts["info"], r"\* 1 +syscall +1 +yes ")
 
+    def check_values(self, bt_text: str, where: str) -> None:
+        """Go values in spliced frames, as `bt` prints them: main.goOuter(1) is the outer call,
+        and runtime.cgocall's `arg` is the pointer the cgo C wrapper received (frame #1's v)."""
+        lines = G.parse_backtraces(bt_text)[-1].lines
+        self.assertTrue(any(re.search(r" in main\.goOuter \(n=1[,)]", ln) for ln in lines),
+                        f"{where}: goOuter's argument\n{bt_text}")
+        v = re.search(r"^#1 .*_Cfunc_c_inner \(v=(0x[0-9a-f]+)\)", bt_text, re.M)
+        self.assertIsNotNone(v, bt_text)
+        cgocall = next(ln for ln in lines if " in runtime.cgocall (" in ln)
+        self.assertIn(f"arg={v.group(1)}", cgocall, f"{where}: cgocall's arg\n{bt_text}")
+        self.assertRegex(cgocall, r"fn=0x[0-9a-f]+ <_cgo_[0-9a-f]+_Cfunc_c_inner>")
+
+    def test_go_values_in_spliced_frames(self) -> None:
+        prog = P.BY_NAME["callback"]
+        path = binary(prog.binary)
+        with tempfile.TemporaryDirectory() as tmp:
+            core = os.path.join(tmp, "callback.core")
+            out, parts = G.run_sections(path, list(prog.gdb_commands), [("bt", "bt"), ("gcore", f"gcore {core}")])
+            self.assertEqual(G.problems(out), [], out)
+            self.check_values(parts["bt"], "live")
+            frames = G.parse_backtraces(parts["bt"])[-1].frames
+            outer = frames.index("main.goOuter")
+            out, parts = G.run_sections(path, [], [("bt", "bt"), ("n", f"cgo frame {outer} print n"),
+                                                   ("args", f"cgo frame {outer}"), ("after", "frame")],
+                                        core=core)
+            self.assertEqual(G.problems(out), [], out)
+            self.check_values(parts["bt"], "core file")
+            self.assertRegex(parts["n"], rf"^#{outer} .* in main\.goOuter \(n=1[,)]")
+            self.assertRegex(parts["n"], r"(?m)^\$1 = 1$")
+            self.assertRegex(parts["args"], r"(?m)^n = 1$")
+            self.assertRegex(parts["after"], r"^#0 +c_inner", "the selected frame is restored")
+
     def test_non_go_binary_untouched(self) -> None:
         out = G.run_gdb("/bin/true", ["starti", "bt", "info goroutines"])
         self.assertNotIn("Traceback", out)
