@@ -39,16 +39,29 @@ uint64_t le64(const uint8_t* p) {
 }
 
 // True if [off, off+len) lies inside a buffer of `size` bytes (overflow-safe).
-bool in_range(uint64_t off, uint64_t len, uint64_t size) { return off <= size && len <= size - off; }
+bool in_range(uint64_t off, uint64_t len, uint64_t size) {
+  return off <= size && len <= size - off;
+}
+
+// Total string-table bytes we are willing to scan for one file. Real files need a fraction of
+// this; a corrupted symbol table pointing thousands of entries at one long unterminated run
+// would otherwise make loading take seconds.
+constexpr uint64_t kScanBudget = 256ull << 20;
 
 // NUL-terminated string at `off` inside `table`; empty if out of range or unterminated.
-std::string table_string(std::string_view table, uint64_t off) {
-  if (off >= table.size()) return {};
-  size_t avail = std::min<size_t>(table.size() - off, kMaxName);
+// Charges the bytes examined to `budget`.
+std::string table_string(std::string_view table, uint64_t off, uint64_t& budget) {
+  if (off >= table.size() || budget == 0) return {};
+  size_t avail = static_cast<size_t>(std::min<uint64_t>({table.size() - off, kMaxName, budget}));
   const char* start = table.data() + off;
   const void* nul = std::memchr(start, 0, avail);
-  if (nul == nullptr) return {};
-  return std::string(start, static_cast<const char*>(nul));
+  if (nul == nullptr) {
+    budget -= avail;
+    return {};
+  }
+  size_t len = static_cast<size_t>(static_cast<const char*>(nul) - start);
+  budget -= len + 1 <= budget ? len + 1 : budget;
+  return std::string(start, len);
 }
 
 bool is_code_or_data(const ElfSymbol& s) {
@@ -126,7 +139,8 @@ bool ElfFile::parse() {
     return false;
   }
   if (b[5] != 1) {
-    error_ = fmt::format("unsupported ELF data encoding {} (only little-endian is supported)", b[5]);
+    error_ =
+        fmt::format("unsupported ELF data encoding {} (only little-endian is supported)", b[5]);
     return false;
   }
   e_type_ = le16(b + 16);
@@ -172,10 +186,11 @@ bool ElfFile::parse() {
     shstr = std::string_view(reinterpret_cast<const char*>(b + raw[shstrndx].offset),
                              raw[shstrndx].size);
   }
+  uint64_t budget = kScanBudget;
   sections_.reserve(shnum);
   for (const RawShdr& r : raw) {
     ElfSection s;
-    s.name = table_string(shstr, r.name);
+    s.name = table_string(shstr, r.name, budget);
     s.type = r.type;
     s.flags = r.flags;
     s.addr = r.addr;
@@ -201,7 +216,7 @@ bool ElfFile::parse() {
       for (uint64_t i = 1; i < n; ++i) {  // entry 0 is the null symbol
         const uint8_t* p = b + r.offset + i * kSymSize;
         ElfSymbol sym;
-        sym.name = table_string(strtab, le32(p));
+        sym.name = table_string(strtab, le32(p), budget);
         if (sym.name.empty()) continue;
         sym.type = p[4] & 0xf;
         sym.shndx = le16(p + 6);
@@ -213,6 +228,10 @@ bool ElfFile::parse() {
   };
   read_symtab(kShtSymtab);
   if (symbols_.empty()) read_symtab(kShtDynsym);
+  if (budget == 0) {
+    error_ = "string tables are corrupt (too many or unterminated names)";
+    return false;
+  }
   std::stable_sort(symbols_.begin(), symbols_.end(),
                    [](const ElfSymbol& a, const ElfSymbol& c) { return a.value < c.value; });
 
@@ -254,8 +273,8 @@ bool ElfFile::read_vaddr(uint64_t addr, void* buf, size_t len) const {
 }
 
 std::optional<ElfSymbol> ElfFile::symbol(std::string_view name) const {
-  auto it = std::lower_bound(by_name_.begin(), by_name_.end(), name,
-                             [this](uint32_t i, std::string_view n) { return symbols_[i].name < n; });
+  auto less = [this](uint32_t i, std::string_view n) { return symbols_[i].name < n; };
+  auto it = std::lower_bound(by_name_.begin(), by_name_.end(), name, less);
   if (it == by_name_.end() || symbols_[*it].name != name) return std::nullopt;
   // The index orders code/data symbols with an address first among equal names.
   return symbols_[*it];

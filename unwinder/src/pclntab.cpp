@@ -30,6 +30,10 @@ constexpr uint32_t kMagic120 = 0xfffffff1;
 constexpr uint64_t kPtrSize = 8;
 constexpr uint64_t kHeaderSize = 8 + 8 * kPtrSize;
 constexpr size_t kMaxName = 64 * 1024;
+// Total funcnametab bytes scanned per load (corrupted nameOffs must not make loading slow).
+constexpr uint64_t kScanBudget = 256ull << 20;
+// pc-value steps that do not advance the pc (real tables have at most a handful in a row).
+constexpr int kMaxStallSteps = 256;
 constexpr uint32_t kShtProgbits = 1;
 constexpr uint64_t kShfWrite = 0x1;
 constexpr uint64_t kShfAlloc = 0x2;
@@ -49,7 +53,9 @@ constexpr uint64_t kMdText = 22 * 8;
 constexpr uint64_t kMdEtext = 23 * 8;
 constexpr uint64_t kMdSize = 24 * 8;
 
-bool in_range(uint64_t off, uint64_t len, uint64_t size) { return off <= size && len <= size - off; }
+bool in_range(uint64_t off, uint64_t len, uint64_t size) {
+  return off <= size && len <= size - off;
+}
 
 uint32_t le32(const char* p) {
   const auto* u = reinterpret_cast<const uint8_t*>(p);
@@ -66,12 +72,16 @@ std::optional<uint32_t> u32_at(std::string_view d, uint64_t off) {
 }
 
 // NUL-terminated string at `off`, searched no further than `limit` (exclusive).
-std::optional<std::string> cstring_at(std::string_view d, uint64_t off, uint64_t limit) {
+std::optional<std::string> cstring_at(std::string_view d, uint64_t off, uint64_t limit,
+                                      uint64_t* budget = nullptr) {
   limit = std::min<uint64_t>(limit, d.size());
   if (off >= limit) return std::nullopt;
-  size_t avail = static_cast<size_t>(std::min<uint64_t>(limit - off, kMaxName));
+  uint64_t avail = std::min<uint64_t>(limit - off, kMaxName);
+  if (budget != nullptr) avail = std::min(avail, *budget);
   const char* start = d.data() + off;
-  const void* nul = std::memchr(start, 0, avail);
+  const void* nul = std::memchr(start, 0, static_cast<size_t>(avail));
+  const uint64_t used = nul == nullptr ? avail : static_cast<const char*>(nul) - start + 1;
+  if (budget != nullptr) *budget -= std::min(used, *budget);
   if (nul == nullptr) return std::nullopt;
   return std::string(start, static_cast<const char*>(nul));
 }
@@ -199,8 +209,8 @@ std::optional<uint32_t> Pclntab::func_field(uint32_t func_off, uint32_t field_of
 
 // Where function entry offsets are measured from (moduledata.text == runtime.text). With
 // internal linking that is the start of .text; with external linking (every cgo binary) the C
-// runtime objects come first, so .text starts earlier. Go ≤1.25 also stores it in the pcHeader;
-// Go 1.26 stores 0 there. Sources, most trusted first:
+// runtime objects come first, so .text starts earlier. Go 1.18-1.23 also store it in the
+// pcHeader (it needs a relocation); Go 1.26 stores 0 there. Sources, most trusted first:
 //   1. the runtime.text symbol (absent when stripped),
 //   2. moduledata.text, found by scanning the data sections for the moduledata record that
 //      points at this pclntab (works for stripped binaries; in .go.module since Go 1.26,
@@ -226,7 +236,9 @@ uint64_t Pclntab::find_text_start(const ElfFile& elf, uint64_t pclntab_addr,
 
   if (pclntab_addr != 0) {
     for (const ElfSection& s : elf.sections()) {
-      if (s.type != kShtProgbits || (s.flags & kShfAlloc) == 0 || (s.flags & kShfExecinstr)) {
+      // moduledata is writable data (.noptrdata, .go.module).
+      constexpr uint64_t kWA = kShfAlloc | kShfWrite;
+      if (s.type != kShtProgbits || (s.flags & kWA) != kWA || (s.flags & kShfExecinstr)) {
         continue;
       }
       std::string_view d = elf.section_data(s);
@@ -329,6 +341,7 @@ bool Pclntab::load(const ElfFile& elf) {
     pcln_off_ = h.pcln;
     text_start_ = find_text_start(elf, addr, h.text_start);
 
+    uint64_t budget = kScanBudget;
     funcs_.reserve(static_cast<size_t>(nfunc_));
     const char* ft = data_.data() + pcln_off_;
     for (uint64_t i = 0; i < nfunc_; ++i) {
@@ -341,7 +354,8 @@ bool Pclntab::load(const ElfFile& elf) {
         auto name_off = static_cast<int32_t>(le32(r + kFuncNameOff));
         if (name_off >= 0) {
           // Names live in funcnametab, which ends where cutab begins.
-          if (auto n = cstring_at(data_, funcname_off_ + static_cast<uint64_t>(name_off), cu_off_)) {
+          if (auto n = cstring_at(data_, funcname_off_ + static_cast<uint64_t>(name_off), cu_off_,
+                                  &budget)) {
             f.name = std::move(*n);
           }
         }
@@ -349,6 +363,11 @@ bool Pclntab::load(const ElfFile& elf) {
         f.flag = static_cast<uint8_t>(r[funcid_off + 1]);
       }
       funcs_.push_back(std::move(f));
+    }
+    if (budget == 0) {
+      *this = Pclntab();
+      error_ = "pclntab function name table is corrupt";
+      return false;
     }
     const uint64_t sentinel = text_start_ + le32(ft + nfunc_ * 8);
     auto by_entry = [](const GoFunc& a, const GoFunc& b) { return a.entry < b.entry; };
@@ -409,13 +428,20 @@ std::optional<int64_t> Pclntab::pcvalue(uint32_t table_off, uint64_t entry, uint
   if (pos >= data_.size()) return std::nullopt;
   int32_t val = -1;
   uint64_t cur = entry;
-  // Every step consumes at least two bytes, so this terminates within the table's size.
+  int stalled = 0;
+  // Every step consumes at least two bytes, so this terminates within the table's size; steps
+  // that do not advance the pc are capped so corrupted tables stay cheap.
   for (;;) {
     uint32_t uv = 0, pcdelta = 0;
     if (!read_varint(data_, pos, uv)) return std::nullopt;
     if (uv == 0 && cur != entry) return std::nullopt;  // end of table: pc not covered
     uint32_t vdelta = (uv & 1) ? ~(uv >> 1) : (uv >> 1);
     if (!read_varint(data_, pos, pcdelta)) return std::nullopt;
+    if (pcdelta != 0) {
+      stalled = 0;
+    } else if (++stalled > kMaxStallSteps) {
+      return std::nullopt;
+    }
     cur += static_cast<uint32_t>(pcdelta * quantum_);
     val = static_cast<int32_t>(static_cast<uint32_t>(val) + vdelta);
     if (pc < cur) return val;
@@ -463,7 +489,8 @@ std::string go_build_version(const ElfFile& elf) {
       d = {};
       for (const ElfSection& s : elf.sections()) {
         if (!d.empty()) break;
-        if (s.type != kShtProgbits || (s.flags & (kShfAlloc | kShfWrite)) != (kShfAlloc | kShfWrite)) {
+        constexpr uint64_t kWA = kShfAlloc | kShfWrite;
+        if (s.type != kShtProgbits || (s.flags & kWA) != kWA) {
           continue;
         }
         std::string_view sd = elf.section_data(s);

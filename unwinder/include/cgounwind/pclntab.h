@@ -16,20 +16,25 @@ struct GoFunc {
   uint64_t end = 0;    // entry of the next function
   std::string name;
   uint32_t func_off = 0;  // offset of the _func record inside the func data (internal)
-  uint8_t func_id = 0;    // abi.FuncID
+  uint8_t func_id = 0;    // abi.FuncID (numbering differs by release: compare names)
   uint8_t flag = 0;       // abi.FuncFlag (TopFrame=1, SPWrite=2, Asm=4)
 };
 
 class Pclntab {
  public:
-  bool load(const ElfFile& elf);  // finds .gopclntab; false if absent/unsupported
+  // Finds .gopclntab (or runtime.pclntab / a pcHeader in .data.rel.ro for PIE); false if
+  // absent/unsupported. Keeps a view into elf.bytes(): `elf` must outlive this object.
+  bool load(const ElfFile& elf);
   const std::string& error() const { return error_; }
   bool loaded() const { return !funcs_.empty(); }
 
   std::optional<GoFunc> func_for_pc(uint64_t pc) const;
+  // Names are not unique: a function with an ABI wrapper is listed twice under one name (the
+  // ELF symtab calls the ABI0 one "name.abi0"). This returns the real body, not the wrapper.
   std::optional<GoFunc> func_by_name(std::string_view name) const;
   // SP delta (bytes the function has pushed, excluding the return address) at pc;
-  // nullopt if pc is outside Go text or the table is malformed.
+  // nullopt if pc is outside Go text or the table is malformed, and for functions without pc
+  // tables (C code placed in Go text by the internal linker, "go:" marker symbols).
   std::optional<int64_t> sp_delta(uint64_t pc) const;
   // Source position of pc ("/path/file.go", line).
   std::optional<std::pair<std::string, int>> file_line(uint64_t pc) const;
