@@ -418,6 +418,35 @@ def _is_end_frame(decorator) -> bool:
         return False
 
 
+_hinted: set = set()
+
+
+def _hint_spliced_selection() -> None:
+    """Before each prompt: if the user selected a spliced Go frame with frame/up/down, say once
+    per stop that its locals need `cgo frame N` (GDB would read them at the wrong address)."""
+    if _view is not None:
+        return
+    try:
+        target = _target()
+        thread = gdb.selected_thread()
+        if target is None or thread is None or not target.binary.layout_complete():
+            return
+        frame = gdb.selected_frame()
+        level = frame.level()
+        if level == 0 or frame.function() is None:
+            return
+        if not target.state_at(thread.num, level).spliced:
+            return
+        key = (thread.num, level, frame.pc())
+        if key in _hinted:
+            return
+        _hinted.add(key)
+        _warn("frame %d is a Go frame called from C: GDB cannot read its locals in place; "
+              "use 'cgo frame %d [print EXPR]' (bt already shows its arguments)" % (level, level))
+    except gdb.error:
+        return
+
+
 def _register() -> None:
     if getattr(gdb, "_cgounwind_registered", False):
         return
@@ -427,6 +456,8 @@ def _register() -> None:
     for ev in (gdb.events.stop, gdb.events.cont, gdb.events.memory_changed,
                gdb.events.register_changed, gdb.events.inferior_call, gdb.events.exited):
         ev.connect(_reset_all)
+    gdb.events.stop.connect(lambda _e: _hinted.clear())
+    gdb.events.before_prompt.connect(_hint_spliced_selection)
     gdb.events.new_objfile.connect(_forget_binaries)
     gdb.events.clear_objfiles.connect(_forget_binaries)
     # Go's real "main" is runtime.main: show it (and the goroutine start) below main.main.

@@ -39,6 +39,17 @@ def run_gdb(binary: str, commands: list[str], core: str | None = None, timeout: 
     return p.stdout
 
 
+def run_gdb_interactive(binary: str, commands: list[str], timeout: int = 180) -> str:
+    """gdb reading commands from stdin, as a user typing them (prompt hooks run)."""
+    script = "\n".join([f"source {CGO_PY}", *commands, "quit"]) + "\n"
+    p = subprocess.run(["gdb", "-nx", "-q", "-iex", "set auto-load python-scripts off",
+                        "-iex", "set confirm off", "-iex", "set pagination off", binary],
+                       input=script, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=timeout,
+                       env={**os.environ, "CGOUNWIND_PYTHONPATH": os.path.join(BUILD, "python")})
+    return p.stdout
+
+
 MARK = "@@cgounwind-section "
 
 

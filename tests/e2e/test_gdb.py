@@ -212,6 +212,19 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
             self.assertRegex(parts["args"], r"(?m)^n = 1$")
             self.assertRegex(parts["after"], r"^#0 +c_inner", "the selected frame is restored")
 
+    def test_selecting_a_spliced_frame_hints_once(self) -> None:
+        prog = P.BY_NAME["callback"]
+        path = binary(prog.binary)
+        frames = G.parse_backtraces(G.run_gdb(path, list(prog.gdb_commands) + ["bt"]))[-1].frames
+        outer = frames.index("main.goOuter")
+        out = G.run_gdb_interactive(path, list(prog.gdb_commands) + [
+            "frame 0", f"frame {outer}", "frame 0", f"frame {outer}", f"cgo frame {outer} print n"])
+        hints = [ln for ln in out.splitlines() if f"frame {outer} is a Go frame called from C" in ln]
+        self.assertEqual(len(hints), 1, out)
+        self.assertIn(f"use 'cgo frame {outer} [print EXPR]'", hints[0])
+        self.assertRegex(out, r"\$1 = 1\b")
+        self.assertNotIn("Traceback", out)
+
     def test_non_go_binary_untouched(self) -> None:
         out = G.run_gdb("/bin/true", ["starti", "bt", "info goroutines"])
         self.assertNotIn("Traceback", out)
