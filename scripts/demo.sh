@@ -9,8 +9,8 @@ cmake --build build -j "$(nproc)" >/dev/null
 /usr/bin/python3 tests/build_testdata.py --out build/testdata --toolchain go1.26 >/dev/null
 prog=build/testdata/go1.26/callback
 echo "== plain gdb: break c_inner, bt"
-gdb -batch -nx -ex 'break c_inner' -ex run -ex bt "$prog" 2>&1 | grep -E '^#|Backtrace'
+gdb -batch -nx -iex 'set auto-load python-scripts off' -ex 'break c_inner' -ex run -ex bt "$prog" 2>&1 | grep -E '^#|Backtrace'
 echo
 echo "== gdb with: source gdb-python/cgo.py"
-gdb -batch -nx -ex 'source gdb-python/cgo.py' -ex 'break c_inner' -ex run -ex bt \
+gdb -batch -nx -iex 'set auto-load python-scripts off' -ex 'source gdb-python/cgo.py' -ex 'break c_inner' -ex run -ex bt \
     -ex 'info goroutines' "$prog" 2>&1 | grep -vE '^\[|^Breakpoint|^Thread|^$|hit Breakpoint'

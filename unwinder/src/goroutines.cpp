@@ -64,6 +64,9 @@ GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
                       L.g_atomicstatus, L.g_goid, L.g_waitreason, L.g_startpc, L.g_gopc})
     gsize = std::max(gsize, off + 8);
   auto wr_strings = bin.data_symbol("runtime.waitReasonStrings");
+  // _Gdeadextra (Go 1.26): a dead goroutine kept for a C thread's extra M; Go's own
+  // tracebacks leave it out too.
+  const int64_t deadextra = L.constant("_Gdeadextra", -1);
   const int64_t dead = L.constant("_Gdead", 6), syscall = L.constant("_Gsyscall", 3),
                 waiting = L.constant("_Gwaiting", 4);
   std::vector<uint8_t> buf(gsize);
@@ -76,7 +79,7 @@ GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
     Goroutine g;
     g.addr = gp;
     g.status = static_cast<uint32_t>(field(buf, L.g_atomicstatus, 4)) & ~0x1000u;
-    if (g.status == dead) continue;
+    if (g.status == dead || g.status == deadextra) continue;
     g.goid = field(buf, L.g_goid);
     g.status_name = status_name(L, g.status);
     g.m = field(buf, L.g_m);
