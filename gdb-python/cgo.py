@@ -371,12 +371,25 @@ class _ArgValue:
 
 
 class _ViewedArgs(gdb.FrameDecorator.FrameDecorator):  # type: ignore[name-defined]
+    """Arguments of a spliced Go frame, as read in view mode."""
+
     def __init__(self, base, args) -> None:
         super().__init__(base)
         self._args = args
 
     def frame_args(self):
         return [_ArgValue(s, v) for s, v in self._args]
+
+
+class _Named(gdb.FrameDecorator.FrameDecorator):  # type: ignore[name-defined]
+    """Keeps GDB's `??` for frames without any symbol: with a frame filter active, GDB 13
+    would print an empty name for them."""
+
+    def function(self):
+        f = super().function()
+        if isinstance(f, int) and "<" not in gdb.format_address(f):
+            return "??"
+        return f
 
 
 class _CgoFrameFilter:
@@ -407,7 +420,7 @@ class _CgoFrameFilter:
                 level = dec.inferior_frame().level()
             except gdb.error:
                 level = -1
-            yield _ViewedArgs(dec, args[level]) if level in args else dec
+            yield _ViewedArgs(dec, args[level]) if level in args else _Named(dec)
 
 
 def _is_end_frame(decorator) -> bool:
@@ -453,8 +466,10 @@ def _register() -> None:
     gdb._cgounwind_registered = True  # type: ignore[attr-defined]
     gdb.unwinder.register_unwinder(None, CgoUnwinder(), replace=True)
     gdb.frame_filters["cgounwind"] = _CgoFrameFilter()
-    for ev in (gdb.events.stop, gdb.events.cont, gdb.events.memory_changed,
-               gdb.events.register_changed, gdb.events.inferior_call, gdb.events.exited):
+    # Walk states and cached memory belong to GDB's frame cache of one stop. Not reset on
+    # `stop`: GDB has already unwound (and cached) the first frames when that event fires.
+    for ev in (gdb.events.cont, gdb.events.memory_changed, gdb.events.register_changed,
+               gdb.events.inferior_call, gdb.events.exited):
         ev.connect(_reset_all)
     gdb.events.stop.connect(lambda _e: _hinted.clear())
     gdb.events.before_prompt.connect(_hint_spliced_selection)

@@ -86,6 +86,7 @@ PROGRAMS = [
     Program("cthread", "cthread"),
     Program("deep", "deep"),
     Program("sysstack", "sysstack"),
+    Program("switches", "switches"),
     Program("rustchain", "rustchain", needs=("rustlib",), exclude=("rustlib",)),
 ]
 

@@ -12,7 +12,7 @@ BUILD = os.environ.get("CGOUNWIND_BUILD", os.path.join(SRC, "build"))
 CGO_PY = os.path.join(SRC, "gdb-python", "cgo.py")
 
 # "#3  0x000000000046a0fd in main.worker (wg=0xc0000140d0) at main.go:10" / "#0  leaf (x=1) at …"
-_FRAME = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(.+?) \((.*)$")
+_FRAME = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(.*?) \((.*)$")
 _THREAD = re.compile(r"^Thread (\d+) \(.*LWP (\d+)\)")
 
 
@@ -83,7 +83,7 @@ def parse_backtraces(text: str) -> list[Backtrace]:
         if m.group(1) == "0":
             out.append(Backtrace())
         if out:
-            out[-1].frames.append(m.group(2))
+            out[-1].frames.append(m.group(2) or "??")  # a nameless frame is a ?? frame
             out[-1].lines.append(line)
     return out
 
@@ -100,7 +100,7 @@ def parse_thread_backtraces(text: str) -> dict[int, Backtrace]:
             continue
         m = _FRAME.match(line)
         if m and current is not None:
-            result[current].frames.append(m.group(2))
+            result[current].frames.append(m.group(2) or "??")
             result[current].lines.append(line)
     return result
 

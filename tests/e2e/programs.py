@@ -101,9 +101,11 @@ class Program:
     go_dwarf: bool = True  # False: built with -ldflags=-w (C DWARF remains, Go DWARF does not)
     notes: str = ""
 
+    build: str = ""  # binary name when several stops share one program
+
     @property
     def binary(self) -> str:
-        return self.name
+        return self.build or self.name
 
     @property
     def bottoms(self) -> tuple[str, ...]:
@@ -263,8 +265,53 @@ _RUSTCHAIN = Program(
     notes="The Rust staticlib is built with opt-level 3, debug = true, panic = abort.",
 )
 
+_CALLBACK_GOSTOP = Program(
+    name="callback-gostop",
+    build="callback",
+    source="callback",
+    description="a stop inside Go code called back from C: main.goInner, with C frames below",
+    gdb_commands=tuple(_gdb_break_run("main.goInner")),
+    lldb_commands=tuple(_lldb_break_run("main.goInner")),
+    bp_function="main.goInner",
+    user_frames=("main.goInner", *_callback("GoMiddle"), "c_outer", *_cgocall("c_outer"),
+                 "main.goOuter", *_MAIN),
+)
+
+
+def _after_marker(marker: str, bp: str) -> tuple[str, ...]:
+    return (f"tbreak {marker}", "run", f"break {bp}", "continue")
+
+
+_SWITCHES_GROW = Program(
+    name="switches-grow",
+    build="switches",
+    source="switches",
+    description="stack growth: runtime.newstack on g0 via runtime.morestack from main.grow",
+    gdb_commands=_after_marker("main.markerGrow", "runtime.newstack"),
+    lldb_commands=(_LLDB_SIGNALS, "breakpoint set -o true -n main.markerGrow", "process launch",
+                   "breakpoint set -n runtime.newstack", "process continue"),
+    bp_function="runtime.newstack",
+    user_frames=("runtime.newstack", "runtime.morestack", "main.grow", "main.growInGoroutine",
+                 GOROUTINE_BOTTOM),
+)
+
+_SWITCHES_PARK = Program(
+    name="switches-park",
+    build="switches",
+    source="switches",
+    description="a goroutine parking: runtime.park_m on g0 via runtime.mcall from gopark",
+    # park_m runs for every goroutine that blocks: stop for the main goroutine (goid 1) only.
+    gdb_commands=_after_marker("main.markerPark", "runtime.park_m if gp.goid == 1"),
+    lldb_commands=(_LLDB_SIGNALS, "breakpoint set -o true -n main.markerPark", "process launch",
+                   "breakpoint set -n runtime.park_m", "process continue"),
+    bp_function="runtime.park_m",
+    user_frames=("runtime.park_m", "runtime.mcall", "runtime.gopark", "runtime.chanrecv1",
+                 "main.waitHere", *_MAIN),
+)
+
 PROGRAMS: tuple[Program, ...] = (_SEED, _CALLBACK, _CALLBACK_O2, _CALLBACK_STRIPPED, _MULTIBLOCK,
-                                 _CTHREAD, _DEEP, _SYSSTACK, _RUSTCHAIN)
+                                 _CTHREAD, _DEEP, _SYSSTACK, _RUSTCHAIN, _CALLBACK_GOSTOP,
+                                 _SWITCHES_GROW, _SWITCHES_PARK)
 BY_NAME: dict[str, Program] = {p.name: p for p in PROGRAMS}
 
 

@@ -65,13 +65,20 @@ class GdbBacktraces(unittest.TestCase):
             self.assertGreaterEqual(count, n, f"{where}: {name} occurs {count} times")
 
     def run_program_bt(self, prog: P.Program) -> None:
-        out = G.run_gdb(binary(prog.binary), list(prog.gdb_commands) + ["bt"])
+        out, parts = G.run_sections(binary(prog.binary), list(prog.gdb_commands),
+                                    [("bt", "bt"), ("all", "thread apply all bt")])
         self.assertEqual(G.problems(out), [], out)
-        bts = G.parse_backtraces(out)
+        bts = G.parse_backtraces(parts["bt"])
         self.assertTrue(bts, out)
         frames = bts[-1].frames
         self.check_stack(prog, frames, f"{prog.name} bt")
         golden(self, prog.name + ".bt", frames)
+        # Every other thread too: Go-created threads, idle Ms in the scheduler, C threads.
+        threads = G.parse_thread_backtraces(parts["all"])
+        self.assertGreaterEqual(len(threads), 2, parts["all"])
+        for num, bt in threads.items():
+            self.assertTrue(bt.frames, f"thread {num}: no frames\n{parts['all']}")
+            self.assertNotIn("??", bt.frames, f"thread {num}: {bt.frames}")
 
 
 def _make_bt_test(prog: P.Program):
@@ -224,6 +231,24 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
         self.assertIn(f"use 'cgo frame {outer} [print EXPR]'", hints[0])
         self.assertRegex(out, r"\$1 = 1\b")
         self.assertNotIn("Traceback", out)
+
+    def test_signal_handler_frames(self) -> None:
+        """SIGUSR1 sent by the program: the handler's frames, the kernel's signal frame, and
+        whatever the receiving thread was doing below it, with no ?? and no message."""
+        path = binary("switches")
+        out, parts = G.run_sections(path, ["handle SIGUSR1 nostop noprint pass",
+                                           "tbreak main.markerSignal", "run",
+                                           "break runtime.sighandler if sig == 10", "continue"],
+                                    [("bt", "bt"), ("all", "thread apply all bt")])
+        self.assertEqual(G.problems(out), [], out)
+        frames = G.parse_backtraces(parts["bt"])[-1].frames
+        self.assertEqual(frames[:4], ["runtime.sighandler", "runtime.sigtrampgo",
+                                      "runtime.sigtramp", "<signal handler called>"], parts["bt"])
+        self.assertNotIn("??", frames, parts["bt"])
+        self.assertIn(frames[-1], ("runtime.goexit", "runtime.mcall", "runtime.mstart", "clone3",
+                                   "runtime.rt0_go"), parts["bt"])
+        for num, bt in G.parse_thread_backtraces(parts["all"]).items():
+            self.assertNotIn("??", bt.frames, f"thread {num}: {bt.frames}")
 
     def test_non_go_binary_untouched(self) -> None:
         out = G.run_gdb("/bin/true", ["starti", "bt", "info goroutines"])

@@ -35,6 +35,13 @@ TEST(Amd64, AsmcgocallNosavePath) {
   auto s = decode_asmcgocall_return(code.data(), code.size());
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->nosave);
+  EXPECT_EQ(s->depth_off, 0);
+  // go1.21: mov 0x28(%rsp),%rsi ; mov %rsi,%rsp
+  std::vector<uint8_t> go121 = {0x48, 0x8b, 0x74, 0x24, 0x28, 0x48, 0x89, 0xf4, 0x89, 0x44};
+  auto s121 = decode_asmcgocall_return(go121.data(), go121.size());
+  ASSERT_TRUE(s121);
+  EXPECT_TRUE(s121->nosave);
+  EXPECT_EQ(s121->depth_off, 0x28);
 }
 
 TEST(Amd64, AsmcgocallRejectsOtherCode) {
@@ -75,4 +82,17 @@ TEST(Amd64, CallTargets) {
   std::vector<uint8_t> rdi = {0x90, 0xff, 0xd7};  // call *%rdi (systemstack)
   EXPECT_TRUE(is_indirect_call_before(rdi.data(), rdi.size()));
   EXPECT_FALSE(is_indirect_call_before(direct.data(), direct.size()));
+}
+
+TEST(Amd64, PushPrologue) {
+  // crosscall1: push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15; mov %rdi,%rbx
+  std::vector<uint8_t> cc1 = {0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56,
+                              0x41, 0x57, 0x48, 0x89, 0xfb};
+  auto pp = decode_push_prologue(cc1.data(), cc1.size());
+  EXPECT_EQ(pp.pushes, 6);
+  EXPECT_EQ(pp.fp_slot, 1);
+  std::vector<uint8_t> none = {0x48, 0x83, 0xec, 0x20};
+  EXPECT_EQ(decode_push_prologue(none.data(), none.size()).pushes, 0);
+  std::vector<uint8_t> cut = {0x53, 0x41};  // truncated REX prefix
+  EXPECT_EQ(decode_push_prologue(cut.data(), cut.size()).pushes, 1);
 }

@@ -22,7 +22,12 @@ std::optional<int64_t> match_sub_sp_rsi(const uint8_t* p, size_t n) {
 }  // namespace
 
 std::optional<AsmcgocallSlots> decode_asmcgocall_return(const uint8_t* code, size_t n) {
-  // nosave path: MOVQ 0(SP), SI (48 8b 34 24); MOVQ SI, SP (48 89 f4)
+  // nosave path: MOVQ off(SP), SI (48 8b 74 24 disp8 | 48 8b 34 24); MOVQ SI, SP (48 89 f4).
+  // The saved original SP is at off: 0 since Go 1.22, 0x28 before.
+  if (n >= 8 && code[0] == 0x48 && code[1] == 0x8b && code[2] == 0x74 && code[3] == 0x24 &&
+      code[5] == 0x48 && code[6] == 0x89 && code[7] == 0xf4) {
+    return AsmcgocallSlots{true, 0, code[4]};
+  }
   if (n >= 7 && code[0] == 0x48 && code[1] == 0x8b && code[2] == 0x34 && code[3] == 0x24 &&
       code[4] == 0x48 && code[5] == 0x89 && code[6] == 0xf4) {
     return AsmcgocallSlots{true, 0, 0};
@@ -61,6 +66,24 @@ bool saves_frame_pointer(const uint8_t* entry, size_t n) {
     return disp + 8 == imm;
   }
   return false;
+}
+
+PushPrologue decode_push_prologue(const uint8_t* entry, size_t n) {
+  PushPrologue out;
+  size_t i = 0;
+  while (i < n && out.pushes < 16) {
+    if (entry[i] >= 0x50 && entry[i] <= 0x57) {  // PUSH rax..rdi; 0x55 is PUSH rbp
+      if (entry[i] == 0x55) out.fp_slot = out.pushes;
+      ++out.pushes;
+      i += 1;
+    } else if (i + 1 < n && entry[i] == 0x41 && entry[i + 1] >= 0x50 && entry[i + 1] <= 0x57) {
+      ++out.pushes;  // PUSH r8..r15
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  return out;
 }
 
 bool is_indirect_call_before(const uint8_t* code, size_t n) {

@@ -76,6 +76,10 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t,
   if (st.steps >= kMaxClaimedFrames) return stop(r, st, "stack deeper than 4096 frames");
   uint64_t lookup = innermost ? r.pc : r.pc - 1;
   auto fn = bin_.pcln().func_for_pc(lookup);
+  if (!innermost) {  // by ELF symbol: pclntab may attribute this C code to a Go neighbour
+    Step s = rule_c_thread_entry(r, st, lookup);
+    if (s.kind != StepKind::NotMine) return s;
+  }
   if (!fn) return {};  // C code: the debugger's own unwinder handles it
   const std::string& name = fn->name;
   std::array<uint8_t, arch::kMaxCallLen> before{};
@@ -120,12 +124,61 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t,
     s.state.spliced = false;
   } else if (st.spliced) {
     s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/true);
+  } else if (!bin_.has_go_cfi()) {
+    // Without .debug_frame the debugger cannot unwind any Go frame: the core does them all.
+    s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/false);
   } else {
     return {};
   }
   s.func_entry = fn->entry;
   s.state.steps = st.steps + 1;
   if (s.kind == StepKind::Outermost || s.kind == StepKind::Stop) s.state.ended = true;
+  return s;
+}
+
+// runtime/cgo's crosscall1 (crosscall_amd64 before Go 1.23) starts every Go-created thread of a
+// cgo program: gcc assembly whose unwind info does not describe its six PUSHes, so debuggers
+// lose the thread's C start (threadentry, start_thread, clone3) below it.
+Step Unwinder::rule_c_thread_entry(const Regs& r, const WalkState& st, uint64_t lookup) const {
+  // Size-0 NOTYPE symbols in some versions: match by name, bounded to the function's short body.
+  std::optional<ElfSymbol> sym;
+  for (const char* name : {"crosscall1", "crosscall_amd64"}) {
+    auto cand = bin_.elf().symbol(name);
+    if (cand && lookup >= cand->value && lookup < cand->value + (cand->size ? cand->size : 64)) {
+      sym = cand;
+    }
+  }
+  if (!sym) return {};
+  // The bound is a guess for size-0 symbols: code of another (sized) function that follows
+  // is not ours, and crosscall1 calls through registers only.
+  if (auto other = bin_.elf().symbol_at(lookup); other && other->size && other->name != sym->name) {
+    return {};
+  }
+  std::array<uint8_t, arch::kMaxCallLen> before{};
+  if (!bin_.read_image(r.pc - before.size(), before.data(), before.size()) ||
+      !arch::is_indirect_call_before(before.data(), before.size())) {
+    return {};
+  }
+  // Six PUSHes take 10 bytes; crosscall1 can end the text section, so read no further.
+  std::array<uint8_t, 12> prologue{};
+  if (!bin_.read_image(sym->value, prologue.data(), prologue.size())) return {};
+  auto pp = arch::decode_push_prologue(prologue.data(), prologue.size());
+  if (pp.pushes == 0 || pp.fp_slot < 0) return {};
+  // At the call, SP points at the last register pushed; the return address is above them all.
+  uint64_t top = r.sp + static_cast<uint64_t>(pp.pushes) * arch::kPtrSize;
+  auto ret = u64(top);
+  auto bp = u64(top - static_cast<uint64_t>(pp.fp_slot + 1) * arch::kPtrSize);
+  if (!ret || !bp) return stop(r, st, "unreadable crosscall1 frame");
+  Step s;
+  s.kind = StepKind::Caller;
+  s.rule = "crosscall1";
+  s.cfa = top + arch::kPtrSize;
+  s.id_sp = id_at_least(s.cfa, st.floor);
+  s.caller = Regs{*ret, s.cfa, *bp};
+  s.state = st;
+  s.state.spliced = false;
+  s.state.floor = s.id_sp;
+  s.state.steps = st.steps + 1;
   return s;
 }
 
@@ -146,7 +199,7 @@ Step Unwinder::rule_asmcgocall(const Regs& r, const WalkState& st, uint64_t entr
   s.state = st;
   uint64_t entry_sp = 0;  // asmcgocall's SP right after its prologue, on the caller's stack
   if (slots->nosave) {
-    auto sp = u64(r.sp);
+    auto sp = u64(r.sp + slots->depth_off);
     if (!sp) return stop(r, st, "unreadable asmcgocall saved SP");
     entry_sp = *sp;
   } else {

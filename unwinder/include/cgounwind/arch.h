@@ -12,7 +12,7 @@ constexpr int kPtrSize = 8;
 // Where asmcgocall saved the old g and the stack depth on the system stack, decoded from the
 // instructions at its return site (the reload `MOVQ off(SP), DI` / `SUBQ off(SP), SI`).
 struct AsmcgocallSlots {
-  bool nosave = false;  // the no-switch path: 0(SP) holds the original SP, no g saved
+  bool nosave = false;  // the no-switch path: depth_off(SP) holds the original SP, no g saved
   int64_t g_off = 0;
   int64_t depth_off = 0;
 };
@@ -23,6 +23,14 @@ bool pushes_frame_pointer(const uint8_t* entry, size_t n);
 // True when a function's prologue saves the caller's frame pointer just below the return address,
 // either by pushing it or by the older SUBQ $N, SP; MOVQ BP, N-8(SP) form.
 bool saves_frame_pointer(const uint8_t* entry, size_t n);
+
+// A prologue made only of PUSHes (runtime/cgo's crosscall1 saving the C callee-saved registers):
+// how many registers it pushed and which slot (0 = first pushed) holds the frame pointer.
+struct PushPrologue {
+  int pushes = 0;
+  int fp_slot = -1;
+};
+PushPrologue decode_push_prologue(const uint8_t* entry, size_t n);
 
 // Call kinds recognized just before a return address. `code` holds the kMaxCallLen bytes ending
 // at the return address.

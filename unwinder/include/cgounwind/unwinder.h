@@ -62,6 +62,7 @@ class Unwinder {
   std::optional<uint64_t> m_for_lwp(uint64_t lwp) const;
 
  private:
+  Step rule_c_thread_entry(const Regs& r, const WalkState& st, uint64_t lookup) const;
   Step rule_asmcgocall(const Regs& r, const WalkState& st, uint64_t entry) const;
   Step rule_cgocallback(const Regs& r, const WalkState& st, const ThreadInfo& t,
                         uint64_t lookup) const;
