@@ -86,8 +86,8 @@ TEST(Amd64, CallTargets) {
 
 TEST(Amd64, PushPrologue) {
   // crosscall1: push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15; mov %rdi,%rbx
-  std::vector<uint8_t> cc1 = {0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56,
-                              0x41, 0x57, 0x48, 0x89, 0xfb};
+  std::vector<uint8_t> cc1 = {0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41,
+                              0x56, 0x41, 0x57, 0x48, 0x89, 0xfb};
   auto pp = decode_push_prologue(cc1.data(), cc1.size());
   EXPECT_EQ(pp.pushes, 6);
   EXPECT_EQ(pp.fp_slot, 1);

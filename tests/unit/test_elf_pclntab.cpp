@@ -77,9 +77,9 @@ uint16_t elf_machine(const ElfFile& elf) {
 }
 
 // Functions every cgo program links, with special roles in unwinding.
-const char* const kRequiredFuncs[] = {"runtime.asmcgocall",  "runtime.cgocall", "main.main",
-                                      "runtime.goexit",      "runtime.cgocallback",
-                                      "runtime.systemstack", "runtime.mcall"};
+const char* const kRequiredFuncs[] = {
+    "runtime.asmcgocall",  "runtime.cgocall",     "main.main",    "runtime.goexit",
+    "runtime.cgocallback", "runtime.systemstack", "runtime.mcall"};
 
 TEST(ElfPclntabData, BinariesFound) {
   ASSERT_FALSE(binaries().empty())
@@ -115,17 +115,18 @@ TEST_P(GoBinary, LoadTiming) {
     Pclntab p;
     auto t0 = Clock::now();
     ASSERT_TRUE(p.load(elf_)) << p.error();
-    best_ms = std::min(
-        best_ms, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    best_ms =
+        std::min(best_ms, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   }
   auto t0 = Clock::now();
   ElfFile e;
   ASSERT_TRUE(e.load(bin.path.string())) << e.error();
   double elf_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-  std::printf("[ timing ] %s/%s: %zu bytes, %zu funcs, ElfFile::load %.2f ms, "
-              "Pclntab::load %.2f ms\n",
-              bin.toolchain.c_str(), bin.program.c_str(), elf_.bytes().size(),
-              pcl_.funcs().size(), elf_ms, best_ms);
+  std::printf(
+      "[ timing ] %s/%s: %zu bytes, %zu funcs, ElfFile::load %.2f ms, "
+      "Pclntab::load %.2f ms\n",
+      bin.toolchain.c_str(), bin.program.c_str(), elf_.bytes().size(), pcl_.funcs().size(), elf_ms,
+      best_ms);
   RecordProperty("pclntab_load_ms", std::to_string(best_ms));
 #if defined(__SANITIZE_ADDRESS__)
   constexpr double kBudgetMs = 500;
@@ -424,10 +425,9 @@ TEST_P(GoBinary, CorruptedInputNeverCrashesOrHangs) {
 
   std::mt19937_64 rng(0xc0ffee ^ std::hash<std::string>{}(GetParam().toolchain));
   auto rnd = [&](uint64_t n) { return n == 0 ? 0 : rng() % n; };
-  const uint64_t extremes[] = {0,           1,          7,          8,
-                               0x7fffffff,  0x80000000, 0xffffffff, pc_size - 1,
-                               pc_size,     pc_size + 1, ~0ull,     ~0ull - 7,
-                               orig.size(), 0x100000000ull};
+  const uint64_t extremes[] = {
+      0,           1,       7,           8,     0x7fffffff, 0x80000000,  0xffffffff,
+      pc_size - 1, pc_size, pc_size + 1, ~0ull, ~0ull - 7,  orig.size(), 0x100000000ull};
   double worst_ms = 0;
   size_t loaded = 0, variants = 0;
   auto timed = [&](auto&& fn) {
@@ -453,9 +453,15 @@ TEST_P(GoBinary, CorruptedInputNeverCrashesOrHangs) {
       for (int i = 0; i < 8; ++i) poke(off + i, static_cast<uint8_t>(v >> (8 * i)));
     };
     switch (iter % 8) {
-      case 0: poke(rnd(72), static_cast<uint8_t>(rng())); break;              // header byte
-      case 1: poke64(8 + 8 * rnd(8), extremes[rnd(std::size(extremes))]); break;  // header word
-      case 2: poke64(8 + 8 * rnd(8), rnd(pc_size + 64)); break;
+      case 0:
+        poke(rnd(72), static_cast<uint8_t>(rng()));
+        break;  // header byte
+      case 1:
+        poke64(8 + 8 * rnd(8), extremes[rnd(std::size(extremes))]);
+        break;  // header word
+      case 2:
+        poke64(8 + 8 * rnd(8), rnd(pc_size + 64));
+        break;
       case 3: {  // functab entry
         uint64_t functab = 0;
         std::memcpy(&functab, orig.data() + pc_off + 8 + 7 * 8, 8);
@@ -507,15 +513,24 @@ TEST_P(GoBinary, CorruptedInputNeverCrashesOrHangs) {
       if (off + 8 <= b.size()) std::memcpy(b.data() + off, &v, 8);
     };
     switch (iter % 6) {
-      case 0: b[rnd(64)] = static_cast<uint8_t>(rng()); break;
+      case 0:
+        b[rnd(64)] = static_cast<uint8_t>(rng());
+        break;
       case 1:
         for (int k = 0; k < 4; ++k) b[shoff + rnd(shdr_bytes)] = static_cast<uint8_t>(rng());
         break;
-      case 2: put64(pc_shdr + 24 + 8 * rnd(3), extremes[rnd(std::size(extremes))]); break;
-      case 3: put64(pc_shdr + 32, rnd(pc_size + 1)); break;  // shrink .gopclntab
-      case 4: b.resize(rnd(b.size())); break;                // truncate the file
-      default: put64(shoff + 64 * rnd(elf_.sections().size()) + 8 * (1 + rnd(7)),
-                     extremes[rnd(std::size(extremes))]);
+      case 2:
+        put64(pc_shdr + 24 + 8 * rnd(3), extremes[rnd(std::size(extremes))]);
+        break;
+      case 3:
+        put64(pc_shdr + 32, rnd(pc_size + 1));
+        break;  // shrink .gopclntab
+      case 4:
+        b.resize(rnd(b.size()));
+        break;  // truncate the file
+      default:
+        put64(shoff + 64 * rnd(elf_.sections().size()) + 8 * (1 + rnd(7)),
+              extremes[rnd(std::size(extremes))]);
         break;
     }
     timed([&] {
@@ -530,8 +545,7 @@ TEST_P(GoBinary, CorruptedInputNeverCrashesOrHangs) {
     });
   }
   std::printf("[ fuzz   ] %s/%s: %zu variants, %zu still loaded, worst %.2f ms\n",
-              GetParam().toolchain.c_str(), GetParam().program.c_str(), variants, loaded,
-              worst_ms);
+              GetParam().toolchain.c_str(), GetParam().program.c_str(), variants, loaded, worst_ms);
   EXPECT_LT(worst_ms, 2000.0) << "a corrupted input took too long";
   EXPECT_GT(loaded, 0u);
 }
@@ -556,7 +570,10 @@ TEST(ElfFileMalformed, RejectsGarbage) {
   EXPECT_NE(e.error().find("magic"), std::string::npos) << e.error();
 
   std::vector<uint8_t> hdr(64, 0);
-  std::memcpy(hdr.data(), "\x7f" "ELF", 4);
+  std::memcpy(hdr.data(),
+              "\x7f"
+              "ELF",
+              4);
   hdr[4] = 1;  // ELF32
   hdr[5] = 1;
   EXPECT_FALSE(e.load_bytes(hdr));

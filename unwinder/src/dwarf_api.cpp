@@ -6,7 +6,7 @@ namespace cgounwind {
 
 const DwarfApi* dwarf_api(std::string* error) {
   static std::string load_error;
-  static const DwarfApi* api = [] () -> const DwarfApi* {
+  static const DwarfApi* api = []() -> const DwarfApi* {
     void* h = dlopen("libdwarf.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
     if (h == nullptr) {
       const char* e = dlerror();
@@ -14,11 +14,11 @@ const DwarfApi* dwarf_api(std::string* error) {
       return nullptr;
     }
     static DwarfApi a;
-#define CGOUNWIND_DWARF_LOAD(fn)                                                 \
-  a.fn = reinterpret_cast<decltype(a.fn)>(dlsym(h, #fn));                        \
-  if (a.fn == nullptr) {                                                         \
-    load_error = "libdwarf.so.1 lacks " #fn;                                     \
-    return nullptr;                                                              \
+#define CGOUNWIND_DWARF_LOAD(fn)                          \
+  a.fn = reinterpret_cast<decltype(a.fn)>(dlsym(h, #fn)); \
+  if (a.fn == nullptr) {                                  \
+    load_error = "libdwarf.so.1 lacks " #fn;              \
+    return nullptr;                                       \
   }
     CGOUNWIND_DWARF_FUNCS(CGOUNWIND_DWARF_LOAD)
 #undef CGOUNWIND_DWARF_LOAD

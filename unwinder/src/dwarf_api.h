@@ -10,15 +10,31 @@
 namespace cgounwind {
 
 struct DwarfApi {
-#define CGOUNWIND_DWARF_FUNCS(X)                                                          \
-  X(dwarf_init_path) X(dwarf_errmsg) X(dwarf_dealloc_error) X(dwarf_finish) X(dwarf_diename) \
-  X(dwarf_attr) X(dwarf_whatform) X(dwarf_formsdata) X(dwarf_formudata)                     \
-  X(dwarf_dealloc_attribute) X(dwarf_global_formref) X(dwarf_child) X(dwarf_siblingof_b)   \
-  X(dwarf_dealloc_die) X(dwarf_tag) X(dwarf_next_cu_header_d) X(dwarf_dieoffset)           \
+// clang-format off
+#define CGOUNWIND_DWARF_FUNCS(X) \
+  X(dwarf_init_path) \
+  X(dwarf_errmsg) \
+  X(dwarf_dealloc_error) \
+  X(dwarf_finish) \
+  X(dwarf_diename) \
+  X(dwarf_attr) \
+  X(dwarf_whatform) \
+  X(dwarf_formsdata) \
+  X(dwarf_formudata) \
+  X(dwarf_dealloc_attribute) \
+  X(dwarf_global_formref) \
+  X(dwarf_child) \
+  X(dwarf_siblingof_b) \
+  X(dwarf_dealloc_die) \
+  X(dwarf_tag) \
+  X(dwarf_next_cu_header_d) \
+  X(dwarf_dieoffset) \
   X(dwarf_offdie_b)
-#define CGOUNWIND_DWARF_MEMBER(fn) decltype(&::fn) fn = nullptr;
+// fn names a declaration here; it cannot be parenthesized.
+#define CGOUNWIND_DWARF_MEMBER(fn) decltype(&::fn) fn = nullptr;  // NOLINT(bugprone-macro-parentheses)
   CGOUNWIND_DWARF_FUNCS(CGOUNWIND_DWARF_MEMBER)
 #undef CGOUNWIND_DWARF_MEMBER
+  // clang-format on
 };
 
 // The loaded API, or nullptr with *error set (libdwarf missing).

@@ -130,7 +130,10 @@ bool ElfFile::parse() {
     error_ = fmt::format("file too small for an ELF header ({} bytes)", size);
     return false;
   }
-  if (std::memcmp(b, "\x7f" "ELF", 4) != 0) {
+  if (std::memcmp(b,
+                  "\x7f"
+                  "ELF",
+                  4) != 0) {
     error_ = "not an ELF file (bad magic)";
     return false;
   }
@@ -177,7 +180,7 @@ bool ElfFile::parse() {
   std::vector<RawShdr> raw(shnum);
   for (uint64_t i = 0; i < shnum; ++i) {
     const uint8_t* h = b + shoff + i * shentsize;
-    raw[i] = RawShdr{le32(h), le32(h + 4), le32(h + 40), le64(h + 8),
+    raw[i] = RawShdr{le32(h),      le32(h + 4),  le32(h + 40), le64(h + 8),
                      le64(h + 16), le64(h + 24), le64(h + 32)};
   }
   std::string_view shstr;

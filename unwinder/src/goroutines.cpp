@@ -17,7 +17,8 @@ std::string status_name(const RuntimeLayout& L, uint32_t st) {
 
 uint64_t field(const std::vector<uint8_t>& g, int64_t off, size_t size = 8) {
   uint64_t v = 0;
-  if (off >= 0 && static_cast<size_t>(off) + size <= g.size()) std::memcpy(&v, g.data() + off, size);
+  if (off >= 0 && static_cast<size_t>(off) + size <= g.size())
+    std::memcpy(&v, g.data() + off, size);
   return v;
 }
 

@@ -13,16 +13,128 @@ namespace {
 
 struct Row {
   int minor;
-  std::array<int64_t, 20> f;  // g_stack_lo, g_stack_hi, g_m, g_sched, g_syscallsp, g_syscallpc, g_atomicstatus, g_goid, g_waitreason, g_startpc, g_gopc, gobuf_sp, gobuf_pc, gobuf_bp, m_g0, m_curg, m_procid, m_gsignal, m_alllink, m_id
+  std::array<int64_t, 20>
+      f;  // g_stack_lo, g_stack_hi, g_m, g_sched, g_syscallsp, g_syscallpc, g_atomicstatus, g_goid,
+          // g_waitreason, g_startpc, g_gopc, gobuf_sp, gobuf_pc, gobuf_bp, m_g0, m_curg, m_procid,
+          // m_gsignal, m_alllink, m_id
   std::initializer_list<std::pair<const char*, int64_t>> constants;
 };
 
 const Row kRows[] = {
-    {19, {0, 8, 48, 56, 112, 120, 144, 152, 176, 312, 296, 0, 8, 48, 0, 192, 72, 80, 336, 232}, {{"_GCmark", 1}, {"_GCmarktermination", 2}, {"_GCoff", 0}, {"_Gcopystack", 8}, {"_Gdead", 6}, {"_Genqueue_unused", 7}, {"_Gidle", 0}, {"_Gmoribund_unused", 5}, {"_GoidCacheBatch", 16}, {"_Gpreempted", 9}, {"_Grunnable", 1}, {"_Grunning", 2}, {"_Gscan", 4096}, {"_Gscanpreempted", 4105}, {"_Gscanrunnable", 4097}, {"_Gscanrunning", 4098}, {"_Gscansyscall", 4099}, {"_Gscanwaiting", 4100}, {"_Gsyscall", 3}, {"_Gwaiting", 4}}},  // go1.19.8
-    {21, {0, 8, 48, 56, 112, 120, 144, 152, 176, 296, 280, 0, 8, 48, 0, 192, 72, 80, 336, 232}, {{"_GCmark", 1}, {"_GCmarktermination", 2}, {"_GCoff", 0}, {"_Gcopystack", 8}, {"_Gdead", 6}, {"_Genqueue_unused", 7}, {"_Gidle", 0}, {"_Gmoribund_unused", 5}, {"_GoidCacheBatch", 16}, {"_Gpreempted", 9}, {"_Grunnable", 1}, {"_Grunning", 2}, {"_Gscan", 4096}, {"_Gscanpreempted", 4105}, {"_Gscanrunnable", 4097}, {"_Gscanrunning", 4098}, {"_Gscansyscall", 4099}, {"_Gscanwaiting", 4100}, {"_Gsyscall", 3}, {"_Gwaiting", 4}}},  // go1.21.13
-    {22, {0, 8, 48, 56, 112, 120, 144, 152, 176, 296, 280, 0, 8, 48, 0, 192, 72, 80, 328, 232}, {{"_GCmark", 1}, {"_GCmarktermination", 2}, {"_GCoff", 0}, {"_Gcopystack", 8}, {"_Gdead", 6}, {"_Genqueue_unused", 7}, {"_Gidle", 0}, {"_Gmoribund_unused", 5}, {"_GoidCacheBatch", 16}, {"_Gpreempted", 9}, {"_Grunnable", 1}, {"_Grunning", 2}, {"_Gscan", 4096}, {"_Gscanpreempted", 4105}, {"_Gscanrunnable", 4097}, {"_Gscanrunning", 4098}, {"_Gscansyscall", 4099}, {"_Gscanwaiting", 4100}, {"_Gsyscall", 3}, {"_Gwaiting", 4}}},  // go1.22.12
-    {23, {0, 8, 48, 56, 112, 120, 152, 160, 184, 304, 288, 0, 8, 48, 0, 192, 72, 80, 328, 232}, {{"_GCmark", 1}, {"_GCmarktermination", 2}, {"_GCoff", 0}, {"_Gcopystack", 8}, {"_Gdead", 6}, {"_Genqueue_unused", 7}, {"_Gidle", 0}, {"_Gmoribund_unused", 5}, {"_GoidCacheBatch", 16}, {"_Gpreempted", 9}, {"_Grunnable", 1}, {"_Grunning", 2}, {"_Gscan", 4096}, {"_Gscanpreempted", 4105}, {"_Gscanrunnable", 4097}, {"_Gscanrunning", 4098}, {"_Gscansyscall", 4099}, {"_Gscanwaiting", 4100}, {"_Gsyscall", 3}, {"_Gwaiting", 4}}},  // go1.23.5
-    {26, {0, 8, 48, 56, 104, 112, 144, 152, 176, 304, 288, 0, 8, 40, 0, 184, 64, 72, 352, 232}, {{"_GCmark", 1}, {"_GCmarktermination", 2}, {"_GCoff", 0}, {"_Gcopystack", 8}, {"_Gdead", 6}, {"_Gdeadextra", 11}, {"_Genqueue_unused", 7}, {"_Gidle", 0}, {"_Gleaked", 10}, {"_Gmoribund_unused", 5}, {"_GoidCacheBatch", 16}, {"_Gpreempted", 9}, {"_Grunnable", 1}, {"_Grunning", 2}, {"_Gscan", 4096}, {"_Gscandeadextra", 4107}, {"_Gscanleaked", 4106}, {"_Gscanpreempted", 4105}, {"_Gscanrunnable", 4097}, {"_Gscanrunning", 4098}, {"_Gscansyscall", 4099}, {"_Gscanwaiting", 4100}, {"_Gsyscall", 3}, {"_Gwaiting", 4}}},  // go1.26.8
+    {19,
+     {0, 8, 48, 56, 112, 120, 144, 152, 176, 312, 296, 0, 8, 48, 0, 192, 72, 80, 336, 232},
+     {{"_GCmark", 1},
+      {"_GCmarktermination", 2},
+      {"_GCoff", 0},
+      {"_Gcopystack", 8},
+      {"_Gdead", 6},
+      {"_Genqueue_unused", 7},
+      {"_Gidle", 0},
+      {"_Gmoribund_unused", 5},
+      {"_GoidCacheBatch", 16},
+      {"_Gpreempted", 9},
+      {"_Grunnable", 1},
+      {"_Grunning", 2},
+      {"_Gscan", 4096},
+      {"_Gscanpreempted", 4105},
+      {"_Gscanrunnable", 4097},
+      {"_Gscanrunning", 4098},
+      {"_Gscansyscall", 4099},
+      {"_Gscanwaiting", 4100},
+      {"_Gsyscall", 3},
+      {"_Gwaiting", 4}}},  // go1.19.8
+    {21,
+     {0, 8, 48, 56, 112, 120, 144, 152, 176, 296, 280, 0, 8, 48, 0, 192, 72, 80, 336, 232},
+     {{"_GCmark", 1},
+      {"_GCmarktermination", 2},
+      {"_GCoff", 0},
+      {"_Gcopystack", 8},
+      {"_Gdead", 6},
+      {"_Genqueue_unused", 7},
+      {"_Gidle", 0},
+      {"_Gmoribund_unused", 5},
+      {"_GoidCacheBatch", 16},
+      {"_Gpreempted", 9},
+      {"_Grunnable", 1},
+      {"_Grunning", 2},
+      {"_Gscan", 4096},
+      {"_Gscanpreempted", 4105},
+      {"_Gscanrunnable", 4097},
+      {"_Gscanrunning", 4098},
+      {"_Gscansyscall", 4099},
+      {"_Gscanwaiting", 4100},
+      {"_Gsyscall", 3},
+      {"_Gwaiting", 4}}},  // go1.21.13
+    {22,
+     {0, 8, 48, 56, 112, 120, 144, 152, 176, 296, 280, 0, 8, 48, 0, 192, 72, 80, 328, 232},
+     {{"_GCmark", 1},
+      {"_GCmarktermination", 2},
+      {"_GCoff", 0},
+      {"_Gcopystack", 8},
+      {"_Gdead", 6},
+      {"_Genqueue_unused", 7},
+      {"_Gidle", 0},
+      {"_Gmoribund_unused", 5},
+      {"_GoidCacheBatch", 16},
+      {"_Gpreempted", 9},
+      {"_Grunnable", 1},
+      {"_Grunning", 2},
+      {"_Gscan", 4096},
+      {"_Gscanpreempted", 4105},
+      {"_Gscanrunnable", 4097},
+      {"_Gscanrunning", 4098},
+      {"_Gscansyscall", 4099},
+      {"_Gscanwaiting", 4100},
+      {"_Gsyscall", 3},
+      {"_Gwaiting", 4}}},  // go1.22.12
+    {23,
+     {0, 8, 48, 56, 112, 120, 152, 160, 184, 304, 288, 0, 8, 48, 0, 192, 72, 80, 328, 232},
+     {{"_GCmark", 1},
+      {"_GCmarktermination", 2},
+      {"_GCoff", 0},
+      {"_Gcopystack", 8},
+      {"_Gdead", 6},
+      {"_Genqueue_unused", 7},
+      {"_Gidle", 0},
+      {"_Gmoribund_unused", 5},
+      {"_GoidCacheBatch", 16},
+      {"_Gpreempted", 9},
+      {"_Grunnable", 1},
+      {"_Grunning", 2},
+      {"_Gscan", 4096},
+      {"_Gscanpreempted", 4105},
+      {"_Gscanrunnable", 4097},
+      {"_Gscanrunning", 4098},
+      {"_Gscansyscall", 4099},
+      {"_Gscanwaiting", 4100},
+      {"_Gsyscall", 3},
+      {"_Gwaiting", 4}}},  // go1.23.5
+    {26,
+     {0, 8, 48, 56, 104, 112, 144, 152, 176, 304, 288, 0, 8, 40, 0, 184, 64, 72, 352, 232},
+     {{"_GCmark", 1},
+      {"_GCmarktermination", 2},
+      {"_GCoff", 0},
+      {"_Gcopystack", 8},
+      {"_Gdead", 6},
+      {"_Gdeadextra", 11},
+      {"_Genqueue_unused", 7},
+      {"_Gidle", 0},
+      {"_Gleaked", 10},
+      {"_Gmoribund_unused", 5},
+      {"_GoidCacheBatch", 16},
+      {"_Gpreempted", 9},
+      {"_Grunnable", 1},
+      {"_Grunning", 2},
+      {"_Gscan", 4096},
+      {"_Gscandeadextra", 4107},
+      {"_Gscanleaked", 4106},
+      {"_Gscanpreempted", 4105},
+      {"_Gscanrunnable", 4097},
+      {"_Gscanrunning", 4098},
+      {"_Gscansyscall", 4099},
+      {"_Gscanwaiting", 4100},
+      {"_Gsyscall", 3},
+      {"_Gwaiting", 4}}},  // go1.26.8
 };
 
 }  // namespace
@@ -39,7 +151,11 @@ std::optional<RuntimeLayout> layout_from_table(std::string_view go_version) {
     if (r.minor <= minor) best = &r;
   if (best == nullptr) return std::nullopt;
   RuntimeLayout L;
-  int64_t* dst[] = {&L.g_stack_lo, &L.g_stack_hi, &L.g_m, &L.g_sched, &L.g_syscallsp, &L.g_syscallpc, &L.g_atomicstatus, &L.g_goid, &L.g_waitreason, &L.g_startpc, &L.g_gopc, &L.gobuf_sp, &L.gobuf_pc, &L.gobuf_bp, &L.m_g0, &L.m_curg, &L.m_procid, &L.m_gsignal, &L.m_alllink, &L.m_id};
+  int64_t* dst[] = {
+      &L.g_stack_lo,  &L.g_stack_hi,     &L.g_m,       &L.g_sched,      &L.g_syscallsp,
+      &L.g_syscallpc, &L.g_atomicstatus, &L.g_goid,    &L.g_waitreason, &L.g_startpc,
+      &L.g_gopc,      &L.gobuf_sp,       &L.gobuf_pc,  &L.gobuf_bp,     &L.m_g0,
+      &L.m_curg,      &L.m_procid,       &L.m_gsignal, &L.m_alllink,    &L.m_id};
   for (size_t i = 0; i < best->f.size(); ++i) *dst[i] = best->f[i];
   for (const auto& [name, value] : best->constants) L.constants[name] = value;
   L.source = "table go1." + std::to_string(best->minor);

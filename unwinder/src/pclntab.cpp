@@ -151,8 +151,8 @@ bool parse_header(std::string_view d, Header& h, std::string& why) {
   h.pctab = word(6);
   h.pcln = word(7);
   const uint64_t size = d.size();
-  if (h.funcname < kHeaderSize || h.funcname > h.cu || h.cu > h.filetab ||
-      h.filetab > h.pctab || h.pctab > h.pcln || h.pcln >= size) {
+  if (h.funcname < kHeaderSize || h.funcname > h.cu || h.cu > h.filetab || h.filetab > h.pctab ||
+      h.pctab > h.pcln || h.pcln >= size) {
     why = fmt::format(
         "bad pclntab table offsets (funcname {:#x}, cu {:#x}, filetab {:#x}, pctab {:#x}, "
         "pcln {:#x}, size {:#x})",

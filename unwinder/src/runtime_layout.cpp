@@ -4,12 +4,12 @@
 #include <fmt/format.h>
 #include <libdwarf.h>
 
-#include "dwarf_api.h"
-
 #include <array>
 #include <cctype>
 #include <functional>
 #include <vector>
+
+#include "dwarf_api.h"
 
 namespace cgounwind {
 namespace {
@@ -55,7 +55,7 @@ class Dwarf {
   explicit Dwarf(const std::string& path) {
     Dwarf_Error err = nullptr;
     int rc = D->dwarf_init_path(path.c_str(), nullptr, 0, DW_DLC_READ, DW_GROUPNUMBER_ANY, nullptr,
-                             nullptr, &dbg_, nullptr, 0, nullptr, &err);
+                                nullptr, &dbg_, nullptr, 0, nullptr, &err);
     ok_ = rc == DW_DLV_OK;
     if (rc == DW_DLV_ERROR) {
       error_ = D->dwarf_errmsg(err);
@@ -205,7 +205,7 @@ std::optional<RuntimeLayout> layout_from_dwarf(const std::string& path, std::str
     Dwarf_Unsigned next = 0;
     Dwarf_Half cu_type = 0;
     int rc = D->dwarf_next_cu_header_d(dbg, true, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                    nullptr, nullptr, nullptr, &next, &cu_type, nullptr);
+                                       nullptr, nullptr, nullptr, &next, &cu_type, nullptr);
     if (rc != DW_DLV_OK) break;
     Dwarf_Die cu_die = nullptr;
     if (D->dwarf_siblingof_b(dbg, nullptr, true, &cu_die, nullptr) != DW_DLV_OK) continue;

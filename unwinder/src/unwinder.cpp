@@ -69,8 +69,7 @@ std::optional<uint64_t> Unwinder::m_of_frame(const WalkState& st, const ThreadIn
   return m_for_lwp(t.lwp);
 }
 
-Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t,
-                    bool innermost) const {
+Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, bool innermost) const {
   if (!bin_.layout().complete()) return {};  // adapters report the missing layout once
   if (st.ended) return {};  // past the end: whatever the debugger finds there is not ours
   if (st.steps >= kMaxClaimedFrames) return stop(r, st, "stack deeper than 4096 frames");
@@ -83,7 +82,8 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t,
   if (!fn) return {};  // C code: the debugger's own unwinder handles it
   const std::string& name = fn->name;
   std::array<uint8_t, arch::kMaxCallLen> before{};
-  bool have_before = !innermost && bin_.read_image(r.pc - before.size(), before.data(), before.size());
+  bool have_before =
+      !innermost && bin_.read_image(r.pc - before.size(), before.data(), before.size());
 
   Step s;
   if (name == "runtime.asmcgocall" && !innermost) {
@@ -210,8 +210,9 @@ Step Unwinder::rule_asmcgocall(const Regs& r, const WalkState& st, uint64_t entr
     if (!lo || !hi) return stop(r, st, fmt::format("unreadable goroutine g={:#x}", *g));
     entry_sp = *hi - *depth;
     if (*depth == 0 || *depth > *hi - *lo || entry_sp < *lo)
-      return stop(r, st, fmt::format("asmcgocall depth {:#x} outside goroutine stack [{:#x},{:#x})",
-                                     *depth, *lo, *hi));
+      return stop(r, st,
+                  fmt::format("asmcgocall depth {:#x} outside goroutine stack [{:#x},{:#x})",
+                              *depth, *lo, *hi));
     s.state.spliced = true;
     s.state.g = *g;
   }

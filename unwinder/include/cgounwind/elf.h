@@ -22,14 +22,14 @@ struct ElfSymbol {
   std::string name;
   uint64_t value = 0;  // st_value
   uint64_t size = 0;
-  uint8_t type = 0;    // STT_*
+  uint8_t type = 0;  // STT_*
   uint16_t shndx = 0;
 };
 
 class ElfFile {
  public:
-  bool load(const std::string& path);              // reads the whole file into memory
-  bool load_bytes(std::vector<uint8_t> bytes);     // for tests / fuzzing
+  bool load(const std::string& path);           // reads the whole file into memory
+  bool load_bytes(std::vector<uint8_t> bytes);  // for tests / fuzzing
   const std::string& error() const { return error_; }
 
   const std::vector<ElfSection>& sections() const { return sections_; }

@@ -30,7 +30,8 @@ class GoBinary {
   const std::string& go_version() const { return version_; }  // "go1.21.13" or ""
   int go_minor() const { return minor_; }                     // 21, or 0 if unknown
   bool has_dwarf() const { return has_dwarf_; }
-  // Whether debuggers can unwind Go frames themselves: Go writes .debug_frame; -ldflags=-w drops it.
+  // Whether debuggers can unwind Go frames themselves: Go writes .debug_frame; -ldflags=-w drops
+  // it.
   bool has_go_cfi() const { return elf_.section(".debug_frame") != nullptr; }
   // Human-readable one-liner about where facts came from.
   std::string describe() const;

@@ -13,11 +13,11 @@ namespace cgounwind {
 struct Goroutine {
   uint64_t addr = 0;  // the g
   uint64_t goid = 0;
-  uint32_t status = 0;  // without the scan bit
+  uint32_t status = 0;      // without the scan bit
   std::string status_name;  // "running", "waiting", …
   std::string wait_reason;  // "chan receive", … (waiting goroutines)
   uint64_t m = 0;
-  uint64_t lwp = 0;  // kernel thread running it (m.procid), 0 if none
+  uint64_t lwp = 0;   // kernel thread running it (m.procid), 0 if none
   bool in_c = false;  // inside a cgo call right now
   Regs regs;          // where it is: g.sched, or the syscall/cgo entry point
   std::string func;   // function at regs.pc

@@ -51,7 +51,7 @@ class Pclntab {
   std::vector<uint32_t> by_name_;  // indices into funcs_, sorted by name
   uint32_t quantum_ = 1;           // pc quantum (minLC)
   uint32_t func_size_ = 0;         // size of the fixed part of a _func record
-  std::vector<GoFunc> funcs_;  // sorted by entry
+  std::vector<GoFunc> funcs_;      // sorted by entry
   uint32_t magic_ = 0;
   uint64_t text_start_ = 0;
   uint64_t nfunc_ = 0, nfiles_ = 0;

@@ -25,8 +25,8 @@ struct RuntimeLayout {
   std::map<std::string, int64_t> constants;
   std::string source;  // "dwarf", "table go1.21", "dwarf+table go1.21"
 
-  bool complete() const;          // every offset the unwinder needs is known
-  std::string missing() const;    // names of unknown fields, for a one-line message
+  bool complete() const;        // every offset the unwinder needs is known
+  std::string missing() const;  // names of unknown fields, for a one-line message
   // Fills unknown (-1) fields from `other`.
   void merge_missing(const RuntimeLayout& other);
   int64_t constant(std::string_view name, int64_t fallback) const;

@@ -18,12 +18,12 @@ struct Regs {
 
 // Carried from one frame to the next (innermost → outermost) by the adapter.
 struct WalkState {
-  bool spliced = false;   // past a switch onto a goroutine stack: Go frames are ours
-  uint64_t floor = 0;     // frame-id stack addresses never go below this (debuggers reject that)
-  int cgocallbacks = 0;   // cgocallback frames crossed so far (depth in the g0.sched.sp chain)
-  uint64_t g = 0;         // goroutine whose stack the walk is on, when known
-  int steps = 0;          // frames claimed so far (bounded)
-  bool ended = false;     // the stack ended (or was truncated) at a frame the core claimed
+  bool spliced = false;  // past a switch onto a goroutine stack: Go frames are ours
+  uint64_t floor = 0;    // frame-id stack addresses never go below this (debuggers reject that)
+  int cgocallbacks = 0;  // cgocallback frames crossed so far (depth in the g0.sched.sp chain)
+  uint64_t g = 0;        // goroutine whose stack the walk is on, when known
+  int steps = 0;         // frames claimed so far (bounded)
+  bool ended = false;    // the stack ended (or was truncated) at a frame the core claimed
 };
 
 enum class StepKind {
