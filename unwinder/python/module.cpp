@@ -9,6 +9,7 @@
 #include "cgounwind/arch.h"
 #include "cgounwind/go_binary.h"
 #include "cgounwind/goroutines.h"
+#include "cgounwind/image.h"
 #include "cgounwind/page_cache.h"
 #include "cgounwind/unwinder.h"
 
@@ -21,9 +22,8 @@ namespace {
 class PyMemory {
  public:
   explicit PyMemory(py::object reader)
-      : reader_(std::move(reader)), cache_([this](uint64_t a, void* b, size_t n) {
-          return call(a, b, n);
-        }) {}
+      : reader_(std::move(reader)),
+        cache_([this](uint64_t a, void* b, size_t n) { return call(a, b, n); }) {}
   Memory& mem() { return cache_; }
   void clear() { cache_.clear(); }
   size_t reads() const { return cache_.reads(); }
@@ -53,15 +53,18 @@ class PyWalker {
       : bin_(std::move(bin)), mem_(std::move(reader)), unw_(*bin_, mem_.mem()) {}
   Step step(uint64_t pc, uint64_t sp, uint64_t bp, const WalkState& st, uint64_t lwp,
             bool innermost) {
+    Step s;
     try {
-      return unw_.step(Regs{pc, sp, bp}, st, ThreadInfo{lwp}, innermost);
+      s = unw_.step(Regs{pc, sp, bp}, st, ThreadInfo{lwp}, innermost);
     } catch (std::exception& e) {
-      Step s;
+      s = Step{};
       s.kind = StepKind::Stop;
       s.error = std::string("internal error: ") + e.what();
       s.state = st;
-      return s;
     }
+    if (recording_)
+      recording_->steps.push_back(RecordedStep{Regs{pc, sp, bp}, st, lwp, innermost, s});
+    return s;
   }
   // True CFA of a Go frame at (pc, sp); pc is a return address unless innermost.
   std::optional<uint64_t> frame_cfa(uint64_t pc, uint64_t sp, bool innermost) {
@@ -74,12 +77,44 @@ class PyWalker {
   size_t reads() const { return mem_.reads(); }
   std::optional<uint64_t> m_for_lwp(uint64_t lwp) { return unw_.m_for_lwp(lwp); }
   GoroutineTable goroutines() {
+    GoroutineTable t;
     try {
-      return read_goroutines(*bin_, mem_.mem());
+      t = read_goroutines(*bin_, mem_.mem());
     } catch (std::exception& e) {
-      GoroutineTable t;
+      t = GoroutineTable{};
       t.error = std::string("internal error: ") + e.what();
-      return t;
+    }
+    if (recording_) recording_->goroutines = t;
+    return t;
+  }
+  // Memory images for unit tests (cgounwind/image.h): from start_recording on, every page the
+  // cache fetches and every step()/goroutines() call is kept; save_image writes them out.
+  void start_recording(const std::string& name) {
+    recording_ = std::make_unique<MemoryImage>();
+    recording_->meta["name"] = name;
+    mem_.clear();  // so that every page the walk needs is fetched (and recorded) again
+    cache().set_recording(true);
+  }
+  void stop_recording() {
+    recording_.reset();
+    cache().set_recording(false);
+  }
+  bool recording() const { return recording_ != nullptr; }
+  // Writes the image; "" on success, else why not. Recording goes on.
+  std::string save_image(const std::string& path) {
+    if (!recording_) return "not recording (call start_recording first)";
+    try {
+      MemoryImage img = *recording_;
+      for (const auto& [addr, bytes] : cache().recorded())
+        img.add(addr, bytes.data(), bytes.size());
+      const ElfFile& elf = bin_->elf();
+      img.meta["go_version"] = bin_->go_version();
+      img.meta["binary_fnv64"] = fnv64_hex(elf.bytes().data(), elf.bytes().size());
+      img.meta["binary_fingerprint"] = binary_fingerprint(elf, bin_->pcln());
+      std::string err;
+      return img.save(path, &err) ? std::string() : err;
+    } catch (std::exception& e) {
+      return std::string("internal error: ") + e.what();
     }
   }
   GoStack goroutine_stack(uint64_t g, uint64_t pc, uint64_t sp, uint64_t bp, int max_frames) {
@@ -93,9 +128,13 @@ class PyWalker {
   }
 
  private:
+  // PyMemory's Memory is its PageCache.
+  PageCache& cache() { return static_cast<PageCache&>(mem_.mem()); }
+
   std::shared_ptr<GoBinary> bin_;
   PyMemory mem_;
   Unwinder unw_;
+  std::unique_ptr<MemoryImage> recording_;  // non-null while recording
 };
 
 py::tuple load_binary(const std::string& path) {
@@ -128,9 +167,25 @@ PYBIND11_MODULE(_cgounwind, m) {
         const auto& L = b.layout();
         py::dict d;
 #define F(x) d[#x] = L.x
-        F(g_stack_lo); F(g_stack_hi); F(g_m); F(g_sched); F(g_syscallsp); F(g_syscallpc);
-        F(g_atomicstatus); F(g_goid); F(g_waitreason); F(g_startpc); F(g_gopc); F(gobuf_sp);
-        F(gobuf_pc); F(gobuf_bp); F(m_g0); F(m_curg); F(m_procid); F(m_gsignal); F(m_alllink);
+        F(g_stack_lo);
+        F(g_stack_hi);
+        F(g_m);
+        F(g_sched);
+        F(g_syscallsp);
+        F(g_syscallpc);
+        F(g_atomicstatus);
+        F(g_goid);
+        F(g_waitreason);
+        F(g_startpc);
+        F(g_gopc);
+        F(gobuf_sp);
+        F(gobuf_pc);
+        F(gobuf_bp);
+        F(m_g0);
+        F(m_curg);
+        F(m_procid);
+        F(m_gsignal);
+        F(m_alllink);
         F(m_id);
 #undef F
         d["constants"] = L.constants;
@@ -172,7 +227,11 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("m_for_lwp", &PyWalker::m_for_lwp)
       .def("goroutines", &PyWalker::goroutines)
       .def("goroutine_stack", &PyWalker::goroutine_stack, py::arg("g"), py::arg("pc"),
-           py::arg("sp"), py::arg("bp"), py::arg("max_frames") = 1024);
+           py::arg("sp"), py::arg("bp"), py::arg("max_frames") = 1024)
+      .def("start_recording", &PyWalker::start_recording, py::arg("name"))
+      .def("stop_recording", &PyWalker::stop_recording)
+      .def("recording", &PyWalker::recording)
+      .def("save_image", &PyWalker::save_image, py::arg("path"));
   py::class_<Goroutine>(m, "Goroutine")
       .def_readonly("addr", &Goroutine::addr)
       .def_readonly("goid", &Goroutine::goid)

@@ -44,21 +44,30 @@ GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
     t.error = "runtime layout unknown: " + L.missing();
     return t;
   }
-  auto ptr = mem.u64(*allgs), len = mem.u64(*allgs + 8);
-  if (!ptr || !len) {
+  auto ptr = mem.u64(*allgs), len = mem.u64(*allgs + 8), cap = mem.u64(*allgs + 16);
+  if (!ptr || !len || !cap) {
     t.error = "cannot read runtime.allgs";
     return t;
   }
-  uint64_t n = std::min<uint64_t>(*len, limit);
-  if (n > 50'000'000) {
-    t.error = fmt::format("runtime.allgs length {} is implausible", *len);
+  if (*len > *cap || *len > 50'000'000) {
+    t.error = fmt::format("runtime.allgs length {} (capacity {}) is implausible", *len, *cap);
     return t;
   }
+  uint64_t n = std::min<uint64_t>(*len, limit);
   t.truncated = n < *len;
-  std::vector<uint64_t> gs(n);
-  if (n && !mem.read(*ptr, gs.data(), n * 8)) {
-    t.error = "cannot read the allgs array";
-    return t;
+  // In chunks, so a bad pointer fails after one chunk instead of a huge allocation and read.
+  constexpr uint64_t kChunk = 65536;
+  std::vector<uint64_t> gs;
+  for (uint64_t i = 0; i < n; i += kChunk) {
+    uint64_t k = std::min(kChunk, n - i);
+    size_t at = gs.size();
+    gs.resize(at + k);
+    if (!mem.read(*ptr + i * 8, gs.data() + at, k * 8)) {
+      gs.resize(at);
+      t.error = fmt::format("cannot read the allgs array at entry {}", i);
+      t.truncated = true;
+      break;
+    }
   }
   int64_t gsize = 0;
   for (int64_t off : {L.g_stack_hi, L.g_m, L.g_sched + L.gobuf_bp, L.g_syscallsp, L.g_syscallpc,

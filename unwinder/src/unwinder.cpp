@@ -36,6 +36,8 @@ Step Unwinder::stop(const Regs& r, const WalkState& st, std::string why) const {
   s.kind = StepKind::Stop;
   s.error = fmt::format("{} at pc {:#x} (sp {:#x})", why, r.pc, r.sp);
   s.state = st;
+  s.state.ended = true;  // nothing past a truncated stack is ours
+  s.state.steps = st.steps + 1;
   s.id_sp = id_at_least(r.sp, st.floor);
   return s;
 }
@@ -201,6 +203,10 @@ Step Unwinder::rule_asmcgocall(const Regs& r, const WalkState& st, uint64_t entr
   if (slots->nosave) {
     auto sp = u64(r.sp + slots->depth_off);
     if (!sp) return stop(r, st, "unreadable asmcgocall saved SP");
+    // No switch: asmcgocall only aligned SP downwards, so its caller's SP lies above this frame.
+    if (*sp <= r.sp || *sp - r.sp > (1u << 20)) {
+      return stop(r, st, fmt::format("asmcgocall saved SP {:#x} is not just above the frame", *sp));
+    }
     entry_sp = *sp;
   } else {
     auto g = u64(r.sp + slots->g_off), depth = u64(r.sp + slots->depth_off);

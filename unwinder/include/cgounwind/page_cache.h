@@ -1,8 +1,11 @@
 // A per-stop memory cache: page-sized reads through a slower reader, dropped on resume.
 #pragma once
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cgounwind/memory.h"
@@ -27,6 +30,7 @@ class PageCache : public Memory {
         return false;
       } else {
         ++reads_;
+        if (recording_) recorded_.emplace_back(addr, std::vector<uint8_t>(out, out + n));
       }
       out += n;
       addr += n;
@@ -36,6 +40,24 @@ class PageCache : public Memory {
   }
   void clear() { pages_.clear(); }
   size_t reads() const { return reads_; }
+
+  // Calls f(page address, 4096 bytes) for every readable page now in the cache.
+  template <class F>
+  void for_each_page(F&& f) const {
+    for (const auto& [page, e] : pages_)
+      if (e.ok) f(page, e.bytes.data(), e.bytes.size());
+  }
+  // Recording (memory images for tests): while on, every readable page fetched and every exact
+  // read of a partially mapped page is also kept here, even across clear(). Costs nothing on
+  // cache hits.
+  void set_recording(bool on) {
+    recording_ = on;
+    if (on) recorded_.clear();
+  }
+  bool recording() const { return recording_; }
+  const std::vector<std::pair<uint64_t, std::vector<uint8_t>>>& recorded() const {
+    return recorded_;
+  }
 
  private:
   struct Entry {
@@ -51,11 +73,14 @@ class PageCache : public Memory {
     e.ok = reader_(page, e.bytes.data(), kPage);
     ++reads_;
     if (!e.ok) e.bytes.clear();
+    if (recording_ && e.ok) recorded_.emplace_back(page, e.bytes);
     return pages_.emplace(page, std::move(e)).first->second;
   }
   Reader reader_;
   std::unordered_map<uint64_t, Entry> pages_;
   size_t reads_ = 0;
+  bool recording_ = false;
+  std::vector<std::pair<uint64_t, std::vector<uint8_t>>> recorded_;
 };
 
 }  // namespace cgounwind

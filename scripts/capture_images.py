@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""Regenerates the memory images of tests/unit/images from real processes under gdb.
+
+    /usr/bin/python3 scripts/capture_images.py BUILD_DIR [--testdata DIR] [--only go1.23/callback]
+
+BUILD_DIR is a configured and built cgounwind tree (its python/ holds _cgounwind). The programs
+are BUILD_DIR/testdata/<toolchain>/<program> (tests/build_testdata.py --out BUILD_DIR/testdata
+builds them; --testdata points elsewhere). Each image is captured at the program's e2e
+breakpoint (tests/e2e/programs.py) with `cgo-capture-image` (gdb-python/cgo_capture.py) and
+written to tests/unit/images/<toolchain>-<program>.img. An image names its binary as
+<toolchain>/<program> and records a build-directory-independent fingerprint of it; the unit
+tests fail with a request to run this script when the binary they find no longer matches.
+
+Rerun it whenever a testdata program, the toolchains, or what the core records changes.
+Standard library only; run with the system Python (the one gdb embeds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(SRC, "tests", "e2e"))
+
+import gdb_driver  # noqa: E402
+import programs  # noqa: E402
+
+# (toolchain, program) pairs: one image each, of the stopped thread's walk.
+IMAGES = [
+    ("go1.19", "callback"),
+    ("go1.21", "callback"),
+    ("go1.23", "callback"),
+    ("go1.26", "callback"),
+    ("go1.21", "callback-stripped"),  # no Go DWARF: runtime layout from the built-in tables
+    ("go1.22", "cthread"),
+    ("go1.26", "deep"),
+    ("go1.23", "sysstack"),
+    ("go1.21", "multiblock"),
+]
+# Images of every thread's walk (idle Ms down to crosscall1, workers blocked in C).
+ALL_THREADS = {("go1.21", "multiblock")}
+MAX_IMAGE_BYTES = 512 * 1024
+ATTEMPTS = 3  # a run can stop somewhere else (signals, preemption): retry
+
+
+def capture(build: str, testdata: str, toolchain: str, program: str, out: str) -> str:
+    """Captures one image into `out`; returns "" or why it failed."""
+    binary = os.path.join(testdata, toolchain, program)
+    if not os.path.isfile(binary):
+        return f"{binary} not found (build it: tests/build_testdata.py --out {testdata})"
+    prog = programs.BY_NAME[program]
+    name = f"{toolchain}/{program}"
+    args = ["gdb", "-batch", "-nx", "-iex", "set auto-load python-scripts off",
+            "-ex", "set pagination off", "-ex", "set width 0", "-ex", "set confirm off",
+            "-ex", f"source {os.path.join(SRC, 'gdb-python', 'cgo.py')}",
+            "-ex", f"source {os.path.join(SRC, 'gdb-python', 'cgo_capture.py')}"]
+    for c in prog.gdb_commands:
+        args += ["-ex", c]
+    flag = "-all-threads " if (toolchain, program) in ALL_THREADS else ""
+    args += ["-ex", f"cgo-capture-image {flag}{out} {name}", "-ex", "echo @@bt\\n", "-ex", "bt",
+             "-ex", "kill", binary]
+    env = dict(os.environ, CGOUNWIND_PYTHONPATH=os.path.join(build, "python"))
+    env.pop("CGOUNWIND_DEBUG", None)
+    try:
+        p = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=300, env=env)
+    except subprocess.TimeoutExpired:
+        return "gdb timed out"
+    text = p.stdout
+    if "cgounwind: captured" not in text or not os.path.isfile(out):
+        return "no image written:\n" + text[-3000:]
+    bad = [ln for ln in text.splitlines()
+           if any(b in ln for b in ("Traceback", "Python Exception", "Error occurred in Python",
+                                    "backtrace truncated", "internal error"))]
+    if bad:
+        return "problems in gdb's output:\n" + "\n".join(bad)
+    bts = gdb_driver.parse_backtraces(text.split("@@bt", 1)[-1])
+    if not bts:
+        return "no backtrace after the capture:\n" + text[-3000:]
+    missing = programs.missing_frames(prog.user_frames, bts[0].frames)
+    if missing:
+        return "the stop is not the expected one (missing %s):\n%s" % (
+            missing, "\n".join(bts[0].lines))
+    with open(out, "rb") as f:
+        if f.read(8) != b"CGOUWIMG":
+            return "the file written is not a memory image"
+    return ""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("build", help="cgounwind build directory (holds python/_cgounwind*.so)")
+    ap.add_argument("--testdata", help="testdata binaries (default BUILD/testdata)")
+    ap.add_argument("--out", default=os.path.join(SRC, "tests", "unit", "images"),
+                    help="where the images go (default tests/unit/images)")
+    ap.add_argument("--only", action="append", default=[],
+                    help="only this image, as toolchain/program (repeatable)")
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    testdata = os.path.abspath(args.testdata or os.path.join(build, "testdata"))
+    if not os.path.isdir(os.path.join(build, "python")):
+        print(f"error: {build}/python does not exist: build cgounwind first", file=sys.stderr)
+        return 2
+    wanted = IMAGES
+    if args.only:
+        wanted = [tuple(o.split("/", 1)) for o in args.only]
+        unknown = [w for w in wanted if len(w) != 2 or w[1] not in programs.BY_NAME]
+        if unknown:
+            print(f"error: unknown image(s) {unknown}", file=sys.stderr)
+            return 2
+    os.makedirs(args.out, exist_ok=True)
+    failed = 0
+    for toolchain, program in wanted:
+        final = os.path.join(args.out, f"{toolchain}-{program}.img")
+        err = "not attempted"
+        with tempfile.TemporaryDirectory(prefix="cgounwind-capture-") as tmp:
+            out = os.path.join(tmp, "image.img")
+            for _ in range(ATTEMPTS):
+                if os.path.exists(out):
+                    os.unlink(out)
+                err = capture(build, testdata, toolchain, program, out)
+                if not err:
+                    break
+            if not err:
+                size = os.path.getsize(out)
+                if size > MAX_IMAGE_BYTES:
+                    err = f"image is {size} bytes (limit {MAX_IMAGE_BYTES})"
+                else:
+                    shutil.move(out, final)
+        if err:
+            failed += 1
+            print(f"FAILED {toolchain}/{program}: {err}")
+        else:
+            print(f"{os.path.relpath(final, SRC)}: {os.path.getsize(final)} bytes")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
