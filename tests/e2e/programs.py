@@ -102,6 +102,9 @@ class Program:
     notes: str = ""
 
     build: str = ""  # binary name when several stops share one program
+    # Golden files collapse runs of one function: how deep a recursion is when the stop happens
+    # varies from run to run (e.g. where a goroutine's stack first needs to grow).
+    collapse_repeats: bool = False
 
     @property
     def binary(self) -> str:
@@ -291,6 +294,7 @@ _SWITCHES_GROW = Program(
     lldb_commands=(_LLDB_SIGNALS, "breakpoint set -o true -n main.markerGrow", "process launch",
                    "breakpoint set -n runtime.newstack", "process continue"),
     bp_function="runtime.newstack",
+    collapse_repeats=True,
     user_frames=("runtime.newstack", "runtime.morestack", "main.grow", "main.growInGoroutine",
                  GOROUTINE_BOTTOM),
 )

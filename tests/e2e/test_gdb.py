@@ -33,8 +33,10 @@ def binary(name: str) -> str:
     return tc["programs"][name]
 
 
-def golden(test: unittest.TestCase, key: str, frames: list[str]) -> None:
+def golden(test: unittest.TestCase, key: str, frames: list[str], collapse: bool = False) -> None:
     path = os.path.join(EXPECTED, ARGS.toolchain, key + ".txt")
+    if collapse:
+        frames = [f for i, f in enumerate(frames) if i == 0 or f != frames[i - 1]]
     text = "\n".join(P.normalize_name(f) for f in frames) + "\n"
     text = re.sub(r"_cgo_[0-9a-f]{12}_", "_cgo_HASH_", text)
     text = re.sub(r"_cgoexp_[0-9a-f]{12}_", "_cgoexp_HASH_", text)
@@ -72,7 +74,7 @@ class GdbBacktraces(unittest.TestCase):
         self.assertTrue(bts, out)
         frames = bts[-1].frames
         self.check_stack(prog, frames, f"{prog.name} bt")
-        golden(self, prog.name + ".bt", frames)
+        golden(self, prog.name + ".bt", frames, collapse=prog.collapse_repeats)
         # Every other thread too: Go-created threads, idle Ms in the scheduler, C threads.
         threads = G.parse_thread_backtraces(parts["all"])
         self.assertGreaterEqual(len(threads), 2, parts["all"])
