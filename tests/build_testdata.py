@@ -379,7 +379,9 @@ class Builder:
             "GOCACHE": str(self.out / ".gocache" / tc.name),
             "GOPATH": str(self.out / ".gopath"),
         }
-        cmd = [tc.go, "build", "-o", "@OUT@"]
+        # -trimpath: identical binaries wherever the checkout lives (memory images in
+        # tests/unit/images are tied to them).
+        cmd = [tc.go, "build", "-trimpath", "-o", "@OUT@"]
         if prog.ldflags:
             cmd.append("-ldflags=" + prog.ldflags)
         cmd.append(".")
