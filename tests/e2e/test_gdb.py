@@ -252,6 +252,24 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
         for num, bt in G.parse_thread_backtraces(parts["all"]).items():
             self.assertNotIn("??", bt.frames, f"thread {num}: {bt.frames}")
 
+    def test_installed_layout(self) -> None:
+        """`cmake --install`, then `source <prefix>/share/cgounwind/gdb-python/cgo.py` with no
+        environment help: cgo.py finds the installed native module."""
+        prog = P.BY_NAME["callback"]
+        with tempfile.TemporaryDirectory() as prefix:
+            subprocess.run(["cmake", "--install", G.BUILD, "--prefix", prefix], check=True,
+                           stdout=subprocess.DEVNULL)
+            cgo = os.path.join(prefix, "share", "cgounwind", "gdb-python", "cgo.py")
+            env = {k: v for k, v in os.environ.items() if k != "CGOUNWIND_PYTHONPATH"}
+            args = ["gdb", "-batch", "-nx", "-iex", "set auto-load python-scripts off",
+                    "-ex", f"source {cgo}"] + [a for c in prog.gdb_commands for a in ("-ex", c)]
+            out = subprocess.run(args + ["-ex", "bt", binary(prog.binary)], env=env,
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True, timeout=180).stdout
+        self.assertEqual(G.problems(out), [], out)
+        frames = G.parse_backtraces(out)[-1].frames
+        self.assertEqual(P.missing_frames(prog.user_frames, frames), [], out)
+
     def test_non_go_binary_untouched(self) -> None:
         out = G.run_gdb("/bin/true", ["starti", "bt", "info goroutines"])
         self.assertNotIn("Traceback", out)
