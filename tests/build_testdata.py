@@ -379,9 +379,10 @@ class Builder:
             "GOCACHE": str(self.out / ".gocache" / tc.name),
             "GOPATH": str(self.out / ".gopath"),
         }
-        # -trimpath: identical binaries wherever the checkout lives (memory images in
+        # -trimpath, -buildvcs=false: identical binaries wherever the checkout lives and whatever
+        # its commit (Go stamps the git revision of a build inside a checkout; memory images in
         # tests/unit/images are tied to them).
-        cmd = [tc.go, "build", "-trimpath", "-o", "@OUT@"]
+        cmd = [tc.go, "build", "-trimpath", "-buildvcs=false", "-o", "@OUT@"]
         if prog.ldflags:
             cmd.append("-ldflags=" + prog.ldflags)
         cmd.append(".")
