@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -48,6 +49,15 @@ def run_gdb_interactive(binary: str, commands: list[str], timeout: int = 180) ->
                        timeout=timeout,
                        env={**os.environ, "CGOUNWIND_PYTHONPATH": os.path.join(BUILD, "python")})
     return p.stdout
+
+
+def testdata_binary(toolchain: str, name: str) -> str:
+    """Path of a testdata program built by tests/build_testdata.py for one toolchain."""
+    with open(os.path.join(BUILD, "testdata", "manifest.json")) as f:
+        tc = json.load(f)["toolchains"].get(toolchain)
+    if tc is None:
+        raise AssertionError(f"toolchain {toolchain} was not built (is it installed?)")
+    return tc["programs"][name]
 
 
 MARK = "@@cgounwind-section "

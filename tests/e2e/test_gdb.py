@@ -26,11 +26,7 @@ ARGS = argparse.Namespace(toolchain="go1.26", update=False)
 
 
 def binary(name: str) -> str:
-    manifest = P.load_manifest(os.path.join(G.BUILD, "testdata"))
-    tc = manifest["toolchains"].get(ARGS.toolchain)
-    if tc is None:
-        raise AssertionError(f"toolchain {ARGS.toolchain} was not built (is it installed?)")
-    return tc["programs"][name]
+    return G.testdata_binary(ARGS.toolchain, name)
 
 
 def golden(test: unittest.TestCase, key: str, frames: list[str], collapse: bool = False) -> None:

@@ -26,11 +26,7 @@ _FRAME = re.compile(r"^\s+frame #(\d+): 0x[0-9a-f]+ (\S+)")
 
 
 def binary(name: str) -> str:
-    manifest = P.load_manifest(os.path.join(G.BUILD, "testdata"))
-    tc = manifest["toolchains"].get(ARGS.toolchain)
-    if tc is None:
-        raise AssertionError(f"toolchain {ARGS.toolchain} was not built (is it installed?)")
-    return tc["programs"][name]
+    return G.testdata_binary(ARGS.toolchain, name)
 
 
 def run_lldb(commands: list[str], target: str | None = None, timeout: int = 180) -> str:

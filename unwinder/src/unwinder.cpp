@@ -42,6 +42,15 @@ Step Unwinder::stop(const Regs& r, const WalkState& st, std::string why) const {
   return s;
 }
 
+// The caller is the goroutine g, resumed from its saved context: a spliced section begins.
+void Unwinder::enter_goroutine(Step& s, uint64_t g, const Regs& sched) {
+  s.kind = StepKind::Caller;
+  s.caller = sched;
+  s.state.spliced = true;
+  s.state.g = g;
+  s.state.floor = s.id_sp;
+}
+
 std::optional<Regs> Unwinder::sched_of(uint64_t g) const {
   const auto& L = bin_.layout();
   auto base = g + static_cast<uint64_t>(L.g_sched);
@@ -277,11 +286,7 @@ Step Unwinder::rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo
   }
   auto sched = sched_of(*curg);
   if (!sched) return stop(r, st, fmt::format("{}: unreadable g.sched", rule));
-  s.kind = StepKind::Caller;
-  s.caller = *sched;
-  s.state.spliced = true;
-  s.state.g = *curg;
-  s.state.floor = s.id_sp;
+  enter_goroutine(s, *curg, *sched);
   return s;
 }
 
@@ -299,11 +304,7 @@ Step Unwinder::rule_mcall(const Regs& r, const WalkState& st) const {
   if (!curg || *curg != *gp) return s;  // the goroutine was handed off: it is not on this thread
   auto sched = sched_of(*gp);
   if (!sched) return s;
-  s.kind = StepKind::Caller;
-  s.caller = *sched;
-  s.state.spliced = true;
-  s.state.g = *gp;
-  s.state.floor = s.id_sp;
+  enter_goroutine(s, *gp, *sched);
   return s;
 }
 

@@ -76,6 +76,7 @@ class Unwinder {
   Step stop(const Regs& r, const WalkState& st, std::string why) const;
   std::optional<uint64_t> u64(uint64_t addr) const { return mem_.u64(addr); }
   std::optional<Regs> sched_of(uint64_t g) const;
+  static void enter_goroutine(Step& s, uint64_t g, const Regs& sched);
   std::optional<uint64_t> m_of_frame(const WalkState& st, const ThreadInfo& t) const;
 
   const GoBinary& bin_;
