@@ -122,6 +122,13 @@ def _forget_binaries(*_args: object) -> None:
     _targets.clear()
 
 
+def _on_new_objfile(*_args: object) -> None:
+    _forget_binaries()
+    # Go's runtime-gdb.py, auto-loaded with a Go binary, defines `info goroutines` and
+    # `goroutine` too: take them back once GDB has finished loading the objfile.
+    gdb.post_event(_register_commands)
+
+
 class _FrameId:
     """GDB 13 reads frame-id attributes as gdb.Value."""
 
@@ -473,7 +480,7 @@ def _register() -> None:
         ev.connect(_reset_all)
     gdb.events.stop.connect(lambda _e: _hinted.clear())
     gdb.events.before_prompt.connect(_hint_spliced_selection)
-    gdb.events.new_objfile.connect(_forget_binaries)
+    gdb.events.new_objfile.connect(_on_new_objfile)
     gdb.events.clear_objfiles.connect(_forget_binaries)
     # Go's real "main" is runtime.main: show it (and the goroutine start) below main.main.
     gdb.execute("set backtrace past-main on", to_string=True)
@@ -571,7 +578,11 @@ class CgoPrefix(gdb.Command):
         super().__init__("cgo", gdb.COMMAND_STACK, prefix=True)
 
 
-InfoGoroutines()
-GoroutineCmd()
-CgoPrefix()
-CgoFrame()
+def _register_commands() -> None:
+    InfoGoroutines()
+    GoroutineCmd()
+    CgoPrefix()
+    CgoFrame()
+
+
+_register_commands()

@@ -31,7 +31,8 @@ def run_gdb(binary: str, commands: list[str], core: str | None = None, timeout: 
         args += ["-ex", f"source {CGO_PY}"]
     for c in commands:
         args += ["-ex", c]
-    args.append(binary)
+    if binary:
+        args.append(binary)
     if core:
         args.append(core)
     p = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
