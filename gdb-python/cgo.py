@@ -267,9 +267,7 @@ placed directly under frame 0 with its true frame base, runs COMMAND there, and 
         commands = [parts[1]] if len(parts) > 1 else ["info args", "info locals"]
         target = _require_target()
         thread = gdb.selected_thread()
-        frame = gdb.newest_frame()
-        for _ in range(level):
-            frame = frame.older() if frame is not None else None
+        frame = _frame_at(level)
         if frame is None:
             raise gdb.GdbError("cgo frame: no frame at level %d" % level)
         state = target.state_at(thread.num, level)
@@ -298,13 +296,23 @@ placed directly under frame 0 with its true frame base, runs COMMAND there, and 
             _select_level(selected)
 
 
-def _select_level(level: int) -> None:
+def _frame_at(level: int) -> Optional["gdb.Frame"]:
+    """Frame `level` of the selected thread, or None when the stack is shorter."""
     frame = gdb.newest_frame()
     for _ in range(level):
-        older = frame.older()
-        if older is None:
-            break
-        frame = older
+        if frame is None:
+            return None
+        frame = frame.older()
+    return frame
+
+
+def _select_level(level: int) -> None:
+    """Selects frame `level`, or the outermost one when the stack has become shorter."""
+    frame = _frame_at(level)
+    if frame is None:
+        frame = gdb.newest_frame()
+        while frame.older() is not None:
+            frame = frame.older()
     frame.select()
 
 

@@ -18,6 +18,10 @@ std::unique_ptr<GoBinary> GoBinary::load(const std::string& path, std::string* e
     return nullptr;
   }
   b->version_ = go_build_version(b->elf_);
+  b->has_go_cfi_ = b->elf_.section(".debug_frame") != nullptr;
+  for (const char* name : {"crosscall1", "crosscall_amd64"}) {
+    if (auto sym = b->elf_.symbol(name)) b->c_thread_entry_ = sym;
+  }
   if (b->version_.rfind("go1.", 0) == 0) {
     int minor = 0;
     const char* s = b->version_.data() + 4;

@@ -151,15 +151,9 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
 // cgo program: gcc assembly whose unwind info does not describe its six PUSHes, so debuggers
 // lose the thread's C start (threadentry, start_thread, clone3) below it.
 Step Unwinder::rule_c_thread_entry(const Regs& r, const WalkState& st, uint64_t lookup) const {
-  // Size-0 NOTYPE symbols in some versions: match by name, bounded to the function's short body.
-  std::optional<ElfSymbol> sym;
-  for (const char* name : {"crosscall1", "crosscall_amd64"}) {
-    auto cand = bin_.elf().symbol(name);
-    if (cand && lookup >= cand->value && lookup < cand->value + (cand->size ? cand->size : 64)) {
-      sym = cand;
-    }
-  }
-  if (!sym) return {};
+  // Size-0 NOTYPE symbols in some versions: bounded to the function's short body.
+  const auto& sym = bin_.c_thread_entry();
+  if (!sym || lookup < sym->value || lookup >= sym->value + (sym->size ? sym->size : 64)) return {};
   // The bound is a guess for size-0 symbols: code of another (sized) function that follows
   // is not ours, and crosscall1 calls through registers only.
   if (auto other = bin_.elf().symbol_at(lookup); other && other->size && other->name != sym->name) {

@@ -32,7 +32,10 @@ class GoBinary {
   bool has_dwarf() const { return has_dwarf_; }
   // Whether debuggers can unwind Go frames themselves: Go writes .debug_frame; -ldflags=-w drops
   // it.
-  bool has_go_cfi() const { return elf_.section(".debug_frame") != nullptr; }
+  bool has_go_cfi() const { return has_go_cfi_; }
+  // runtime/cgo's thread-start trampoline (crosscall1, crosscall_amd64 before Go 1.23), from the
+  // ELF symbol table; nullopt when absent or stripped.
+  const std::optional<ElfSymbol>& c_thread_entry() const { return c_thread_entry_; }
   // Human-readable one-liner about where facts came from.
   std::string describe() const;
 
@@ -56,6 +59,8 @@ class GoBinary {
   std::string version_;
   int minor_ = 0;
   bool has_dwarf_ = false;
+  bool has_go_cfi_ = false;
+  std::optional<ElfSymbol> c_thread_entry_;
 };
 
 }  // namespace cgounwind
