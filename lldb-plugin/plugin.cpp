@@ -7,6 +7,7 @@
 // are left as they are.
 //
 // Commands: goroutine list | goroutine bt ID | cgo configure [-q]
+#include <dlfcn.h>
 #include <fmt/format.h>
 #include <lldb/API/LLDB.h>
 
@@ -21,6 +22,29 @@
 #include "cgounwind/page_cache.h"
 
 namespace {
+
+constexpr const char* kProviderModule = "cgounwind_lldb";
+constexpr const char* kProviderClass = "cgounwind_lldb.CgoFrameProvider";
+
+// One line on the debugger's output (what the user sees in the CLI and lldb-dap's console).
+void say(lldb::SBDebugger dbg, const std::string& line) {
+  std::string text = "cgounwind: " + line + "\n";
+  lldb::SBFile out = dbg.GetOutputFile();
+  size_t written = 0;
+  if (out.IsValid()) {
+    out.Write(reinterpret_cast<const uint8_t*>(text.data()), text.size(), &written);
+    out.Flush();
+  }
+}
+
+// Directory holding this plugin (and the Python shim installed next to it).
+std::string plugin_dir() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&say), &info) == 0 || info.dli_fname == nullptr) return ".";
+  std::string path = info.dli_fname;
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
 
 using cgounwind::GoBinary;
 
@@ -68,6 +92,49 @@ const GoBinary* binary_for(lldb::SBTarget& t, std::string* why) {
   return it->second.first.get();
 }
 
+// Registers the scripted frame provider on a Go target, once per target; LLDB < 22 has no frame
+// providers, which is said once.
+void register_provider(const lldb::SBTarget& t) {
+  static std::vector<lldb::SBTarget> done;
+  for (const auto& d : done) {
+    if (d == t) return;
+  }
+  done.push_back(t);
+  lldb::SBDebugger dbg = t.GetDebugger();
+  lldb::SBCommandInterpreter ci = dbg.GetCommandInterpreter();
+  lldb::SBCommandReturnObject r;
+  static bool imported = false, unsupported = false;
+  if (unsupported) return;
+  if (!imported) {
+    ci.HandleCommand(
+        fmt::format("command script import \"{}/{}.py\"", plugin_dir(), kProviderModule).c_str(),
+        r);
+    if (!r.Succeeded()) {
+      unsupported = true;
+      say(dbg, fmt::format("cannot load the frame provider ({}); `bt` is LLDB's own",
+                           r.GetError() ? r.GetError() : "unknown error"));
+      return;
+    }
+    imported = true;
+  }
+  lldb::SBExecutionContext ctx(t);
+  r.Clear();
+  ci.HandleCommand(fmt::format("target frame-provider register -C {}", kProviderClass).c_str(), ctx,
+                   r);
+  if (!r.Succeeded()) {
+    std::string err = r.GetError() ? r.GetError() : "";
+    if (err.find("invalid command") != std::string::npos) {
+      unsupported = true;
+      say(dbg,
+          "stack splicing needs LLDB >= 22 (no scripted frame providers here); `bt` is "
+          "LLDB's own, goroutine commands work");
+    } else {
+      while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+      say(dbg, "cannot register the frame provider: " + err);
+    }
+  }
+}
+
 bool configure(lldb::SBTarget t, bool quiet, lldb::SBCommandReturnObject& result) {
   std::string why;
   const GoBinary* bin = binary_for(t, &why);
@@ -75,6 +142,7 @@ bool configure(lldb::SBTarget t, bool quiet, lldb::SBCommandReturnObject& result
     if (!quiet) result.AppendMessage(fmt::format("cgounwind: not a Go program ({})", why).c_str());
     return true;
   }
+  register_provider(t);
   lldb::SBProcess p = t.GetProcess();
   if (p.IsValid()) {
     lldb::SBUnixSignals sig = p.GetUnixSignals();
@@ -243,8 +311,17 @@ __attribute__((used)) bool PluginInitialize(lldb::SBDebugger dbg) {
     lldb::SBExecutionContext ctx(t);
     ci.HandleCommand(hook, ctx, r);
   }
-  lldb::SBExecutionContext dummy(dbg.GetDummyTarget());
-  ci.HandleCommand(hook, dummy, r);
+  // SBDebugger::GetDummyTarget is new in LLDB 22: looked up at run time, so that the same .so
+  // loads into LLDB 19 (a direct reference would fail to bind there).
+  using DummyTargetFn = lldb::SBTarget (*)(lldb::SBDebugger*);
+  auto dummy_target = reinterpret_cast<DummyTargetFn>(
+      dlsym(RTLD_DEFAULT, "_ZN4lldb10SBDebugger14GetDummyTargetEv"));
+  if (dummy_target != nullptr) {
+    lldb::SBExecutionContext dummy(dummy_target(&dbg));
+    ci.HandleCommand(hook, dummy, r);
+  } else if (dbg.GetNumTargets() == 0) {
+    ci.HandleCommand(hook, r);  // LLDB < 22: with no target, commands go to the dummy target
+  }
   return true;
 }
 }  // namespace lldb

@@ -306,8 +306,13 @@ _SWITCHES_PARK = Program(
     description="a goroutine parking: runtime.park_m on g0 via runtime.mcall from gopark",
     # park_m runs for every goroutine that blocks: stop for the main goroutine (goid 1) only.
     gdb_commands=_after_marker("main.markerPark", "runtime.park_m if gp.goid == 1"),
+    # lldb cannot evaluate Go: the condition is a Python breakpoint command that looks for
+    # main.waitHere in the (spliced) stack and auto-continues otherwise.
     lldb_commands=(_LLDB_SIGNALS, "breakpoint set -o true -n main.markerPark", "process launch",
-                   "breakpoint set -n runtime.park_m", "process continue"),
+                   "breakpoint set -n runtime.park_m",
+                   "breakpoint command add -s python 2 -o \"return any(f.GetFunctionName() == "
+                   "'main.waitHere' for f in frame.GetThread())\"",
+                   "process continue"),
     bp_function="runtime.park_m",
     user_frames=("runtime.park_m", "runtime.mcall", "runtime.gopark", "runtime.chanrecv1",
                  "main.waitHere", *_MAIN),
@@ -324,6 +329,8 @@ BY_NAME: dict[str, Program] = {p.name: p for p in PROGRAMS}
 
 _ABI_SUFFIX = re.compile(r"\.(abi0|abiinternal)$")
 _RUST_HASH = re.compile(r"::h[0-9a-f]{16}$")
+# glibc symbols with two names for one address: gdb and lldb pick different ones.
+_LIBC_ALIASES = {"__clone3": "clone3", "__clone": "clone"}
 
 
 _GDB_GO_MINSYM = re.compile(r"^([\w./]+)\[(.+)\]$")
@@ -336,7 +343,7 @@ def normalize_name(name: str) -> str:
     name = _GDB_GO_MINSYM.sub(r"\1.\2", name)
     name = _ABI_SUFFIX.sub("", name)
     name = _RUST_HASH.sub("", name)
-    return name
+    return _LIBC_ALIASES.get(name, name)
 
 
 def names_match(expected: str, actual: str) -> bool:

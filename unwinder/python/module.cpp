@@ -4,13 +4,17 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <map>
 #include <memory>
+#include <tuple>
 
 #include "cgounwind/arch.h"
+#include "cgounwind/cfi.h"
 #include "cgounwind/go_binary.h"
 #include "cgounwind/goroutines.h"
 #include "cgounwind/image.h"
 #include "cgounwind/page_cache.h"
+#include "cgounwind/thread_walk.h"
 #include "cgounwind/unwinder.h"
 
 namespace py = pybind11;
@@ -117,6 +121,27 @@ class PyWalker {
       return std::string("internal error: ") + e.what();
     }
   }
+  // The whole stack of a thread, for debuggers that cannot unwind from given registers.
+  // `regs`: DWARF register number -> value for the stopped frame; `native`: (pc, sp, fp) of the
+  // debugger's own frames, innermost first.
+  ThreadStack walk_thread(const CodeModules& mods, const std::map<int, uint64_t>& regs,
+                          const std::vector<std::tuple<uint64_t, uint64_t, uint64_t>>& native,
+                          uint64_t lwp, int max_frames) {
+    try {
+      CRegs c;
+      for (const auto& [n, v] : regs) {
+        if (n >= 0 && n < kCfiRegs) c.set(n, v);
+      }
+      std::vector<NativeFrame> nf;
+      nf.reserve(native.size());
+      for (const auto& [pc, sp, fp] : native) nf.push_back(NativeFrame{pc, sp, fp});
+      return cgounwind::walk_thread(*bin_, mods, mem_.mem(), c, nf, lwp, max_frames);
+    } catch (std::exception& e) {
+      ThreadStack s;
+      s.error = std::string("internal error: ") + e.what();
+      return s;
+    }
+  }
   GoStack goroutine_stack(uint64_t g, uint64_t pc, uint64_t sp, uint64_t bp, int max_frames) {
     try {
       return walk_goroutine(*bin_, mem_.mem(), g, Regs{pc, sp, bp}, max_frames);
@@ -192,6 +217,14 @@ PYBIND11_MODULE(_cgounwind, m) {
         d["source"] = L.source;
         return d;
       });
+  m.def(
+      "dwarf_register_numbers",
+      [] {
+        py::dict d;
+        for (const auto& r : arch::dwarf_registers()) d[r.name] = r.dwarf;
+        return d;
+      },
+      "Register name -> DWARF number, for the registers the core's C unwinder uses");
   m.def("load_binary", &load_binary, "Load a Go ELF: returns (Binary | None, error)");
 
   py::class_<WalkState>(m, "WalkState")
@@ -228,10 +261,42 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("goroutines", &PyWalker::goroutines)
       .def("goroutine_stack", &PyWalker::goroutine_stack, py::arg("g"), py::arg("pc"),
            py::arg("sp"), py::arg("bp"), py::arg("max_frames") = 1024)
+      .def("walk_thread", &PyWalker::walk_thread, py::arg("modules"), py::arg("regs"),
+           py::arg("native"), py::arg("lwp"), py::arg("max_frames") = 1024)
       .def("start_recording", &PyWalker::start_recording, py::arg("name"))
       .def("stop_recording", &PyWalker::stop_recording)
       .def("recording", &PyWalker::recording)
       .def("save_image", &PyWalker::save_image, py::arg("path"));
+  py::class_<CodeModules, std::shared_ptr<CodeModules>>(m, "CodeModules")
+      .def(py::init<>())
+      .def(
+          "add_binary",
+          [](CodeModules& c, const GoBinary& b, uint64_t bias) { c.add(b.elf(), bias); },
+          py::arg("binary"), py::arg("bias") = 0)
+      .def(
+          "add_file",
+          [](CodeModules& c, const std::string& path, uint64_t bias) {
+            std::string err;
+            try {
+              if (!c.add(path, bias, &err)) return err.empty() ? std::string("unreadable") : err;
+            } catch (std::exception& e) {
+              return std::string("internal error: ") + e.what();
+            }
+            return std::string();
+          },
+          py::arg("path"), py::arg("bias"), "Adds an ELF file mapped at `bias`: '' or why not")
+      .def("__len__", &CodeModules::size);
+  py::class_<ThreadFrame>(m, "ThreadFrame")
+      .def_readonly("pc", &ThreadFrame::pc)
+      .def_readonly("sp", &ThreadFrame::sp)
+      .def_readonly("bp", &ThreadFrame::bp)
+      .def_readonly("cfa", &ThreadFrame::cfa)
+      .def_readonly("native", &ThreadFrame::native)
+      .def_readonly("innermost", &ThreadFrame::innermost)
+      .def_readonly("rule", &ThreadFrame::rule);
+  py::class_<ThreadStack>(m, "ThreadStack")
+      .def_readonly("frames", &ThreadStack::frames)
+      .def_readonly("error", &ThreadStack::error);
   py::class_<Goroutine>(m, "Goroutine")
       .def_readonly("addr", &Goroutine::addr)
       .def_readonly("goid", &Goroutine::goid)

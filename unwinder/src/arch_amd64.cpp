@@ -112,4 +112,12 @@ std::optional<uint64_t> call_target_before(const uint8_t* code, size_t n, uint64
   return std::nullopt;
 }
 
+const std::vector<NamedRegister>& dwarf_registers() {
+  static const std::vector<NamedRegister> regs = {
+      {"rax", 0},  {"rdx", 1},  {"rcx", 2},  {"rbx", 3},  {"rsi", 4},  {"rdi", 5},
+      {"rbp", 6},  {"rsp", 7},  {"r8", 8},   {"r9", 9},   {"r10", 10}, {"r11", 11},
+      {"r12", 12}, {"r13", 13}, {"r14", 14}, {"r15", 15}, {"rip", 16}};
+  return regs;
+}
+
 }  // namespace cgounwind::arch

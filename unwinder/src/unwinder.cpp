@@ -135,8 +135,9 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
     s.state.spliced = false;
   } else if (st.spliced) {
     s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/true);
-  } else if (!bin_.has_go_cfi()) {
-    // Without .debug_frame the debugger cannot unwind any Go frame: the core does them all.
+  } else if (!bin_.has_go_cfi() || st.own_go) {
+    // Without .debug_frame the debugger cannot unwind any Go frame, and some adapters unwind
+    // nothing themselves: the core does them all.
     s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/false);
   } else {
     return {};

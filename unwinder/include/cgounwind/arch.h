@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace cgounwind::arch {
 
@@ -45,6 +46,15 @@ inline uint64_t go_cfa(uint64_t sp, int64_t sp_delta) {
 }
 inline uint64_t return_address_slot(uint64_t cfa) { return cfa - kPtrSize; }
 inline uint64_t saved_fp_slot(uint64_t cfa) { return cfa - 2 * kPtrSize; }
+
+// DWARF register numbers used by call frame information.
+constexpr int kDwarfFp = 6, kDwarfSp = 7, kDwarfRa = 16;
+// Debugger register names (as GDB and LLDB spell them) -> DWARF numbers; the pc is kDwarfRa.
+struct NamedRegister {
+  const char* name;
+  int dwarf;
+};
+const std::vector<NamedRegister>& dwarf_registers();
 
 // Linux x86-64 signal frame: offsets inside the ucontext found at the restorer frame's SP.
 constexpr int64_t kUcMcontext = 40;

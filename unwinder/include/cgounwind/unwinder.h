@@ -24,6 +24,7 @@ struct WalkState {
   uint64_t g = 0;        // goroutine whose stack the walk is on, when known
   int steps = 0;         // frames claimed so far (bounded)
   bool ended = false;    // the stack ended (or was truncated) at a frame the core claimed
+  bool own_go = false;   // the adapter unwinds nothing itself: claim every Go frame (LLDB)
 };
 
 enum class StepKind {

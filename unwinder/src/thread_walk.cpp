@@ -1,0 +1,93 @@
+#include "cgounwind/thread_walk.h"
+
+#include <fmt/format.h>
+
+#include "cgounwind/arch.h"
+#include "cgounwind/unwinder.h"
+
+namespace cgounwind {
+namespace {
+
+int native_index(const std::vector<NativeFrame>& native, uint64_t pc, uint64_t sp, int from) {
+  for (size_t j = static_cast<size_t>(std::max(from, 0)); j < native.size(); ++j) {
+    if (native[j].pc == pc && native[j].sp == sp) return static_cast<int>(j);
+  }
+  return -1;
+}
+
+CRegs from_regs(const Regs& r) {
+  CRegs c;
+  c.set(arch::kDwarfRa, r.pc);
+  c.set(arch::kDwarfSp, r.sp);
+  c.set(arch::kDwarfFp, r.bp);
+  return c;
+}
+
+}  // namespace
+
+ThreadStack walk_thread(const GoBinary& bin, const CodeModules& mods, Memory& mem,
+                        const CRegs& regs0, const std::vector<NativeFrame>& native, uint64_t lwp,
+                        int max_frames) {
+  ThreadStack out;
+  Unwinder unw(bin, mem);
+  CRegs regs = regs0;
+  WalkState st;
+  st.own_go = true;
+  auto pc_of = [](const CRegs& c) { return c.r[arch::kDwarfRa]; };
+  auto sp_of = [](const CRegs& c) { return c.r[arch::kDwarfSp]; };
+  auto fp_of = [](const CRegs& c) { return c.has(arch::kDwarfFp) ? c.r[arch::kDwarfFp] : 0; };
+  int k = native_index(native, pc_of(regs), sp_of(regs), 0);
+  for (int i = 0; i < max_frames; ++i) {
+    bool innermost = i == 0;
+    ThreadFrame f;
+    f.pc = pc_of(regs);
+    f.sp = sp_of(regs);
+    f.bp = fp_of(regs);
+    f.native = k;
+    f.innermost = innermost;
+    Step s = unw.step(Regs{f.pc, f.sp, f.bp}, st, ThreadInfo{lwp}, innermost);
+    CRegs next;
+    if (s.kind == StepKind::NotMine) {
+      CfiStep c = cfi_step(mods, mem, regs, innermost);
+      if (c.ok) {
+        f.rule = "cfi";
+        f.cfa = c.cfa;
+        out.frames.push_back(f);
+        if (c.outermost) return out;
+        next = c.caller;
+      } else if (k >= 0 && static_cast<size_t>(k) + 1 < native.size()) {
+        f.rule = "debugger";  // C without unwind information, still in step with the debugger
+        out.frames.push_back(f);
+        const NativeFrame& n = native[static_cast<size_t>(k) + 1];
+        next = from_regs(Regs{n.pc, n.sp, n.fp});
+      } else {
+        out.frames.push_back(f);
+        if (k < 0 || static_cast<size_t>(k) + 1 < native.size())
+          out.error = fmt::format("frame #{}: {}", i, c.error);
+        return out;
+      }
+    } else {
+      f.rule = s.rule;
+      f.cfa = s.cfa;
+      out.frames.push_back(f);
+      if (s.kind == StepKind::Outermost) return out;
+      if (s.kind == StepKind::Stop) {
+        out.error = fmt::format("frame #{}: {}", i, s.error);
+        return out;
+      }
+      st = s.state;
+      next = from_regs(s.caller);
+    }
+    if (pc_of(next) == 0) return out;
+    if (pc_of(next) == f.pc && sp_of(next) == f.sp) {
+      out.error = fmt::format("frame #{}: unwinding made no progress at pc {:#x}", i, f.pc);
+      return out;
+    }
+    regs = next;
+    k = native_index(native, pc_of(regs), sp_of(regs), k + 1);
+  }
+  out.error = fmt::format("stack deeper than {} frames", max_frames);
+  return out;
+}
+
+}  // namespace cgounwind
