@@ -18,8 +18,12 @@ import sys
 from typing import Any, Callable, Optional
 
 import lldb
-from lldb.plugins.scripted_frame_provider import ScriptedFrameProvider
-from lldb.plugins.scripted_process import ScriptedFrame
+
+try:  # LLDB >= 22
+    from lldb.plugins.scripted_frame_provider import ScriptedFrameProvider
+    from lldb.plugins.scripted_process import ScriptedFrame
+except ImportError:  # no frame providers: the plugin says so; the rest still serves
+    ScriptedFrameProvider = ScriptedFrame = object  # type: ignore[assignment,misc]
 
 
 def _find_core() -> Any:
@@ -132,6 +136,186 @@ def walk(thread: lldb.SBThread, frames: list[tuple[int, int, int]],
     return list(stack.frames), stack.error
 
 
+# ---- Go values ------------------------------------------------------------------------------
+# LLDB has no Go type system. The core reads the frame's Go variables from DWARF and spells each
+# Go type as a C "mirror" type (same layout, `$`-named persistent expression types); LLDB then
+# shows the values with its own C formatting, reading memory itself (live values). They are the
+# recognized arguments of a frame recognizer on the Go executable, which `frame variable`,
+# SBFrame.GetVariables and lldb-dap's Variables pane include.
+
+# (pid, tid) -> (stop id, the provider's frames of that thread)
+_walks: dict[tuple[int, int], tuple[int, list[Any]]] = {}
+# executable path -> (GoValues, {type id: SBType})
+_values: dict[str, tuple[Any, dict[int, lldb.SBType]]] = {}
+
+
+def _go_values(target: lldb.SBTarget) -> Optional[tuple[Any, dict[int, lldb.SBType]]]:
+    path = target.GetExecutable().fullpath
+    if path not in _values:
+        gv = core.GoValues(path)
+        if not gv.ok():
+            _say_once(target.GetDebugger(), f"Go variables are not available: {gv.error} "
+                      "(a binary built with -ldflags=-w has no Go DWARF)")
+        _values[path] = (gv, {})
+    gv, types = _values[path]
+    return (gv, types) if gv.ok() else None
+
+
+def _mirror_types(frame: lldb.SBFrame, gv: Any, types: dict[int, lldb.SBType],
+                  ids: list[int]) -> None:
+    target = frame.GetThread().GetProcess().GetTarget()
+    missing = sorted({i for i in ids if i not in types})
+    if not missing:
+        return
+    opts = lldb.SBExpressionOptions()
+    opts.SetLanguage(lldb.eLanguageTypeC_plus_plus)
+    opts.SetTimeoutInMicroSeconds(5_000_000)
+    # Evaluated in the context of the thread's frame 0, a real frame: the selected frame may be
+    # a ScriptedFrame, whose (absent) registers crash LLDB 22.1.8's expression evaluator.
+    frame0 = frame.GetThread().GetFrameAtIndex(0)
+    value = frame0.EvaluateExpression(gv.holder_expression(missing), opts)
+    if not value.GetError().Success():
+        lines = [ln for ln in (value.GetError().GetCString() or "?").splitlines()
+                 if "error:" in ln] or ["?"]
+        _say_once(target.GetDebugger(), "cannot declare Go types to LLDB: " + lines[0].strip())
+        if os.environ.get("CGOUNWIND_DEBUG"):
+            print(value.GetError().GetCString(), gv.holder_expression(missing))
+        # LLDB may have kept part of the declarations: start over with fresh names, and keep
+        # nothing of this attempt (the next request retries).
+        gv.reset_mirror()
+        types.clear()
+        return
+    holder = value.GetType().GetPointeeType()
+    for n, i in enumerate(missing):
+        types[i] = holder.GetFieldAtIndex(n).GetType()
+
+
+def go_variables(frame: lldb.SBFrame) -> list[lldb.SBValue]:
+    """The Go arguments and locals of `frame` as SBValues (empty for non-Go frames)."""
+    thread = frame.GetThread()
+    process = thread.GetProcess()
+    target = process.GetTarget()
+    binary, _ = binary_for(target)
+    if binary is None or not binary.is_go_pc(frame.GetPC()):
+        return []
+    found = _go_values(target)
+    if found is None:
+        return []
+    gv, types = found
+    index, pc = frame.GetFrameID(), frame.GetPC()
+    cfa = 0
+    stop, frames = _walks.get((process.GetProcessID(), thread.GetThreadID()), (-1, []))
+    if stop == process.GetStopID() and index < len(frames) and frames[index].pc == pc:
+        cfa = frames[index].cfa
+    if not cfa:
+        cfa = frame.GetCFA()
+    if not cfa or cfa == lldb.LLDB_INVALID_ADDRESS:
+        return []
+    innermost = index == 0
+    regs = _registers(frame) if innermost else {}
+    variables = gv.frame(pc, innermost, cfa, regs, _reader(process))
+    _mirror_types(frame, gv, types, [v.type for v in variables if v.type])
+    out = []
+    for v in variables:
+        ty = types.get(v.type)
+        if ty is None or not ty.IsValid():
+            continue
+        if v.address is not None:
+            out.append(target.CreateValueFromAddress(v.name, lldb.SBAddress(v.address, target), ty))
+        elif v.data is not None:
+            data = lldb.SBData()
+            err = lldb.SBError()
+            data.SetData(err, v.data, lldb.eByteOrderLittle, 8)
+            out.append(target.CreateValueFromData(v.name, data, ty))
+    return out
+
+
+class MirrorPointer:
+    """Synthetic children of a pointer to a mirror struct: the pointee's fields. (LLDB cannot
+    dereference the values a frame recognizer returns: "parent is NULL".)"""
+
+    def __init__(self, valobj: lldb.SBValue, internal_dict: Any) -> None:
+        self.valobj = valobj
+        self.pointee: Optional[lldb.SBValue] = None
+
+    def update(self) -> bool:
+        try:
+            addr = self.valobj.GetValueAsUnsigned(0)
+            target = self.valobj.GetTarget()
+            self.pointee = target.CreateValueFromAddress(
+                "*" + (self.valobj.GetName() or ""), lldb.SBAddress(addr, target),
+                self.valobj.GetType().GetPointeeType()) if addr else None
+        except Exception:  # noqa: BLE001
+            self.pointee = None
+        return False
+
+    def has_children(self) -> bool:
+        return True
+
+    def num_children(self) -> int:
+        return self.pointee.GetNumChildren() if self.pointee else 0
+
+    def get_child_at_index(self, index: int) -> Optional[lldb.SBValue]:
+        return self.pointee.GetChildAtIndex(index) if self.pointee else None
+
+    def get_child_index(self, name: str) -> int:
+        return self.pointee.GetIndexOfChildWithName(name) if self.pointee else -1
+
+
+class MirrorSlice:
+    """Synthetic children of a mirror slice: its elements (at most max_children of them)."""
+
+    def __init__(self, valobj: lldb.SBValue, internal_dict: Any) -> None:
+        self.valobj = valobj
+        self.names = core.mirror_names()
+        self.count = 0
+        self.array: Optional[lldb.SBValue] = None
+
+    def update(self) -> bool:
+        try:
+            n = self.valobj.GetChildMemberWithName(self.names["slice_len"]).GetValueAsSigned(0)
+            self.count = max(0, min(n, self.names["max_children"]))
+            self.array = self.valobj.GetChildMemberWithName(self.names["slice_array"])
+        except Exception:  # noqa: BLE001
+            self.count, self.array = 0, None
+        return False
+
+    def has_children(self) -> bool:
+        return self.count > 0
+
+    def num_children(self) -> int:
+        return self.count
+
+    def get_child_at_index(self, index: int) -> Optional[lldb.SBValue]:
+        if self.array is None or not 0 <= index < self.count:
+            return None
+        elem = self.array.GetType().GetPointeeType()
+        addr = self.array.GetValueAsUnsigned(0) + index * elem.GetByteSize()
+        target = self.valobj.GetTarget()
+        return target.CreateValueFromAddress(f"[{index}]", lldb.SBAddress(addr, target), elem)
+
+    def get_child_index(self, name: str) -> int:
+        try:
+            return int(name.strip("[]"))
+        except ValueError:
+            return -1
+
+
+class GoRecognizer:
+    """Frame recognizer for Go executables: Go variables as the frame's recognized arguments."""
+
+    def get_recognized_arguments(self, frame: lldb.SBFrame) -> list[lldb.SBValue]:
+        try:
+            return go_variables(frame)
+        except Exception as e:  # noqa: BLE001 - nothing may escape into LLDB
+            _say_once(frame.GetThread().GetProcess().GetTarget().GetDebugger(),
+                      f"frame #{frame.GetFrameID()}: Go variables unreadable: {e}")
+            return []
+
+    def should_hide(self, frame: lldb.SBFrame) -> bool:
+        return False
+
+
 class CgoFrame(ScriptedFrame):
     """A frame LLDB's own unwinder did not find: pc, symbol context, no registers."""
 
@@ -184,6 +368,9 @@ class CgoFrameProvider(ScriptedFrameProvider):
             regs = _registers(input_frames.GetFrameAtIndex(0)) if n else {}
             if n:
                 self.frames, error = walk(self.thread, native, regs)
+                process = self.thread.GetProcess()
+                _walks[(process.GetProcessID(), self.thread.GetThreadID())] = (
+                    process.GetStopID(), self.frames)
                 if error:
                     _say_once(self.target.GetDebugger(),
                               f"thread #{self.thread.GetIndexID()}: {error}; backtrace truncated")
@@ -203,3 +390,31 @@ class CgoFrameProvider(ScriptedFrameProvider):
             return CgoFrame(self.thread, index, f.pc, f.innermost)
         except Exception:  # noqa: BLE001
             return None
+
+
+class StopHook:
+    """`target stop-hook add -P cgounwind_lldb.StopHook` (LLDB < 21, whose stop-hooks run only at
+    stops it reports; a Go program's first one is SIGURG): runs `cgo configure -q`, then resumes
+    when every thread stopped only for a signal that now passes silently."""
+
+    def __init__(self, target: lldb.SBTarget, extra_args: Any, internal_dict: Any) -> None:
+        pass
+
+    def handle_stop(self, exe_ctx: lldb.SBExecutionContext, stream: lldb.SBStream) -> bool:
+        try:
+            process = exe_ctx.GetProcess()
+            ci = process.GetTarget().GetDebugger().GetCommandInterpreter()
+            ci.HandleCommand("cgo configure -q", exe_ctx, lldb.SBCommandReturnObject())
+            signals = process.GetUnixSignals()
+            silent = False
+            for thread in process:
+                reason = thread.GetStopReason()
+                if reason in (lldb.eStopReasonNone, lldb.eStopReasonInvalid):
+                    continue
+                if (reason != lldb.eStopReasonSignal
+                        or signals.GetShouldStop(thread.GetStopReasonDataAtIndex(0))):
+                    return True
+                silent = True
+            return not silent
+        except Exception:  # noqa: BLE001 - nothing may escape into LLDB
+            return True

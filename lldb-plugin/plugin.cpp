@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <lldb/API/LLDB.h>
 
+#include <algorithm>
 #include <csignal>
 #include <map>
 #include <memory>
@@ -18,6 +19,8 @@
 #include <vector>
 
 #include "cgounwind/go_binary.h"
+#include "cgounwind/go_text.h"
+#include "cgounwind/go_values.h"
 #include "cgounwind/goroutines.h"
 #include "cgounwind/page_cache.h"
 
@@ -25,6 +28,9 @@ namespace {
 
 constexpr const char* kProviderModule = "cgounwind_lldb";
 constexpr const char* kProviderClass = "cgounwind_lldb.CgoFrameProvider";
+constexpr const char* kRecognizerClass = "cgounwind_lldb.GoRecognizer";
+constexpr const char* kPointerSynthetic = "cgounwind_lldb.MirrorPointer";
+constexpr const char* kSliceSynthetic = "cgounwind_lldb.MirrorSlice";
 
 // One line on the debugger's output (what the user sees in the CLI and lldb-dap's console).
 void say(lldb::SBDebugger dbg, const std::string& line) {
@@ -92,6 +98,67 @@ const GoBinary* binary_for(lldb::SBTarget& t, std::string* why) {
   return it->second.first.get();
 }
 
+// Summary of a Go string (the core's C mirror `struct $string { str; len; }`). The signature is
+// SBTypeSummary::FormatCallback's.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
+bool go_string_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBStream& out) {
+  namespace mirror = cgounwind::mirror;
+  lldb::SBValue str = value.GetChildMemberWithName(mirror::kStringData);
+  lldb::SBValue len = value.GetChildMemberWithName(mirror::kStringLen);
+  lldb::SBError err;
+  int64_t n = len.GetValueAsSigned(err, -1);
+  if (!err.Success()) return false;
+  uint64_t addr = str.GetValueAsUnsigned(0);
+  std::string bytes;
+  if (n > 0 && addr != 0) {
+    bytes.resize(static_cast<size_t>(
+        std::min<uint64_t>(static_cast<uint64_t>(n), cgounwind::kMaxStringBytes)));
+    lldb::SBProcess p = value.GetProcess();
+    if (p.ReadMemory(addr, bytes.data(), bytes.size(), err) != bytes.size() || !err.Success()) {
+      out.Printf("<unreadable string at %#llx>", static_cast<unsigned long long>(addr));
+      return true;
+    }
+  }
+  std::string text = cgounwind::quote_go_string(bytes, n);
+  out.Printf("%s", text.c_str());
+  return true;
+}
+
+// Go value formatting for the core's C mirror types, in a category of our own.
+void add_formatters(lldb::SBDebugger dbg) {
+  lldb::SBTypeCategory cat = dbg.GetCategory("cgounwind");
+  if (!cat.IsValid()) cat = dbg.CreateCategory("cgounwind");
+  namespace mirror = cgounwind::mirror;
+  cat.AddTypeSummary(lldb::SBTypeNameSpecifier(mirror::kStringRegex, true),
+                     lldb::SBTypeSummary::CreateWithCallback(
+                         go_string_summary, lldb::eTypeOptionHideChildren, "Go string"));
+  cat.AddTypeSummary(
+      lldb::SBTypeNameSpecifier(mirror::kSliceRegex, true),
+      lldb::SBTypeSummary::CreateWithSummaryString("len: ${var.len}, cap: ${var.cap}", 0));
+  cat.AddTypeSynthetic(lldb::SBTypeNameSpecifier(mirror::kSliceRegex, true),
+                       lldb::SBTypeSynthetic::CreateWithClassName(kSliceSynthetic));
+  cat.AddTypeSynthetic(lldb::SBTypeNameSpecifier(mirror::kStructPointerRegex, true),
+                       lldb::SBTypeSynthetic::CreateWithClassName(kPointerSynthetic));
+  cat.SetEnabled(true);
+}
+
+// Imports the Python shim next to this plugin, once; false (said once) when it cannot be.
+bool import_shim(lldb::SBDebugger dbg) {
+  static int state = 0;  // 0: not tried, 1: imported, -1: failed
+  if (state == 0) {
+    lldb::SBCommandReturnObject r;
+    dbg.GetCommandInterpreter().HandleCommand(
+        fmt::format("command script import \"{}/{}.py\"", plugin_dir(), kProviderModule).c_str(),
+        r);
+    state = r.Succeeded() ? 1 : -1;
+    if (state < 0) {
+      say(dbg, fmt::format("cannot load the Python shim ({}); `bt` is LLDB's own",
+                           r.GetError() ? r.GetError() : "unknown error"));
+    }
+  }
+  return state > 0;
+}
+
 // Registers the scripted frame provider on a Go target, once per target; LLDB < 22 has no frame
 // providers, which is said once.
 void register_provider(const lldb::SBTarget& t) {
@@ -103,21 +170,21 @@ void register_provider(const lldb::SBTarget& t) {
   lldb::SBDebugger dbg = t.GetDebugger();
   lldb::SBCommandInterpreter ci = dbg.GetCommandInterpreter();
   lldb::SBCommandReturnObject r;
-  static bool imported = false, unsupported = false;
-  if (unsupported) return;
-  if (!imported) {
-    ci.HandleCommand(
-        fmt::format("command script import \"{}/{}.py\"", plugin_dir(), kProviderModule).c_str(),
-        r);
-    if (!r.Succeeded()) {
-      unsupported = true;
-      say(dbg, fmt::format("cannot load the frame provider ({}); `bt` is LLDB's own",
-                           r.GetError() ? r.GetError() : "unknown error"));
-      return;
-    }
-    imported = true;
-  }
+  static bool unsupported = false;  // no frame providers in this LLDB
+  if (!import_shim(dbg)) return;
   lldb::SBExecutionContext ctx(t);
+  // Go variables: recognized arguments of every frame of the executable (LLDB 19 and 22).
+  lldb::SBFileSpec exe = lldb::SBTarget(t).GetExecutable();
+  r.Clear();
+  ci.HandleCommand(fmt::format("frame recognizer add -f false -l {} -s \"{}\" -x -n .",
+                               kRecognizerClass, exe.GetFilename() ? exe.GetFilename() : "")
+                       .c_str(),
+                   ctx, r);
+  if (!r.Succeeded())
+    say(dbg, std::string("cannot show Go variables: ") + (r.GetError() ? r.GetError() : "?"));
+  r.Clear();
+  ci.HandleCommand("settings set target.display-recognized-arguments true", r);
+  if (unsupported) return;
   r.Clear();
   ci.HandleCommand(fmt::format("target frame-provider register -C {}", kProviderClass).c_str(), ctx,
                    r);
@@ -144,7 +211,14 @@ bool configure(lldb::SBTarget t, bool quiet, lldb::SBCommandReturnObject& result
   }
   register_provider(t);
   lldb::SBProcess p = t.GetProcess();
-  if (p.IsValid()) {
+  if (!p.IsValid()) {
+    // No process yet: the target's own signal settings, applied when it launches or attaches
+    // (before LLDB 21 no stop-hook runs before the first reported stop, for Go SIGURG's).
+    lldb::SBCommandReturnObject r;
+    lldb::SBExecutionContext ctx(t);
+    t.GetDebugger().GetCommandInterpreter().HandleCommand(
+        "process handle -p true -s false -n false SIGURG", ctx, r);
+  } else {
     lldb::SBUnixSignals sig = p.GetUnixSignals();
     int32_t urg = sig.GetSignalNumberFromName("SIGURG");
     if (urg > 0) {
@@ -197,6 +271,89 @@ class ConfigureCmd : public lldb::SBCommandPluginInterface {
     bool quiet = argv != nullptr && argv[0] != nullptr && std::string(argv[0]) == "-q";
     lldb::SBTarget t = dbg.GetSelectedTarget();
     if (t.IsValid()) configure(t, quiet, result);
+    return true;
+  }
+};
+
+// go print EXPR: a Go variable of the selected frame, or a field, element or pointee of one.
+// (`frame variable` lists Go variables but cannot look them up by name: they are the frame
+// recognizer's values, not LLDB's own.)
+class GoPrintCmd : public lldb::SBCommandPluginInterface {
+ public:
+  bool DoExecute(lldb::SBDebugger dbg, char** argv, lldb::SBCommandReturnObject& result) override {
+    std::string text;
+    for (char** a = argv; a != nullptr && *a != nullptr; ++a) text += std::string(*a) + " ";
+    cgounwind::GoPath path = cgounwind::parse_go_path(text);
+    if (!path.error.empty()) {
+      result.SetError(("go print: " + path.error).c_str());
+      return false;
+    }
+    lldb::SBFrame frame =
+        dbg.GetSelectedTarget().GetProcess().GetSelectedThread().GetSelectedFrame();
+    if (!frame.IsValid()) {
+      result.SetError("go print: no frame selected");
+      return false;
+    }
+    lldb::SBVariablesOptions opts;
+    opts.SetIncludeArguments(true);
+    opts.SetIncludeLocals(true);
+    opts.SetIncludeRecognizedArguments(true);
+    opts.SetInScopeOnly(true);
+    lldb::SBValue v = frame.GetVariables(opts).GetFirstValueByName(path.root.c_str());
+    std::string shown = path.root;
+    if (!v.IsValid()) {
+      result.SetError(fmt::format("go print: no variable '{}' in frame #{} (optimized out, or "
+                                  "not a Go frame)",
+                                  path.root, frame.GetFrameID())
+                          .c_str());
+      return false;
+    }
+    namespace mirror = cgounwind::mirror;
+    lldb::SBTarget target = frame.GetThread().GetProcess().GetTarget();
+    // The recognizer's values cannot be dereferenced by LLDB ("parent is NULL"): read the
+    // pointee at the pointer's value instead.
+    auto deref = [&](lldb::SBValue p, const std::string& name) {
+      uint64_t addr = p.GetValueAsUnsigned(0);
+      if (addr == 0) return lldb::SBValue();
+      return target.CreateValueFromAddress(name.c_str(), lldb::SBAddress(addr, target),
+                                           p.GetType().GetPointeeType());
+    };
+    for (const auto& step : path.steps) {
+      lldb::SBValue next;
+      if (step.kind == cgounwind::GoPathStep::Deref) {
+        shown.insert(0, "*");
+        next = deref(v, shown);
+      } else if (step.kind == cgounwind::GoPathStep::Field) {
+        lldb::SBValue base = v.GetType().IsPointerType() ? deref(v, shown) : v;  // Go's p.f
+        next = base.GetChildMemberWithName(step.field.c_str());
+        shown += "." + step.field;
+      } else {
+        std::string type = v.GetType().GetName() ? v.GetType().GetName() : "";
+        if (type.rfind(mirror::kSlicePrefix, 0) == 0) {
+          int64_t len = v.GetChildMemberWithName(mirror::kSliceLen).GetValueAsSigned(-1);
+          if (len < 0 || step.index >= static_cast<uint64_t>(len)) {
+            result.SetError(
+                fmt::format("go print: index {} out of range [0:{}]", step.index, len).c_str());
+            return false;
+          }
+          next =
+              v.GetChildMemberWithName(mirror::kSliceArray)
+                  .GetChildAtIndex(static_cast<uint32_t>(step.index), lldb::eNoDynamicValues, true);
+        } else if (v.GetType().IsArrayType() && step.index < v.GetNumChildren()) {
+          next = v.GetChildAtIndex(static_cast<uint32_t>(step.index));
+        }
+        shown += fmt::format("[{}]", step.index);
+      }
+      if (!next.IsValid()) {
+        result.SetError(fmt::format("go print: cannot evaluate {}", shown).c_str());
+        return false;
+      }
+      v = next;
+    }
+    lldb::SBStream out;
+    v.GetDescription(out);
+    std::string desc = out.GetData() ? out.GetData() : "";
+    result.AppendMessage(desc.c_str());
     return true;
   }
 };
@@ -290,9 +447,14 @@ class GoroutineBtCmd : public lldb::SBCommandPluginInterface {
 namespace lldb {
 __attribute__((used)) bool PluginInitialize(lldb::SBDebugger dbg) {
   lldb::SBCommandInterpreter ci = dbg.GetCommandInterpreter();
+  add_formatters(dbg);
   lldb::SBCommand cgo = ci.AddMultiwordCommand("cgo", "cgounwind: Go + C debugging");
   cgo.AddCommand("configure", new ConfigureCmd,
                  "Configure the selected target if it is a Go program (done automatically).");
+  lldb::SBCommand go = ci.AddMultiwordCommand("go", "Go values (cgounwind)");
+  go.AddCommand("print", new GoPrintCmd,
+                "go print EXPR: a Go variable of the selected frame; EXPR is NAME followed by "
+                ".field, [index] and prefixed by * (pointers are followed for .field).");
   lldb::SBCommand goroutine = ci.AddMultiwordCommand("goroutine", "Go goroutines (cgounwind)");
   goroutine.AddCommand("list", new GoroutineListCmd,
                        "List goroutines: id, status, thread, whether inside C, location.");
@@ -303,24 +465,32 @@ __attribute__((used)) bool PluginInitialize(lldb::SBDebugger dbg) {
   // breakpoint: launch, attach and core-file load all stop once). On the dummy target it is
   // copied into every target created later, as lldb-dap creates its own after initCommands;
   // `lldb FILE` has created its target before the plugin loads, so existing targets get it too.
-  const char* hook = "target stop-hook add -o \"cgo configure -q\"";
+  // Before LLDB 21 stop-hooks run only at reported stops, the first of which, for a Go program,
+  // is SIGURG: there the Python hook cgounwind_lldb.StopHook configures and resumes.
   lldb::SBCommandReturnObject r;
+  ci.HandleCommand("help target stop-hook add", r);
+  const bool initial_stop =
+      r.GetOutput() != nullptr &&
+      std::string(r.GetOutput()).find("--at-initial-stop") != std::string::npos;
+  std::string hook = "target stop-hook add -o \"cgo configure -q\"";
+  if (!initial_stop && import_shim(dbg)) hook = "target stop-hook add -P cgounwind_lldb.StopHook";
   for (uint32_t i = 0; i < dbg.GetNumTargets(); ++i) {
     lldb::SBTarget t = dbg.GetTargetAtIndex(i);
     configure(t, true, r);
     lldb::SBExecutionContext ctx(t);
-    ci.HandleCommand(hook, ctx, r);
+    ci.HandleCommand(hook.c_str(), ctx, r);
   }
-  // SBDebugger::GetDummyTarget is new in LLDB 22: looked up at run time, so that the same .so
-  // loads into LLDB 19 (a direct reference would fail to bind there).
+  // SBDebugger::GetDummyTarget is public in LLDB 22 (and exported, as a private member, by older
+  // ones): looked up at run time, so that the same .so loads into LLDB 19. Only LLDB >= 20 adds
+  // a stop-hook to the execution context's target; LLDB 19 adds it to the selected one.
   using DummyTargetFn = lldb::SBTarget (*)(lldb::SBDebugger*);
   auto dummy_target = reinterpret_cast<DummyTargetFn>(
       dlsym(RTLD_DEFAULT, "_ZN4lldb10SBDebugger14GetDummyTargetEv"));
-  if (dummy_target != nullptr) {
+  if (dummy_target != nullptr && initial_stop) {
     lldb::SBExecutionContext dummy(dummy_target(&dbg));
-    ci.HandleCommand(hook, dummy, r);
+    ci.HandleCommand(hook.c_str(), dummy, r);
   } else if (dbg.GetNumTargets() == 0) {
-    ci.HandleCommand(hook, r);  // LLDB < 22: with no target, commands go to the dummy target
+    ci.HandleCommand(hook.c_str(), r);  // with no target, commands go to the dummy target
   }
   return true;
 }

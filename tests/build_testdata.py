@@ -58,6 +58,7 @@ class Program:
     src: str  # directory under testdata/
     cgo_cflags: str = DEFAULT_CGO_CFLAGS
     ldflags: str = ""  # go build -ldflags
+    gcflags: str = ""  # go build -gcflags (main package)
     needs: tuple[str, ...] = ()  # names of AuxLib it links
     exclude: tuple[str, ...] = ()  # sub-directories not copied into the work dir
 
@@ -88,6 +89,9 @@ PROGRAMS = [
     Program("sysstack", "sysstack"),
     Program("switches", "switches"),
     Program("rustchain", "rustchain", needs=("rustlib",), exclude=("rustlib",)),
+    # Built as a user debugging it would (-N -l: no optimization, no inlining in package main),
+    # so that every local of main.goValues has a stack slot across the C call.
+    Program("values", "values", gcflags="-N -l"),
 ]
 
 _print_lock = threading.Lock()
@@ -385,6 +389,8 @@ class Builder:
         cmd = [tc.go, "build", "-trimpath", "-buildvcs=false", "-o", "@OUT@"]
         if prog.ldflags:
             cmd.append("-ldflags=" + prog.ldflags)
+        if prog.gcflags:
+            cmd.append("-gcflags=" + prog.gcflags)
         cmd.append(".")
         settings = {"goversion": tc.goversion, "goroot": tc.goroot, "cmd": cmd, "env": env_vars,
                     "sources": content_ids(sources, TESTDATA / prog.src),

@@ -318,9 +318,21 @@ _SWITCHES_PARK = Program(
                  "main.waitHere", *_MAIN),
 )
 
+_VALUES = Program(
+    name="values",
+    source="values",
+    description="main.main → main.goValues (Go locals of every basic kind, built with -N -l) → "
+                "C.c_values_stop",
+    gdb_commands=tuple(_gdb_break_run("c_values_stop")),
+    lldb_commands=tuple(_lldb_break_run("c_values_stop")),
+    bp_function="c_values_stop",
+    bp_args={"n": "7"},
+    user_frames=("c_values_stop", *_cgocall("c_values_stop"), "main.goValues", *_MAIN),
+    notes="The Go values are read in the spliced frame main.goValues by the LLDB and DAP tests.",
+)
 PROGRAMS: tuple[Program, ...] = (_SEED, _CALLBACK, _CALLBACK_O2, _CALLBACK_STRIPPED, _MULTIBLOCK,
                                  _CTHREAD, _DEEP, _SYSSTACK, _RUSTCHAIN, _CALLBACK_GOSTOP,
-                                 _SWITCHES_GROW, _SWITCHES_PARK)
+                                 _SWITCHES_GROW, _SWITCHES_PARK, _VALUES)
 BY_NAME: dict[str, Program] = {p.name: p for p in PROGRAMS}
 
 

@@ -13,82 +13,27 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdb_driver as G  # noqa: E402  (paths and the build tree)
+import lldb_common as L  # noqa: E402
 import programs as P  # noqa: E402
+from lldb_common import PLUGIN, parse_threads, run_lldb, same_stack  # noqa: E402
 
 ARGS = argparse.Namespace(toolchain="go1.26")
-PLUGIN = os.path.join(G.BUILD, "lldb-plugin", "libcgounwind.so")
 _FRAME = re.compile(r"^\s+frame #(\d+): 0x[0-9a-f]+ (\S+)")
-# A `bt` line: `  * frame #3: 0x0000000000401234 module`function(args) at file.c:3:1 [synthetic]`
-_BT_FRAME = re.compile(r"^\s*\*?\s*frame #(\d+): 0x[0-9a-f]+(?: (?:[^`\s]+)`(.*))?$")
-_THREAD = re.compile(r"^\*?\s*thread #(\d+)")
-EXPECTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "expected")
 MID_SWITCH = {"runtime.mcall", "runtime.systemstack", "runtime.asmcgocall", "runtime.morestack",
               "runtime.cgocallback", "runtime.gogo"}
 
 
-def frame_name(rest: str | None) -> str:
-    """The function name of a bt line's text after the backtick; `??` for a nameless frame."""
-    if not rest:
-        return "??"
-    name = re.split(r" at | \+ \d+| \[synthetic\]", rest, maxsplit=1)[0].strip()
-    if name.endswith(")"):  # C/Rust frames print their arguments: drop `(…)`
-        depth = 0
-        for i in range(len(name) - 1, -1, -1):
-            depth += {")": 1, "(": -1}.get(name[i], 0)
-            if depth == 0:
-                name = name[:i]
-                break
-    return name or "??"
-
-
-def parse_threads(out: str) -> dict[int, list[str]]:
-    """Thread number -> frame names, from `bt` / `thread backtrace all` output (last wins)."""
-    threads: dict[int, list[str]] = {}
-    current: list[str] | None = None
-    for ln in out.splitlines():
-        t = _THREAD.match(ln)
-        if t:
-            current = threads[int(t.group(1))] = []
-            continue
-        m = _BT_FRAME.match(ln)
-        if m and current is not None and int(m.group(1)) == len(current):
-            current.append(frame_name(m.group(2)))
-        elif not ln.strip() or ln.startswith("(lldb)"):
-            current = None
-    return threads
-
-
 def gdb_golden(prog: P.Program) -> list[str]:
-    path = os.path.join(EXPECTED, ARGS.toolchain, prog.name + ".bt.txt")
-    with open(path) as f:
-        return f.read().split()
-
-
-def same_stack(expected: list[str], frames: list[str]) -> bool:
-    def norm(n: str) -> str:
-        return re.sub(r"_cgo(exp)?_[0-9a-fA-FH]{4,}_", r"_cgo\1_HASH_", P.normalize_name(n))
-    return len(expected) == len(frames) and all(
-        P.names_match(norm(e), norm(a)) for e, a in zip(expected, frames))
+    return L.gdb_golden(ARGS.toolchain, prog)
 
 
 def binary(name: str) -> str:
     return G.testdata_binary(ARGS.toolchain, name)
-
-
-def run_lldb(commands: list[str], target: str | None = None, timeout: int = 180) -> str:
-    args = ["lldb-22", "-b", "--no-lldbinit"]
-    for c in commands:
-        args += ["-o", c]
-    if target:
-        args.append(target)
-    return subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=timeout).stdout
 
 
 def sigurg_row(out: str) -> list[str]:
@@ -104,7 +49,12 @@ class LldbBacktraces(unittest.TestCase):
                 "thread backtrace all"]
         out = run_lldb(cmds, target=binary(prog.binary))
         self.assertNotIn("Traceback", out)
-        self.assertNotIn("cgounwind:", out, out)  # no truncation or failure message
+        notices = [ln for ln in out.splitlines() if ln.startswith("cgounwind:")]
+        if not prog.go_dwarf:  # -ldflags=-w: one line says Go variables cannot be shown
+            self.assertEqual([ln for ln in notices if "Go variables are not available" in ln],
+                             notices[:1], out)
+            notices = notices[1:]
+        self.assertEqual(notices, [], out)  # no truncation or failure message
         bt_part, all_part = out.split("\n@@ALL\n", 1) if "\n@@ALL\n" in out else (out, "")
         stopped = parse_threads(bt_part[bt_part.rfind("(lldb) bt"):])
         self.assertEqual(len(stopped), 1, out)
@@ -134,6 +84,73 @@ def _make_bt_test(prog: P.Program):
 
 for _p in P.PROGRAMS:
     setattr(LldbBacktraces, f"test_bt_{_p.name.replace('-', '_')}", _make_bt_test(_p))
+
+
+def frame_index(out: str, function: str) -> int:
+    """Index of the first frame of `function` in the last bt of `out`."""
+    threads = parse_threads(out[out.rfind("(lldb) bt"):])
+    for names in threads.values():
+        for i, n in enumerate(names):
+            if P.names_match(function, n):
+                return i
+    raise AssertionError(f"no frame {function} in:\n{out}")
+
+
+def section(out: str, command: str) -> str:
+    """Output of one `(lldb) command` of a batch session, up to the next prompt."""
+    start = out.find(f"(lldb) {command}\n")
+    if start < 0:
+        return ""
+    start += len(command) + 8
+    end = out.find("(lldb) ", start)
+    return out[start:end if end >= 0 else len(out)]
+
+
+class LldbGoValues(unittest.TestCase):
+    """Go arguments and locals in `frame variable` and `go print`, in real and spliced frames."""
+
+    maxDiff = None
+
+    def values_session(self, commands: list[str]) -> str:
+        stop = [f"plugin load {PLUGIN}", "breakpoint set -n c_values_stop", "process launch", "bt"]
+        first = run_lldb(stop, target=binary("values"))
+        n = frame_index(first, "main.goValues")
+        out = run_lldb(stop + [f"frame select {n}"] + commands, target=binary("values"))
+        self.assertNotIn("Traceback", out)
+        self.assertNotIn("cgounwind:", out, out)
+        return out
+
+    def test_frame_variable_in_spliced_frame(self) -> None:
+        # main.goValues (built with -N -l) is below the C function: a spliced frame.
+        out = self.values_session(["frame variable"])
+        got = section(out, "frame variable")
+        for line in ["(long long) n = 7", '($string) s = "hello, 世界"',
+                     '($main_Point) pt = (X = 1, Y = 2, Name = "origin")',
+                     "($slice_int_) xs = len: 3, cap: 3", "(double) f = 17.5", "(bool) ok = true"]:
+            self.assertIn(line, got.splitlines(), out)
+        self.assertRegex(got, r"\(struct \$main_Point \*\) p = 0x[0-9a-f]+", out)
+
+    def test_go_print_fields_elements_pointees(self) -> None:
+        cmds = ["go print p.Name", "go print *p", "go print xs[2]", "go print pt.Y", "go print xs[3]"]
+        out = self.values_session(cmds)
+        self.assertIn('Name = "heap"', section(out, "go print p.Name"), out)
+        self.assertIn('*p = (X = 3, Y = 4, Name = "heap")', section(out, "go print *p"), out)
+        self.assertIn("[2] = 30", section(out, "go print xs[2]"), out)
+        self.assertIn("Y = 2", section(out, "go print pt.Y"), out)
+        self.assertIn("index 3 out of range [0:3]", out, out)
+
+    def test_optimized_program_spliced_and_innermost(self) -> None:
+        # callback is built optimized: n is on the stack across the C call in main.goOuter
+        # (spliced), and in a register at a breakpoint on main.goInner (frame 0).
+        first = run_lldb([f"plugin load {PLUGIN}", *P.BY_NAME["callback"].lldb_commands, "bt"],
+                         target=binary("callback"))
+        n = frame_index(first, "main.goOuter")
+        out = run_lldb([f"plugin load {PLUGIN}", *P.BY_NAME["callback"].lldb_commands,
+                        f"frame select {n}", "frame variable"], target=binary("callback"))
+        self.assertIn("(long long) n = 1", section(out, "frame variable").splitlines(), out)
+        out = run_lldb([f"plugin load {PLUGIN}", *P.BY_NAME["callback-gostop"].lldb_commands,
+                        "frame variable"], target=binary("callback"))
+        self.assertIn("(long long) n = 2", section(out, "frame variable").splitlines(), out)
 
 
 class LldbPlugin(unittest.TestCase):

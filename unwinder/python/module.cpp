@@ -11,6 +11,7 @@
 #include "cgounwind/arch.h"
 #include "cgounwind/cfi.h"
 #include "cgounwind/go_binary.h"
+#include "cgounwind/go_values.h"
 #include "cgounwind/goroutines.h"
 #include "cgounwind/image.h"
 #include "cgounwind/page_cache.h"
@@ -162,6 +163,91 @@ class PyWalker {
   std::unique_ptr<MemoryImage> recording_;  // non-null while recording
 };
 
+// One Go variable of a frame, ready for a debugger that shows C types: where it lives (an
+// address, for live values) or its bytes, and its C mirror type's index in the holder.
+struct FrameVar {
+  std::string name;
+  bool is_arg = false;
+  uint64_t type = 0;
+  std::string go_type;
+  std::optional<uint64_t> address;
+  std::optional<py::bytes> data;
+  std::string error;  // why the value is not available
+};
+
+// Go values of frames (GoDwarf) and their C mirrors (CMirror), for one debugger target.
+class PyGoValues {
+ public:
+  explicit PyGoValues(const std::string& path) {
+    try {
+      dwarf_ = GoDwarf::open(path, &error_);
+    } catch (std::exception& e) {
+      error_ = std::string("internal error: ") + e.what();
+    }
+    if (dwarf_) mirror_ = std::make_unique<CMirror>(*dwarf_);
+  }
+  const std::string& error() const { return error_; }
+  bool ok() const { return dwarf_ != nullptr; }
+
+  // Variables of the Go frame at `pc` whose CFA is `cfa`; `regs` (DWARF number -> value) only
+  // for the innermost frame. `reader(addr, size) -> bytes | None`.
+  std::vector<FrameVar> frame(uint64_t pc, bool innermost, uint64_t cfa,
+                              const std::map<int, uint64_t>& regs, const py::object& reader) {
+    std::vector<FrameVar> out;
+    if (!dwarf_) return out;
+    try {
+      PyMemory mem(reader);
+      for (const GoVariable& v : dwarf_->variables(innermost ? pc : pc - 1)) {
+        FrameVar f;
+        f.name = v.name;
+        f.is_arg = v.is_arg;
+        f.type = v.type;
+        const GoType* t = dwarf_->type(v.type);
+        f.go_type = t ? t->name : "?";
+        VarLocation loc = locate(v.expr, cfa, regs);
+        if (v.expr.empty()) {
+          f.error = "optimized out";
+        } else if (loc.error.empty() && loc.pieces.size() == 1 &&
+                   loc.pieces[0].kind == VarPiece::Memory && loc.pieces[0].size == 0) {
+          f.address = loc.pieces[0].where;
+        } else if (t != nullptr) {
+          std::string why;
+          auto bytes = read_variable(loc, t->size, mem.mem(), regs, &why);
+          if (bytes) {
+            f.data = py::bytes(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+          } else {
+            f.error = why;
+          }
+        }
+        out.push_back(std::move(f));
+      }
+    } catch (std::exception& e) {
+      FrameVar f;
+      f.error = std::string("internal error: ") + e.what();
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+  // After the debugger rejected a holder expression: forget every declaration, use new names.
+  void reset_mirror() {
+    if (dwarf_) mirror_ = std::make_unique<CMirror>(*dwarf_, ++generation_);
+  }
+  std::string holder_expression(const std::vector<uint64_t>& ids) {
+    if (!mirror_) return {};
+    try {
+      return mirror_->holder_expression(ids);
+    } catch (std::exception&) {
+      return {};
+    }
+  }
+
+ private:
+  std::unique_ptr<GoDwarf> dwarf_;
+  std::unique_ptr<CMirror> mirror_;
+  std::string error_;
+  int generation_ = 0;
+};
+
 py::tuple load_binary(const std::string& path) {
   std::string err;
   std::shared_ptr<GoBinary> b;
@@ -225,6 +311,17 @@ PYBIND11_MODULE(_cgounwind, m) {
         return d;
       },
       "Register name -> DWARF number, for the registers the core's C unwinder uses");
+  m.def(
+      "mirror_names",
+      [] {
+        namespace mr = cgounwind::mirror;
+        py::dict d;
+        d["slice_array"] = mr::kSliceArray;
+        d["slice_len"] = mr::kSliceLen;
+        d["max_children"] = 256;
+        return d;
+      },
+      "Field names of the C mirror types that adapters read (slices)");
   m.def("load_binary", &load_binary, "Load a Go ELF: returns (Binary | None, error)");
 
   py::class_<WalkState>(m, "WalkState")
@@ -267,6 +364,22 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("stop_recording", &PyWalker::stop_recording)
       .def("recording", &PyWalker::recording)
       .def("save_image", &PyWalker::save_image, py::arg("path"));
+  py::class_<FrameVar>(m, "FrameVar")
+      .def_readonly("name", &FrameVar::name)
+      .def_readonly("is_arg", &FrameVar::is_arg)
+      .def_readonly("type", &FrameVar::type)
+      .def_readonly("go_type", &FrameVar::go_type)
+      .def_readonly("address", &FrameVar::address)
+      .def_readonly("data", &FrameVar::data)
+      .def_readonly("error", &FrameVar::error);
+  py::class_<PyGoValues>(m, "GoValues")
+      .def(py::init<const std::string&>())
+      .def_property_readonly("error", &PyGoValues::error)
+      .def("ok", &PyGoValues::ok)
+      .def("frame", &PyGoValues::frame, py::arg("pc"), py::arg("innermost"), py::arg("cfa"),
+           py::arg("regs"), py::arg("reader"))
+      .def("holder_expression", &PyGoValues::holder_expression, py::arg("type_ids"))
+      .def("reset_mirror", &PyGoValues::reset_mirror);
   py::class_<CodeModules, std::shared_ptr<CodeModules>>(m, "CodeModules")
       .def(py::init<>())
       .def(

@@ -29,7 +29,13 @@ struct DwarfApi {
   X(dwarf_tag) \
   X(dwarf_next_cu_header_d) \
   X(dwarf_dieoffset) \
-  X(dwarf_offdie_b)
+  X(dwarf_offdie_b) \
+  X(dwarf_lowpc) \
+  X(dwarf_highpc_b) \
+  X(dwarf_get_loclist_c) \
+  X(dwarf_get_locdesc_entry_d) \
+  X(dwarf_get_location_op_value_c) \
+  X(dwarf_loc_head_c_dealloc)
 // fn names a declaration here; it cannot be parenthesized.
 #define CGOUNWIND_DWARF_MEMBER(fn) decltype(&::fn) fn = nullptr;  // NOLINT(bugprone-macro-parentheses)
   CGOUNWIND_DWARF_FUNCS(CGOUNWIND_DWARF_MEMBER)

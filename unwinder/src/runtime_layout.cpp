@@ -10,9 +10,15 @@
 #include <vector>
 
 #include "dwarf_api.h"
+#include "dwarf_util.h"
 
 namespace cgounwind {
 namespace {
+
+using dw::attr_int;
+using dw::attr_ref;
+using dw::die_name;
+using dw::for_each_child;
 
 // Set by layout_from_dwarf before any other use (see dwarf_api.h for why not direct calls).
 const DwarfApi* D = nullptr;
@@ -48,87 +54,6 @@ constexpr std::array<FieldRef, 2> kOptional = {{
     {"g.startpc", &RuntimeLayout::g_startpc},
     {"g.gopc", &RuntimeLayout::g_gopc},
 }};
-
-// RAII owner of a Dwarf_Debug.
-class Dwarf {
- public:
-  explicit Dwarf(const std::string& path) {
-    Dwarf_Error err = nullptr;
-    int rc = D->dwarf_init_path(path.c_str(), nullptr, 0, DW_DLC_READ, DW_GROUPNUMBER_ANY, nullptr,
-                                nullptr, &dbg_, nullptr, 0, nullptr, &err);
-    ok_ = rc == DW_DLV_OK;
-    if (rc == DW_DLV_ERROR) {
-      error_ = D->dwarf_errmsg(err);
-      D->dwarf_dealloc_error(dbg_, err);
-    } else if (rc == DW_DLV_NO_ENTRY) {
-      error_ = "no DWARF";
-    }
-  }
-  ~Dwarf() {
-    if (ok_) D->dwarf_finish(dbg_, nullptr);
-  }
-  Dwarf(const Dwarf&) = delete;
-  Dwarf& operator=(const Dwarf&) = delete;
-  bool ok() const { return ok_; }
-  Dwarf_Debug get() const { return dbg_; }
-  const std::string& error() const { return error_; }
-
- private:
-  Dwarf_Debug dbg_ = nullptr;
-  bool ok_ = false;
-  std::string error_;
-};
-
-std::string die_name(Dwarf_Die die) {
-  char* name = nullptr;
-  if (D->dwarf_diename(die, &name, nullptr) != DW_DLV_OK || name == nullptr) return {};
-  return name;
-}
-
-std::optional<int64_t> attr_int(Dwarf_Die die, Dwarf_Half at) {
-  Dwarf_Attribute attr = nullptr;
-  if (D->dwarf_attr(die, at, &attr, nullptr) != DW_DLV_OK) return std::nullopt;
-  std::optional<int64_t> out;
-  Dwarf_Half form = 0;
-  D->dwarf_whatform(attr, &form, nullptr);
-  if (form == DW_FORM_sdata) {
-    Dwarf_Signed s = 0;
-    if (D->dwarf_formsdata(attr, &s, nullptr) == DW_DLV_OK) out = s;
-  } else {
-    Dwarf_Unsigned u = 0;
-    if (D->dwarf_formudata(attr, &u, nullptr) == DW_DLV_OK) {
-      out = static_cast<int64_t>(u);
-    } else {
-      Dwarf_Signed s = 0;
-      if (D->dwarf_formsdata(attr, &s, nullptr) == DW_DLV_OK) out = s;
-    }
-  }
-  D->dwarf_dealloc_attribute(attr);
-  return out;
-}
-
-std::optional<Dwarf_Off> attr_ref(Dwarf_Die die, Dwarf_Half at) {
-  Dwarf_Attribute attr = nullptr;
-  if (D->dwarf_attr(die, at, &attr, nullptr) != DW_DLV_OK) return std::nullopt;
-  Dwarf_Off off = 0;
-  int rc = D->dwarf_global_formref(attr, &off, nullptr);
-  D->dwarf_dealloc_attribute(attr);
-  if (rc != DW_DLV_OK) return std::nullopt;
-  return off;
-}
-
-// Visits the children of `parent`, bounded.
-void for_each_child(Dwarf_Debug dbg, Dwarf_Die parent, const std::function<bool(Dwarf_Die)>& fn) {
-  Dwarf_Die child = nullptr;
-  if (D->dwarf_child(parent, &child, nullptr) != DW_DLV_OK) return;
-  for (int n = 0; child != nullptr && n < 2000000; ++n) {
-    bool go_on = fn(child);
-    Dwarf_Die next = nullptr;
-    int rc = go_on ? D->dwarf_siblingof_b(dbg, child, true, &next, nullptr) : DW_DLV_NO_ENTRY;
-    D->dwarf_dealloc_die(child);
-    child = rc == DW_DLV_OK ? next : nullptr;
-  }
-}
 
 // Member name → offset for a struct DIE (plus the member's type DIE offset).
 struct Member {
@@ -189,26 +114,19 @@ int64_t RuntimeLayout::constant(std::string_view name, int64_t fallback) const {
 std::optional<RuntimeLayout> layout_from_dwarf(const std::string& path, std::string* error) {
   D = dwarf_api(error);
   if (D == nullptr) return std::nullopt;
-  Dwarf dw(path);
-  if (!dw.ok()) {
-    if (error) *error = dw.error();
+  dw::Dwarf dwarf(path);
+  if (!dwarf.ok()) {
+    if (error) *error = dwarf.error();
     return std::nullopt;
   }
-  Dwarf_Debug dbg = dw.get();
+  Dwarf_Debug dbg = dwarf.get();
   // Struct DIE offsets by name, found among the top-level DIEs of every CU.
   std::map<std::string, Dwarf_Off> structs;
   const std::array<const char*, 4> wanted = {"runtime.g", "runtime.m", "runtime.gobuf",
                                              "runtime.stack"};
   RuntimeLayout lay;
   lay.source = "dwarf";
-  for (int cu = 0; cu < 100000; ++cu) {
-    Dwarf_Unsigned next = 0;
-    Dwarf_Half cu_type = 0;
-    int rc = D->dwarf_next_cu_header_d(dbg, true, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                       nullptr, nullptr, nullptr, &next, &cu_type, nullptr);
-    if (rc != DW_DLV_OK) break;
-    Dwarf_Die cu_die = nullptr;
-    if (D->dwarf_siblingof_b(dbg, nullptr, true, &cu_die, nullptr) != DW_DLV_OK) continue;
+  dw::for_each_cu(dbg, [&](Dwarf_Die cu_die) {
     for_each_child(dbg, cu_die, [&](Dwarf_Die d) {
       Dwarf_Half tag = 0;
       if (D->dwarf_tag(d, &tag, nullptr) != DW_DLV_OK) return true;
@@ -230,8 +148,7 @@ std::optional<RuntimeLayout> layout_from_dwarf(const std::string& path, std::str
       }
       return true;
     });
-    D->dwarf_dealloc_die(cu_die);
-  }
+  });
   auto members = [&](const char* name) -> Members {
     auto it = structs.find(name);
     if (it == structs.end()) return {};

@@ -1,0 +1,163 @@
+// Go variables of a frame, from the binary's DWARF: which variables are in scope at a pc, where
+// their bytes are (location expressions and lists), and what their types are. Debugger-neutral;
+// adapters supply memory, the frame's CFA and, for the innermost frame, its registers.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cgounwind/memory.h"
+
+namespace cgounwind {
+
+// reflect.Kind numbering, as Go writes it in DW_AT_go_kind.
+enum class GoKind : uint8_t {
+  Invalid = 0,
+  Bool,
+  Int,
+  Int8,
+  Int16,
+  Int32,
+  Int64,
+  Uint,
+  Uint8,
+  Uint16,
+  Uint32,
+  Uint64,
+  Uintptr,
+  Float32,
+  Float64,
+  Complex64,
+  Complex128,
+  Array,
+  Chan,
+  Func,
+  Interface,
+  Map,
+  Pointer,
+  Slice,
+  String,
+  Struct,
+  UnsafePointer
+};
+
+struct GoField {
+  std::string name;
+  uint64_t offset = 0;
+  uint64_t type = 0;  // DIE offset
+};
+
+struct GoType {
+  uint64_t id = 0;  // DIE offset
+  std::string name;
+  GoKind kind = GoKind::Invalid;
+  uint64_t size = 0;
+  uint64_t elem = 0;            // pointee / array element (DIE offset, 0 if none)
+  uint64_t count = 0;           // array length
+  std::vector<GoField> fields;  // structs (also string, slice, interface: their runtime layout)
+};
+
+struct LocOp {
+  uint8_t atom = 0;
+  uint64_t op1 = 0, op2 = 0;
+};
+
+struct GoVariable {
+  std::string name;
+  bool is_arg = false;
+  uint64_t type = 0;
+  std::vector<LocOp> expr;  // the location in force at the pc (empty: optimized out)
+};
+
+// Where a variable's bytes are.
+struct VarPiece {
+  enum Kind : uint8_t { Memory, Register, Unavailable } kind = Unavailable;
+  uint64_t where = 0;  // address, or DWARF register number
+  uint64_t size = 0;   // 0: the whole value
+};
+struct VarLocation {
+  std::vector<VarPiece> pieces;
+  std::string error;  // set when the expression is not supported
+};
+
+// Evaluates a Go location expression: frame base is DW_OP_call_frame_cfa.
+VarLocation locate(const std::vector<LocOp>& expr, uint64_t cfa,
+                   const std::map<int, uint64_t>& regs);
+
+class GoDwarf {
+ public:
+  // nullptr + *error when the file has no Go DWARF (stripped, -w) or libdwarf is missing.
+  static std::unique_ptr<GoDwarf> open(const std::string& path, std::string* error);
+  ~GoDwarf();
+  GoDwarf(const GoDwarf&) = delete;
+  GoDwarf& operator=(const GoDwarf&) = delete;
+
+  // Arguments, then locals, of the Go function containing `pc` (a lookup pc: callers pass a
+  // return address minus one), with the location in force at `pc`. Empty outside Go functions.
+  std::vector<GoVariable> variables(uint64_t pc) const;
+  // The type with this DIE offset (cached), or nullptr.
+  const GoType* type(uint64_t id) const;
+
+ private:
+  GoDwarf() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A variable's bytes: from memory and registers, per its location. nullopt + *why when not all
+// of it is available.
+std::optional<std::vector<uint8_t>> read_variable(const VarLocation& loc, uint64_t size,
+                                                  Memory& mem, const std::map<int, uint64_t>& regs,
+                                                  std::string* why);
+
+// C declarations that mirror Go types, for debuggers that can show only C types (LLDB has no Go
+// type system). Struct layouts are pinned with explicit padding; names start with `$` (LLDB's
+// persistent expression types, which keep the first declaration they see: so no forward
+// declarations). Stateful: each type is declared once per CMirror.
+// What adapters need to recognize in the C mirror types: type-name prefixes, and the field names
+// Go's DWARF gives slices and strings.
+namespace mirror {
+constexpr const char* kStringRegex = "^\\$string(_g[0-9]+)?$";
+constexpr const char* kSliceRegex = "^\\$slice_";
+constexpr const char* kStructPointerRegex = "^struct \\$[^ ]+ \\*$";
+constexpr const char* kSlicePrefix = "$slice_";
+constexpr const char* kSliceArray = "array";
+constexpr const char* kSliceLen = "len";
+constexpr const char* kStringData = "str";
+constexpr const char* kStringLen = "len";
+}  // namespace mirror
+
+class CMirror {
+ public:
+  // `generation` > 0 gives fresh names, for when a debugger kept part of a failed declaration.
+  explicit CMirror(const GoDwarf& dwarf, int generation = 0)
+      : dwarf_(dwarf), generation_(generation) {}
+  // The C spelling for a Go type (e.g. `long long`, `struct $main_T`, `void *`), declaring
+  // what it needs; pending() returns the declarations made since the last call.
+  std::string spelling(uint64_t type_id);
+  std::string pending();
+  // One expression for LLDB: the pending declarations, then a struct whose field i has type
+  // ids[i], and `(struct NAME *)0` so that the caller can take each field's type.
+  std::string holder_expression(const std::vector<uint64_t>& ids);
+
+ private:
+  std::string struct_for(const GoType& t, int depth);
+  std::string field_spelling(uint64_t type_id, const std::string& field, int depth);
+  std::string scalar(const GoType& t) const;
+  std::string unique_name(const GoType& t);
+
+  const GoDwarf& dwarf_;
+  std::map<uint64_t, std::string> structs_;  // type id -> `struct $name`
+  std::set<std::string> names_;
+  std::set<uint64_t> in_progress_;  // structs whose definition is being generated
+  std::string decls_;
+  int declared_ = 0;
+  int holders_ = 0;
+  int generation_ = 0;
+};
+
+}  // namespace cgounwind

@@ -1,0 +1,54 @@
+// values: Go values held across a C call, for reading them in a spliced frame.
+//
+//	main.main → main.goValues → C.c_values_stop (BP)
+//
+// Every local of goValues is used after the call, so Go keeps it on the goroutine stack there.
+package main
+
+// #include "values.h"
+import "C"
+
+import (
+	"fmt"
+	"os"
+)
+
+type Point struct {
+	X, Y int
+	Name string
+}
+
+// Sinks keep the values alive across the C call.
+var (
+	sinkS  string
+	sinkXs []int
+	sinkPt Point
+	sinkP  *Point
+	sinkF  float64
+	sinkOk bool
+)
+
+//go:noinline
+func goValues(n int, s string) int {
+	xs := []int{10, 20, 30}
+	pt := Point{X: 1, Y: 2, Name: "origin"}
+	p := &Point{X: 3, Y: 4, Name: "heap"}
+	f := 2.5 * float64(n)
+	ok := n > 0
+	r := int(C.c_values_stop(C.int(n)))
+	sinkS = s
+	sinkXs = xs
+	sinkPt = pt
+	sinkP = p
+	sinkF = f
+	sinkOk = ok
+	return r
+}
+
+func main() {
+	if r := goValues(7, "hello, 世界"); r != 8 {
+		fmt.Fprintf(os.Stderr, "values: got %d, want 8\n", r)
+		os.Exit(1)
+	}
+	fmt.Println(sinkS, sinkXs, sinkPt, *sinkP, sinkF, sinkOk)
+}

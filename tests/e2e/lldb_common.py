@@ -1,0 +1,76 @@
+"""What the LLDB-based end-to-end tests (test_lldb.py, test_dap.py) share: the plugin's path,
+running lldb-22 in batch mode, parsing `bt` output and comparing a stack with GDB's golden one.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import gdb_driver as G
+import programs as P
+
+PLUGIN = os.path.join(G.BUILD, "lldb-plugin", "libcgounwind.so")
+EXPECTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "expected")
+# A `bt` line: `  * frame #3: 0x0000000000401234 module`function(args) at file.c:3:1 [synthetic]`
+BT_FRAME = re.compile(r"^\s*\*?\s*frame #(\d+): 0x[0-9a-f]+(?: (?:[^`\s]+)`(.*))?$")
+THREAD = re.compile(r"^\*?\s*thread #(\d+)")
+
+
+def frame_name(rest: str | None) -> str:
+    """The function name of a bt line's text after the backtick; `??` for a nameless frame."""
+    if not rest:
+        return "??"
+    name = re.split(r" at | \+ \d+| \[synthetic\]", rest, maxsplit=1)[0].strip()
+    if name.endswith(")"):  # C/Rust frames print their arguments: drop `(…)`
+        depth = 0
+        for i in range(len(name) - 1, -1, -1):
+            depth += {")": 1, "(": -1}.get(name[i], 0)
+            if depth == 0:
+                name = name[:i]
+                break
+    return name or "??"
+
+
+def parse_threads(out: str) -> dict[int, list[str]]:
+    """Thread number -> frame names, from `bt` / `thread backtrace all` output (last wins)."""
+    threads: dict[int, list[str]] = {}
+    current: list[str] | None = None
+    for ln in out.splitlines():
+        t = THREAD.match(ln)
+        if t:
+            current = threads[int(t.group(1))] = []
+            continue
+        m = BT_FRAME.match(ln)
+        if m and current is not None and int(m.group(1)) == len(current):
+            current.append(frame_name(m.group(2)))
+        elif not ln.strip() or ln.startswith("(lldb)"):
+            current = None
+    return threads
+
+
+def gdb_golden(toolchain: str, prog: P.Program) -> list[str]:
+    """The stack GDB shows at prog's stop (tests/e2e/expected/<toolchain>/<name>.bt.txt)."""
+    path = os.path.join(EXPECTED, toolchain, prog.name + ".bt.txt")
+    with open(path) as f:
+        return f.read().split()
+
+
+def same_stack(expected: list[str], frames: list[str]) -> bool:
+    def norm(n: str) -> str:
+        return re.sub(r"_cgo(exp)?_[0-9a-fA-FH]{4,}_", r"_cgo\1_HASH_", P.normalize_name(n))
+    return len(expected) == len(frames) and all(
+        P.names_match(norm(e), norm(a)) for e, a in zip(expected, frames))
+
+
+def run_lldb(commands: list[str], target: str | None = None, timeout: int = 180) -> str:
+    args = ["lldb-22", "-b", "--no-lldbinit"]
+    for c in commands:
+        args += ["-o", c]
+    if target:
+        args.append(target)
+    return subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=timeout).stdout

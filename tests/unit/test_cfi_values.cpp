@@ -1,0 +1,222 @@
+// .eh_frame CFA rules (cfi.h), Go variables and their C mirrors (go_values.h), Go text
+// (go_text.h), on real binaries built by every installed toolchain:
+//   ${CGOUNWIND_TESTDATA_DIR}/go1.*/callback  (C at -O0: frame-pointer prologues)
+//   ${CGOUNWIND_TESTDATA_DIR}/go1.*/values    (main.goValues, built with -gcflags='-N -l')
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cgounwind/cfi.h"
+#include "cgounwind/elf.h"
+#include "cgounwind/go_binary.h"
+#include "cgounwind/go_text.h"
+#include "cgounwind/go_values.h"
+
+namespace cgounwind {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path testdata_root() {
+  if (const char* env = std::getenv("CGOUNWIND_TESTDATA_DIR"); env != nullptr && *env != 0) {
+    return env;
+  }
+  return CGOUNWIND_TESTDATA_DIR;
+}
+
+std::vector<fs::path> binaries(const char* program) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(testdata_root(), ec), end; !ec && it != end; it.increment(ec)) {
+    fs::path p = it->path() / program;
+    if (it->path().filename().string().rfind("go1.", 0) == 0 && fs::is_regular_file(p, ec))
+      out.push_back(p);
+  }
+  return out;
+}
+
+// Memory made of a few words.
+class Words : public Memory {
+ public:
+  std::map<uint64_t, uint64_t> words;
+  bool read(uint64_t addr, void* buf, size_t len) override {
+    if (len != 8 || !words.count(addr)) return false;
+    std::memcpy(buf, &words[addr], 8);
+    return true;
+  }
+};
+
+TEST(Cfi, GccFramePointerPrologueOnEveryToolchain) {
+  auto paths = binaries("callback");
+  ASSERT_FALSE(paths.empty()) << "no testdata under " << testdata_root();
+  for (const auto& path : paths) {
+    SCOPED_TRACE(path.string());
+    ElfFile elf;
+    ASSERT_TRUE(elf.load(path.string())) << elf.error();
+    CodeModules mods;
+    mods.add(elf, 0);
+    auto sym = elf.symbol("c_inner");
+    ASSERT_TRUE(sym.has_value());
+    // At entry: CFA = rsp + 8, return address at CFA - 8.
+    auto entry = mods.row(sym->value);
+    ASSERT_TRUE(entry.has_value());
+    EXPECT_EQ(entry->cfa_reg, 7);
+    EXPECT_EQ(entry->cfa_offset, 8);
+    EXPECT_EQ(entry->rules[16].kind, CfiRule::Offset);
+    EXPECT_EQ(entry->rules[16].offset, -8);
+    // After `push %rbp; mov %rsp,%rbp` (gcc -O0): CFA = rbp + 16, rbp saved at CFA - 16.
+    auto body = mods.row(sym->value + 4);
+    ASSERT_TRUE(body.has_value());
+    EXPECT_EQ(body->cfa_reg, 6);
+    EXPECT_EQ(body->cfa_offset, 16);
+    EXPECT_EQ(body->rules[6].kind, CfiRule::Offset);
+    EXPECT_EQ(body->rules[6].offset, -16);
+    // One step from inside the body.
+    Words mem;
+    mem.words[0x7000 + 8] = 0x401234;  // return address at CFA - 8 (CFA = rbp + 16 = 0x7010)
+    mem.words[0x7000] = 0x7100;        // saved rbp at CFA - 16
+    CRegs r;
+    r.set(16, sym->value + 8);
+    r.set(7, 0x6ff0);
+    r.set(6, 0x7000);
+    CfiStep s = cfi_step(mods, mem, r, true);
+    ASSERT_TRUE(s.ok) << s.error;
+    EXPECT_EQ(s.cfa, 0x7010u);
+    EXPECT_EQ(s.caller.r[16], 0x401234u);
+    EXPECT_EQ(s.caller.r[7], 0x7010u);
+    EXPECT_EQ(s.caller.r[6], 0x7100u);
+    EXPECT_FALSE(mods.row(1).has_value());  // outside every module
+  }
+}
+
+TEST(Cfi, CorruptedEhFrameNeverCrashes) {
+  auto paths = binaries("callback");
+  ASSERT_FALSE(paths.empty());
+  ElfFile elf;
+  ASSERT_TRUE(elf.load(paths[0].string()));
+  const ElfSection* eh = elf.section(".eh_frame");
+  ASSERT_NE(eh, nullptr);
+  std::string data(elf.section_data(*eh));
+  auto sym = elf.symbol("c_inner");
+  ASSERT_TRUE(sym.has_value());
+  std::mt19937_64 rng(42);
+  size_t rows = 0;
+  for (int round = 0; round < 400; ++round) {
+    std::string bad = data;
+    for (int k = 0; k < 8; ++k) bad[rng() % bad.size()] = static_cast<char>(rng());
+    if (round % 50 == 0) bad.resize(rng() % bad.size());
+    CfiTable t;
+    t.load_eh_frame(bad, eh->addr);
+    for (uint64_t pc = sym->value; pc < sym->value + 64; pc += 3) rows += t.row(pc).has_value();
+  }
+  EXPECT_GT(rows, 0u);  // most corruptions leave c_inner's FDE readable
+}
+
+TEST(GoValues, VariablesTypesAndMirrorsOnEveryToolchain) {
+  auto paths = binaries("values");
+  ASSERT_FALSE(paths.empty());
+  for (const auto& path : paths) {
+    SCOPED_TRACE(path.string());
+    std::string err;
+    auto bin = GoBinary::load(path.string(), &err);
+    ASSERT_TRUE(bin) << err;
+    auto dwarf = GoDwarf::open(path.string(), &err);
+    ASSERT_TRUE(dwarf) << err;
+    auto entry = bin->func_entry("main.goValues");
+    ASSERT_TRUE(entry.has_value());
+    std::map<std::string, const GoType*> vars;
+    for (const auto& v : dwarf->variables(*entry + 1)) vars[v.name] = dwarf->type(v.type);
+    for (const char* name : {"n", "s", "xs", "pt", "p", "f", "ok"}) {
+      ASSERT_TRUE(vars.count(name)) << name;
+      ASSERT_NE(vars[name], nullptr) << name;
+    }
+    EXPECT_EQ(vars["n"]->kind, GoKind::Int);
+    EXPECT_EQ(vars["s"]->kind, GoKind::String);
+    EXPECT_EQ(vars["xs"]->kind, GoKind::Slice);
+    EXPECT_EQ(vars["f"]->kind, GoKind::Float64);
+    EXPECT_EQ(vars["ok"]->kind, GoKind::Bool);
+    EXPECT_EQ(vars["p"]->kind, GoKind::Pointer);
+    const GoType* pt = vars["pt"];
+    EXPECT_EQ(pt->kind, GoKind::Struct);
+    EXPECT_EQ(pt->name, "main.Point");
+    EXPECT_EQ(pt->size, 32u);
+    ASSERT_EQ(pt->fields.size(), 3u);
+    EXPECT_EQ(pt->fields[2].name, "Name");
+    EXPECT_EQ(pt->fields[2].offset, 16u);
+    EXPECT_TRUE(dwarf->variables(1).empty());
+    CMirror mirror(*dwarf);
+    std::string expr = mirror.holder_expression({vars["pt"]->id, vars["p"]->id, vars["xs"]->id});
+    EXPECT_NE(expr.find("struct $main_Point {"), std::string::npos) << expr;
+    EXPECT_NE(expr.find("  long long X;"), std::string::npos) << expr;
+    EXPECT_NE(expr.find("  struct $string Name;"), std::string::npos) << expr;
+    EXPECT_NE(expr.find("struct $main_Point *f1;"), std::string::npos) << expr;
+    EXPECT_NE(expr.find("} __attribute__((packed));"), std::string::npos) << expr;
+    // LLDB keeps the first declaration of a persistent type: never a bare forward declaration.
+    EXPECT_EQ(expr.find("struct $main_Point;"), std::string::npos) << expr;
+    // Declared once per mirror: a second holder reuses the types.
+    std::string again = mirror.holder_expression({vars["pt"]->id});
+    EXPECT_EQ(again.find("struct $main_Point {"), std::string::npos) << again;
+    CMirror fresh(*dwarf, 2);
+    EXPECT_NE(fresh.spelling(vars["pt"]->id).find("$main_Point_g2"), std::string::npos);
+  }
+}
+
+TEST(GoValues, LocationExpressions) {
+  std::map<int, uint64_t> regs = {{0, 0x1111}, {7, 0x2000}};
+  auto one = [](uint8_t atom, uint64_t op1 = 0) { return LocOp{atom, op1, 0}; };
+  VarLocation l = locate({one(0x91, static_cast<uint64_t>(-24))}, 0x5000, regs);  // fbreg -24
+  ASSERT_EQ(l.pieces.size(), 1u);
+  EXPECT_EQ(l.pieces[0].kind, VarPiece::Memory);
+  EXPECT_EQ(l.pieces[0].where, 0x5000u - 24);
+  l = locate({one(0x50), one(0x93, 8), one(0x91, 8), one(0x93, 8)}, 0x5000, regs);
+  ASSERT_EQ(l.pieces.size(), 2u);
+  EXPECT_EQ(l.pieces[0].kind, VarPiece::Register);
+  EXPECT_EQ(l.pieces[1].where, 0x5008u);
+  Words mem;
+  mem.words[0x5008] = 13;
+  std::string why;
+  auto bytes = read_variable(l, 16, mem, regs, &why);
+  ASSERT_TRUE(bytes.has_value()) << why;
+  EXPECT_EQ((*bytes)[0], 0x11);
+  EXPECT_EQ((*bytes)[8], 13);
+  EXPECT_FALSE(read_variable(l, 16, mem, {}, &why).has_value());  // rax unknown in callers
+  EXPECT_EQ(why, "register not available in this frame");
+  EXPECT_EQ(locate({}, 0, regs).pieces[0].kind, VarPiece::Unavailable);
+  EXPECT_FALSE(locate({one(0x96)}, 0, regs).error.empty());     // DW_OP_nop: unsupported here
+  EXPECT_FALSE(locate({one(0x23, 4)}, 0, regs).error.empty());  // plus_uconst, empty stack
+}
+
+TEST(GoText, QuotedStrings) {
+  EXPECT_EQ(quote_go_string("hello", 5), "\"hello\"");
+  EXPECT_EQ(quote_go_string("hello, \xe4\xb8\x96\xe7\x95\x8c", 13), "\"hello, 世界\"");
+  EXPECT_EQ(quote_go_string("a\"b\\\n\t\x01", 7), "\"a\\\"b\\\\\\n\\t\\x01\"");
+  EXPECT_EQ(quote_go_string("\xff\xe4", 2), "\"\\xff\\xe4\"");
+  EXPECT_EQ(quote_go_string("abc", 10), "\"abc\"...+7 more");
+  EXPECT_EQ(quote_go_string("", -1), "<bad string length -1>");
+}
+
+TEST(GoText, Paths) {
+  GoPath p = parse_go_path("  p.Name ");
+  EXPECT_EQ(p.root, "p");
+  ASSERT_EQ(p.steps.size(), 1u);
+  EXPECT_EQ(p.steps[0].field, "Name");
+  p = parse_go_path("*pt.Inner.Xs[12]");
+  EXPECT_TRUE(p.error.empty()) << p.error;
+  ASSERT_EQ(p.steps.size(), 4u);
+  EXPECT_EQ(p.steps[2].kind, GoPathStep::Index);
+  EXPECT_EQ(p.steps[2].index, 12u);
+  EXPECT_EQ(p.steps[3].kind, GoPathStep::Deref);
+  EXPECT_FALSE(parse_go_path("xs[").error.empty());
+  EXPECT_FALSE(parse_go_path("a + b").error.empty());
+  EXPECT_FALSE(parse_go_path("").error.empty());
+  EXPECT_FALSE(parse_go_path("xs[99999999999999999999]").error.empty());
+}
+
+}  // namespace
+}  // namespace cgounwind
