@@ -210,6 +210,9 @@ def go_variables(frame: lldb.SBFrame) -> list[lldb.SBValue]:
     if not cfa:
         cfa = frame.GetCFA()
     if not cfa or cfa == lldb.LLDB_INVALID_ADDRESS:
+        if os.environ.get("CGOUNWIND_DEBUG"):
+            print(f"cgounwind debug: frame #{index} pc {pc:#x}: no CFA (walk stop {stop}, now "
+                  f"{process.GetStopID()}, {len(frames)} frames)")
         return []
     innermost = index == 0
     regs = _registers(frame) if innermost else {}

@@ -330,14 +330,15 @@ class GoPrintCmd : public lldb::SBCommandPluginInterface {
       } else {
         std::string type = v.GetType().GetName() ? v.GetType().GetName() : "";
         if (type.rfind(mirror::kSlicePrefix, 0) == 0) {
-          int64_t len = v.GetChildMemberWithName(mirror::kSliceLen).GetValueAsSigned(-1);
+          lldb::SBValue raw = v.GetNonSyntheticValue();  // the fields, not the elements
+          int64_t len = raw.GetChildMemberWithName(mirror::kSliceLen).GetValueAsSigned(-1);
           if (len < 0 || step.index >= static_cast<uint64_t>(len)) {
             result.SetError(
                 fmt::format("go print: index {} out of range [0:{}]", step.index, len).c_str());
             return false;
           }
           next =
-              v.GetChildMemberWithName(mirror::kSliceArray)
+              raw.GetChildMemberWithName(mirror::kSliceArray)
                   .GetChildAtIndex(static_cast<uint32_t>(step.index), lldb::eNoDynamicValues, true);
         } else if (v.GetType().IsArrayType() && step.index < v.GetNumChildren()) {
           next = v.GetChildAtIndex(static_cast<uint32_t>(step.index));

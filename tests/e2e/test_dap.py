@@ -51,7 +51,10 @@ ARGS = argparse.Namespace(toolchain="go1.26")
 ADAPTER = shutil.which("lldb-dap-22") or "/usr/lib/llvm-22/bin/lldb-dap"
 MESSAGE_TIMEOUT = 60.0  # seconds to wait for any one message from the adapter
 LAUNCH_JSON = os.path.join(G.SRC, ".vscode", "launch.json")
-PROGRAMS = ("callback", "cthread", "deep", "rustchain", "values")
+# Every program whose stop is one function breakpoint (sysstack and switches need a second
+# breakpoint set at a marker, which this VS Code-like flow does not do).
+PROGRAMS = ("seed", "callback", "callback-O2", "callback-stripped", "callback-gostop",
+            "multiblock", "cthread", "deep", "rustchain", "values")
 PAGE = 20  # VS Code asks for the first 20 frames, then for more 20 at a time
 # libc frames: they have a source only with libc6-dbg installed.
 LIBC = {"start_thread", "clone3", "clone"}
@@ -139,9 +142,11 @@ def launch_arguments(program: str) -> dict:
 
 
 def dap_frame_name(name: str) -> str:
-    """A stackTrace frame's function name: lldb-dap appends " [opt]" for optimised code and,
-    with a custom frame format, could show `(args)` as `bt` does."""
+    """A stackTrace frame's function name: lldb-dap appends " [opt]" for optimised code,
+    prefixes `module`` for code without line information, and, with a custom frame format,
+    could show `(args)` as `bt` does."""
     name = re.sub(r" \[opt\]$", "", name.strip())
+    name = re.sub(r"^[^`\s]+`", "", name)
     return L.frame_name(name)
 
 
@@ -406,6 +411,8 @@ class DapStacks(unittest.TestCase):
             self.check_scopes(st)
             self.check_paging(st)
             out = "".join(st.session.output)
+            if not prog.go_dwarf:  # -w: one line says Go variables cannot be shown
+                out = out.replace("cgounwind: Go variables are not available", "", 1)
             self.assertNotIn("cgounwind:", out)  # no truncation or failure message
             self.assertNotIn("Traceback", out)
         finally:
@@ -436,6 +443,8 @@ class DapStacks(unittest.TestCase):
         self.assertTrue(P.names_match(st.prog.bp_function, names[0]), names)
 
     def check_sources(self, st: Stopped) -> None:
+        if not st.prog.go_dwarf:
+            return  # -ldflags=-w: no line information (Go >= 1.26 drops the C DWARF too)
         for i, (frame, name) in enumerate(zip(st.frames, st.names)):
             if P.normalize_name(name) in LIBC:
                 continue
@@ -444,7 +453,7 @@ class DapStacks(unittest.TestCase):
             self.assertTrue(src.get("path") and src.get("name"), where)
             self.assertEqual(os.path.basename(src["path"]), src["name"], where)
             self.assertGreater(frame.get("line", 0), 0, where)
-        expected = LINES[st.prog.name]
+        expected = LINES.get(st.prog.name, {})
         for fn, places in expected.items():
             got = [(f["source"]["name"], f["line"]) for f, n in zip(st.frames, st.names)
                    if P.names_match(fn, n)]
@@ -457,7 +466,7 @@ class DapStacks(unittest.TestCase):
         for frame in (st.frames[0], st.frames[len(st.frames) // 2], st.frames[-1]):
             scopes = st.session.frame_variables(frame["id"])
             self.assertIn("Locals", scopes, f"{frame['name']}: {scopes}")
-        if st.prog.bp_args:
+        if st.prog.bp_args and st.prog.go_dwarf:  # -w: Go >= 1.26 drops the C DWARF too
             innermost = local_scopes(st.session.frame_variables(st.frames[0]["id"]))
             for var, value in st.prog.bp_args.items():
                 if "->" not in var and "." not in var:

@@ -14,6 +14,7 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -126,8 +127,10 @@ class LldbGoValues(unittest.TestCase):
         got = section(out, "frame variable")
         for line in ["(long long) n = 7", '($string) s = "hello, 世界"',
                      '($main_Point) pt = (X = 1, Y = 2, Name = "origin")',
-                     "($slice_int_) xs = len: 3, cap: 3", "(double) f = 17.5", "(bool) ok = true"]:
+                     "(double) f = 17.5", "(bool) ok = true"]:
             self.assertIn(line, got.splitlines(), out)
+        # The CLI shows a slice's fields under its summary (lldb-dap shows its elements).
+        self.assertIn("($slice_int_) xs = len: 3, cap: 3 {", got.splitlines(), out)
         self.assertRegex(got, r"\(struct \$main_Point \*\) p = 0x[0-9a-f]+", out)
 
     def test_go_print_fields_elements_pointees(self) -> None:
@@ -151,6 +154,45 @@ class LldbGoValues(unittest.TestCase):
         out = run_lldb([f"plugin load {PLUGIN}", *P.BY_NAME["callback-gostop"].lldb_commands,
                         "frame variable"], target=binary("callback"))
         self.assertIn("(long long) n = 2", section(out, "frame variable").splitlines(), out)
+
+
+class LldbCoreFile(unittest.TestCase):
+    """A core file (LLDB's own `process save-core`): spliced bt, Go values, goroutines."""
+
+    maxDiff = None
+
+    def test_core_file(self) -> None:
+        prog = P.BY_NAME["callback"]
+        with tempfile.TemporaryDirectory() as tmp:
+            core = os.path.join(tmp, "callback.core")
+            saved = run_lldb([*prog.lldb_commands,
+                              f"process save-core --style modified-memory {core}"],
+                             target=binary(prog.binary))
+            self.assertTrue(os.path.exists(core), saved)
+            cmds = [f"plugin load {PLUGIN}", f"target create {binary(prog.binary)} -c {core}",
+                    "bt"]
+            # Loading a core makes LLDB report every thread's stop (frame #0 each) from its event
+            # thread, at any point of the output: take bt's own block, the one whose frame #0 is
+            # marked selected (`  * frame #0`), whole (LLDB writes a command's output at once).
+            def bt_only(text: str) -> str:
+                lines = text.splitlines()
+                for i in range(len(lines) - 1):
+                    if lines[i].startswith("* thread #") and lines[i + 1].startswith("  * frame #0"):
+                        j = i + 1
+                        while j < len(lines) and re.match(r"^  [ *] frame #\d+", lines[j]):
+                            j += 1
+                        return "(lldb) bt\n" + "\n".join(lines[i:j]) + "\n"
+                return ""
+            first = run_lldb(cmds)
+            n = frame_index(bt_only(first), "main.goOuter")
+            out = run_lldb(cmds + [f"frame select {n}", "frame variable", "goroutine list"])
+        self.assertNotIn("Traceback", out)
+        self.assertNotIn("cgounwind:", out, out)
+        frames = list(parse_threads(bt_only(out)).values())
+        self.assertEqual(len(frames), 1, out)
+        self.assertTrue(same_stack(gdb_golden(prog), frames[0]), out)
+        self.assertIn("(long long) n = 1", section(out, "frame variable").splitlines(), out)
+        self.assertRegex(section(out, "goroutine list"), r"\* 1 +syscall .* yes ", out)
 
 
 class LldbPlugin(unittest.TestCase):
