@@ -74,3 +74,39 @@ def run_lldb(commands: list[str], target: str | None = None, timeout: int = 180)
         args.append(target)
     return subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=timeout).stdout
+
+
+GOROUTINE_FRAME = re.compile(r"^\s+frame #(\d+): 0x[0-9a-f]+ (\S+)")
+
+
+def goroutine_problems(out: str, prog: P.Program) -> list[str]:
+    """What is wrong with `goroutine list` + `goroutine bt all` output for multiblock stopped in
+    c_all_blocked (ids differ between runs, so both come from one session): [] when right."""
+    rows = [ln for ln in out.splitlines() if re.match(r"^[* ] \d+ ", ln)]
+    in_c = [ln.split()[1] for ln in rows if re.search(r"syscall\s+\d+\s+yes ", ln)]
+    problems = []
+    if len(in_c) < 4:
+        problems.append(f"{len(in_c)} goroutines in C, expected >= 4")
+    if not any(" waiting (" in ln for ln in rows):
+        problems.append("no waiting goroutine")
+    blocks = re.split(r"^goroutine (\d+) \(", out, flags=re.M)[1:]
+    stacks = {blocks[i]: [m.group(2) for m in map(GOROUTINE_FRAME.match, blocks[i + 1].splitlines())
+                          if m] for i in range(0, len(blocks), 2)}
+    listed = {ln.split()[1] if ln.startswith("*") else ln.split()[0] for ln in rows}
+    if set(stacks) != listed:
+        problems.append(f"goroutines listed {sorted(listed)} but stacks for {sorted(stacks)}")
+    main = [stacks[i] for i in in_c if stacks.get(i) and stacks[i][0] == prog.bp_function]
+    if len(main) != 1:
+        problems.append(f"{len(main)} goroutines stopped in {prog.bp_function}")
+    elif P.missing_frames(prog.user_frames, main[0]):
+        problems.append(f"missing {P.missing_frames(prog.user_frames, main[0])} in {main[0]}")
+    for exp in prog.threads:
+        owners = [stacks[i] for i in in_c
+                  if any(P.names_match(exp.selector, f) for f in stacks.get(i, []))]
+        if len(owners) != 1:
+            problems.append(f"{exp.selector} on {len(owners)} goroutines")
+        elif P.missing_frames(exp.user_frames, owners[0]) or owners[0][-1] != "runtime.goexit":
+            problems.append(f"{exp.selector}: {owners[0]}")
+    if "warning:" in out:
+        problems.append("a warning was printed")
+    return problems

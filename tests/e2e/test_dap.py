@@ -5,18 +5,19 @@ Drives lldb-dap over stdio the way VS Code does (initialize, launch with the ini
 the repository's .vscode/launch.json, initialized, setFunctionBreakpoints, configurationDone,
 threads, stopped, threads, stackTrace, scopes, variables, disconnect) and asserts:
 
-  * the program stops for the function breakpoint (reason "breakpoint", never a signal: the
-    plugin keeps Go's SIGURG from stopping the debugger);
+  * every testdata program stops for the function breakpoint (reason "breakpoint", never a
+    signal: the plugin keeps Go's SIGURG from stopping the debugger); programs whose stop comes
+    after a marker function are taken there as a user would: stop at the marker, replace the
+    breakpoints, continue (MARKERS);
   * the stopped thread's stackTrace (one `levels: 0` request, and page by page as VS Code asks
     for it) is frame for frame the stack GDB shows (the golden files of test_gdb.py), with
     totalFrames equal to the number of frames;
   * every frame of Go, C or Rust code has a source and a line, the lines are those of the
     testdata sources and, frame by frame, of lldb-22's own `bt` at the same stop (except where
     LLDB 22 confuses two synthetic frames of one function: see the note before DapError);
-  * scopes/variables answer; the C frame at the breakpoint shows its arguments; SIGURG passes.
-
-Go variables in spliced (synthetic) frames are recorded on stderr, and checked by an expected
-failure until the plugin provides them all (`# TODO(values)`).
+  * scopes/variables answer; the C frame at the breakpoint shows its arguments; SIGURG passes;
+  * Go locals of spliced frames (callback's main.goOuter; values' main.goValues with struct
+    fields, slice elements and a pointee expanded) in the Variables pane.
 
 lldb-dap-22 facts this relies on (LLDB 22.1.8): frame names are GetDisplayFunctionName(),
 without module or arguments (plus " [opt]" for optimised code, stripped here); Go frames keep
@@ -51,10 +52,12 @@ ARGS = argparse.Namespace(toolchain="go1.26")
 ADAPTER = shutil.which("lldb-dap-22") or "/usr/lib/llvm-22/bin/lldb-dap"
 MESSAGE_TIMEOUT = 60.0  # seconds to wait for any one message from the adapter
 LAUNCH_JSON = os.path.join(G.SRC, ".vscode", "launch.json")
-# Every program whose stop is one function breakpoint (sysstack and switches need a second
-# breakpoint set at a marker, which this VS Code-like flow does not do).
-PROGRAMS = ("seed", "callback", "callback-O2", "callback-stripped", "callback-gostop",
-            "multiblock", "cthread", "deep", "rustchain", "values")
+PROGRAMS = tuple(p.name for p in P.PROGRAMS)
+# Programs whose stop comes after a marker function (see programs.py): (marker, a function the
+# stop's stack must hold, else continue: lldb cannot evaluate a Go breakpoint condition).
+MARKERS = {"sysstack": ("main.marker", None),
+           "switches-grow": ("main.markerGrow", None),
+           "switches-park": ("main.markerPark", "main.waitHere")}
 PAGE = 20  # VS Code asks for the first 20 frames, then for more 20 at a time
 # libc frames: they have a source only with libc6-dbg installed.
 LIBC = {"start_thread", "clone3", "clone"}
@@ -352,8 +355,13 @@ class Stopped:
     def __init__(self, prog: P.Program) -> None:
         self.prog = prog
         self.session = DapSession()
+        self.stops = 1  # stopped events this session caused
         try:
-            self.stopped = self.session.launch_to_breakpoint(binary(prog.binary), prog.bp_function)
+            marker, wanted = MARKERS.get(prog.name, (None, None))
+            self.stopped = self.session.launch_to_breakpoint(binary(prog.binary),
+                                                             marker or prog.bp_function)
+            if marker:
+                self.continue_to(prog.bp_function, wanted)
             self.thread_id = self.stopped["body"]["threadId"]
             self.threads = self.session.request("threads")["body"]["threads"]
             self.trace = self.session.stack_trace(self.thread_id)
@@ -362,6 +370,22 @@ class Stopped:
         except BaseException:
             self.session.close()
             raise
+
+    def continue_to(self, function: str, wanted: str | None) -> None:
+        """As a user would after stopping at a marker: replace the breakpoints by one on
+        `function` and continue, again while the stop is not one with `wanted` on its stack."""
+        bps = self.session.request("setFunctionBreakpoints", {"breakpoints": [{"name": function}]})
+        self.session.breakpoints = bps["body"]["breakpoints"]
+        for _ in range(50):
+            self.session.request("continue", {"threadId": self.stopped["body"]["threadId"]})
+            self.stopped = self.session.wait_event("stopped")
+            self.stops += 1
+            if wanted is None:
+                return
+            trace = self.session.stack_trace(self.stopped["body"]["threadId"])
+            if any(P.names_match(wanted, dap_frame_name(f["name"])) for f in trace["stackFrames"]):
+                return
+        raise AssertionError(f"no stop in {function} with {wanted} on the stack")
 
     def frame(self, name: str) -> dict:
         found = [f for f, n in zip(self.frames, self.names) if P.names_match(name, n)]
@@ -422,7 +446,7 @@ class DapStacks(unittest.TestCase):
     def check_stop(self, st: Stopped) -> None:
         body = st.stopped["body"]
         stops = [e["body"] for e in st.session.events if e.get("event") == "stopped"]
-        self.assertEqual(len(stops), 1, f"stopped more than once (SIGURG?): {stops}")
+        self.assertEqual(len(stops), st.stops, f"unexpected stops (SIGURG?): {stops}")
         self.assertEqual(body.get("reason"), "breakpoint", f"not a breakpoint stop: {body}")
         self.assertIn(st.session.breakpoints[0]["id"], body.get("hitBreakpointIds", []), body)
         ids = [t["id"] for t in st.threads]

@@ -24,7 +24,6 @@ import programs as P  # noqa: E402
 from lldb_common import PLUGIN, parse_threads, run_lldb, same_stack  # noqa: E402
 
 ARGS = argparse.Namespace(toolchain="go1.26")
-_FRAME = re.compile(r"^\s+frame #(\d+): 0x[0-9a-f]+ (\S+)")
 MID_SWITCH = {"runtime.mcall", "runtime.systemstack", "runtime.asmcgocall", "runtime.morestack",
               "runtime.cgocallback", "runtime.gogo"}
 
@@ -219,29 +218,12 @@ class LldbPlugin(unittest.TestCase):
         out = run_lldb([f"plugin load {PLUGIN}", "breakpoint set -n c_all_blocked",
                         "process launch", "goroutine list", "goroutine bt all"],
                        target=binary(prog.binary))
-        rows = [ln for ln in out.splitlines() if re.match(r"^[* ] \d+ ", ln)]
-        in_c = [ln.split()[1] for ln in rows if re.search(r"syscall\s+\d+\s+yes ", ln)]
-        self.assertGreaterEqual(len(in_c), 4, out)
-        self.assertTrue(any(" waiting (" in ln for ln in rows), out)
-        blocks = re.split(r"^goroutine (\d+) \(", out, flags=re.M)[1:]
-        stacks = {blocks[i]: [m.group(2) for m in map(_FRAME.match, blocks[i + 1].splitlines()) if m]
-                  for i in range(0, len(blocks), 2)}
-        listed = {ln.split()[1] if ln.startswith("*") else ln.split()[0] for ln in rows}
-        self.assertEqual(set(stacks), listed, out)
-        main = [stacks[i] for i in in_c if stacks[i] and stacks[i][0] == "c_all_blocked"]
-        self.assertEqual(len(main), 1, out)
-        self.assertEqual(P.missing_frames(prog.user_frames, main[0]), [], main[0])
-        for exp in prog.threads:
-            owners = [stacks[i] for i in in_c if any(P.names_match(exp.selector, f) for f in stacks[i])]
-            self.assertEqual(len(owners), 1, f"{exp.selector}\n{out}")
-            self.assertEqual(P.missing_frames(exp.user_frames, owners[0]), [], owners[0])
-            self.assertEqual(owners[0][-1], "runtime.goexit", owners[0])
-        self.assertNotIn("warning:", out)
+        self.assertEqual(L.goroutine_problems(out, prog), [], out)
 
     def test_parked_goroutine_bt(self) -> None:
         out = run_lldb([f"plugin load {PLUGIN}", "breakpoint set -n c_all_blocked",
                         "process launch", "goroutine bt 2"], target=binary("multiblock"))
-        frames = [m.group(2) for m in map(_FRAME.match, out.split("goroutine 2 (")[-1].splitlines()) if m]
+        frames = [m.group(2) for m in map(L.GOROUTINE_FRAME.match, out.split("goroutine 2 (")[-1].splitlines()) if m]
         self.assertIn("runtime.gopark", frames, out)
         self.assertEqual(frames[-1], "runtime.goexit", out)
 

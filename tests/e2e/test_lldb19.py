@@ -23,6 +23,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdb_driver as G  # noqa: E402  (paths and the build tree)
+import lldb_common as L  # noqa: E402
 import programs as P  # noqa: E402
 import test_lldb as T  # noqa: E402  (plugin path, `bt` parsing, SIGURG row, testdata binaries)
 
@@ -49,12 +50,6 @@ def bt_frames(out: str) -> list[str]:
     part = out.split(f"\n{BT_MARK}\n", 1)[1] if f"\n{BT_MARK}\n" in out else ""
     threads = T.parse_threads(part)
     return next(iter(threads.values())) if len(threads) == 1 else []
-
-
-def goroutine_rows(out: str) -> tuple[list[str], list[str]]:
-    """`goroutine list` rows, and the ids of the goroutines inside C."""
-    rows = [ln for ln in out.splitlines() if re.match(r"^[* ] \d+ ", ln)]
-    return rows, [ln.split()[1] for ln in rows if re.search(r"syscall\s+\d+\s+yes ", ln)]
 
 
 class Lldb19(unittest.TestCase):
@@ -115,26 +110,8 @@ class Lldb19(unittest.TestCase):
         prog = P.BY_NAME["multiblock"]
         for name, out in self.plugin_sessions().items():
             with self.subTest(session=name):
-                rows, in_c = goroutine_rows(out)
-                self.assertGreaterEqual(len(in_c), 4, out)
-                self.assertTrue(any(" waiting (" in ln for ln in rows), out)
-                blocks = re.split(r"^goroutine (\d+) \(", out.split(f"\n{BT_MARK}\n")[0],
-                                  flags=re.M)[1:]
-                stacks = {blocks[i]: [m.group(2) for m in map(T._FRAME.match,
-                                                              blocks[i + 1].splitlines()) if m]
-                          for i in range(0, len(blocks), 2)}
-                listed = {ln.split()[1] if ln.startswith("*") else ln.split()[0] for ln in rows}
-                self.assertEqual(set(stacks), listed, out)
-                main = [stacks[i] for i in in_c if stacks[i] and stacks[i][0] == "c_all_blocked"]
-                self.assertEqual(len(main), 1, out)
-                self.assertEqual(P.missing_frames(prog.user_frames, main[0]), [], main[0])
-                for exp in prog.threads:
-                    owners = [stacks[i] for i in in_c
-                              if any(P.names_match(exp.selector, f) for f in stacks[i])]
-                    self.assertEqual(len(owners), 1, f"{exp.selector}\n{out}")
-                    self.assertEqual(P.missing_frames(exp.user_frames, owners[0]), [], owners[0])
-                    self.assertEqual(owners[0][-1], "runtime.goexit", owners[0])
-                self.assertNotIn("warning:", out)
+                listing = out.split(f"\n{BT_MARK}\n")[0]
+                self.assertEqual(L.goroutine_problems(listing, prog), [], out)
 
     def test_bt_unchanged(self) -> None:
         plain = bt_frames(self.sessions["plain"])

@@ -404,9 +404,10 @@ void CodeModules::add_sections(const ElfFile& elf, uint64_t bias) {
     m.lo = std::min(m.lo, s.addr + bias);
     m.hi = std::max(m.hi, s.addr + s.size + bias);
   }
-  const ElfSection* eh = elf.section(".eh_frame");
-  if (eh == nullptr || m.lo >= m.hi) return;
-  m.cfi.load_eh_frame(elf.section_data(*eh), eh->addr);
+  if (m.lo >= m.hi) return;
+  // Kept without .eh_frame too: contains() answers for all of the module's code.
+  if (const ElfSection* eh = elf.section(".eh_frame"); eh != nullptr)
+    m.cfi.load_eh_frame(elf.section_data(*eh), eh->addr);
   mods_.push_back(std::move(m));
 }
 
@@ -420,6 +421,13 @@ bool CodeModules::add(const std::string& path, uint64_t bias, std::string* error
   }
   add_sections(elf, bias);
   return true;
+}
+
+bool CodeModules::contains(uint64_t pc) const {
+  for (const auto& m : mods_) {
+    if (pc >= m.lo && pc < m.hi) return true;
+  }
+  return false;
 }
 
 std::optional<CfiRow> CodeModules::row(uint64_t pc) const {

@@ -79,6 +79,18 @@ ThreadStack walk_thread(const GoBinary& bin, const CodeModules& mods, Memory& me
       next = from_regs(s.caller);
     }
     if (pc_of(next) == 0) return out;
+    // A caller pc in no code at all (a thread caught in the middle of a stack switch, where the
+    // rules' assumptions do not hold yet): the debugger's own next frame, if it has one.
+    if (!bin.is_go_pc(pc_of(next) - 1) && !mods.contains(pc_of(next) - 1)) {
+      if (k >= 0 && static_cast<size_t>(k) + 1 < native.size()) {
+        const NativeFrame& n = native[static_cast<size_t>(k) + 1];
+        out.frames.back().rule += "+debugger";
+        next = from_regs(Regs{n.pc, n.sp, n.fp});
+      } else {
+        out.error = fmt::format("frame #{}: caller pc {:#x} is not in any code", i, pc_of(next));
+        return out;
+      }
+    }
     if (pc_of(next) == f.pc && sp_of(next) == f.sp) {
       out.error = fmt::format("frame #{}: unwinding made no progress at pc {:#x}", i, f.pc);
       return out;

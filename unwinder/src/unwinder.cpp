@@ -281,6 +281,10 @@ Step Unwinder::rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo
   }
   auto sched = sched_of(*curg);
   if (!sched) return stop(r, st, fmt::format("{}: unreadable g.sched", rule));
+  if (sched->sp == 0) {  // gogo clears sched.sp: the goroutine is being resumed, not saved
+    s.kind = StepKind::Outermost;
+    return s;
+  }
   enter_goroutine(s, *curg, *sched);
   return s;
 }
@@ -298,7 +302,7 @@ Step Unwinder::rule_mcall(const Regs& r, const WalkState& st) const {
   auto curg = m && *m ? u64(*m + L.m_curg) : std::nullopt;
   if (!curg || *curg != *gp) return s;  // the goroutine was handed off: it is not on this thread
   auto sched = sched_of(*gp);
-  if (!sched) return s;
+  if (!sched || sched->sp == 0) return s;  // sp 0: being resumed by gogo, not saved
   enter_goroutine(s, *gp, *sched);
   return s;
 }

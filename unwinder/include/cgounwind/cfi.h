@@ -72,6 +72,8 @@ class CodeModules {
   // Uses an already-loaded ELF (the Go executable).
   void add(const ElfFile& elf, uint64_t bias);
   std::optional<CfiRow> row(uint64_t pc) const;
+  // Whether pc lies in the executable sections of a module (with or without unwind info).
+  bool contains(uint64_t pc) const;
   size_t size() const { return mods_.size(); }
 
  private:
