@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets up, builds, and shows GDB's backtrace of a real cgo program (a Go → C → Go → C callback
-# chain) without and with cgounwind.
+# Sets up, builds, and shows GDB's and LLDB's backtraces of a real cgo program (a Go → C → Go → C
+# callback chain) without and with cgounwind, and Go values in a Go frame spliced in below C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -14,3 +14,12 @@ echo
 echo "== gdb with: source gdb-python/cgo.py"
 gdb -batch -nx -iex 'set auto-load python-scripts off' -ex 'source gdb-python/cgo.py' -ex 'break c_inner' -ex run -ex bt \
     -ex 'info goroutines' "$prog" 2>&1 | grep -vE '^\[|^Breakpoint|^Thread|^$|hit Breakpoint'
+echo
+echo "== plain lldb-22: b c_inner, bt 25 (LLDB loops through the callback frames)"
+lldb-22 -b --no-lldbinit -o 'process handle -p true -s false -n false SIGURG' -o 'b c_inner' \
+    -o 'process launch' -o 'bt 25' "$prog" 2>&1 | sed -n '/^(lldb) bt/,$p'
+echo
+echo "== lldb-22 with: plugin load build/lldb-plugin/libcgounwind.so (then: frame 19, frame variable)"
+lldb-22 -b --no-lldbinit -o 'plugin load build/lldb-plugin/libcgounwind.so' -o 'b c_inner' \
+    -o 'process launch' -o bt -o 'frame select 19' -o 'frame variable' "$prog" 2>&1 \
+    | sed -n '/^(lldb) bt/,$p' | grep -v '^warning: This version of LLDB'
