@@ -64,6 +64,7 @@ class _Target:
         # thread number -> list of (level, WalkState after that level), in level order.
         self.states: Dict[int, List[Tuple[int, "core.WalkState"]]] = {}
         self.reported: set = set()
+        self._values: Optional["core.GoValues"] = None
 
     def reset(self) -> None:
         self.walker.clear_cache()
@@ -87,6 +88,12 @@ class _Target:
 
     def record(self, thread: int, level: int, state: "core.WalkState") -> None:
         self.states.setdefault(thread, []).append((level, state))
+
+    def values(self) -> "core.GoValues":
+        """The binary's Go DWARF types (loaded on first use)."""
+        if self._values is None:
+            self._values = core.GoValues(self.binary.path)
+        return self._values
 
 
 _targets: Dict[str, Optional[_Target]] = {}
@@ -120,6 +127,7 @@ def _reset_all(*_args: object) -> None:
 
 def _forget_binaries(*_args: object) -> None:
     _targets.clear()
+    _c_types.clear()
 
 
 def _on_new_objfile(*_args: object) -> None:
@@ -475,12 +483,50 @@ def _hint_spliced_selection() -> None:
         return
 
 
+class _CgoCTypePrinter:
+    """A cgo struct/union (`pkg._Ctype_struct_…`) shown as the C type it stands for, so that a C
+    union is decoded through its real members instead of cgo's byte array `anonN`."""
+
+    def __init__(self, value: "gdb.Value", ctype: "gdb.Type") -> None:
+        self.value, self.ctype = value, ctype
+
+    def to_string(self) -> "gdb.Value":
+        return self.value.address.cast(self.ctype.pointer()).dereference()
+
+
+_c_types: Dict[Tuple[str, str], Optional["gdb.Type"]] = {}
+
+
+def _cgo_printer(value: "gdb.Value") -> Optional[_CgoCTypePrinter]:
+    try:
+        t = value.type.strip_typedefs()
+        name = t.name or value.type.name or ""
+        if "._Ctype_" not in name or value.address is None:
+            return None
+        path = gdb.current_progspace().filename or ""
+        key = (path, name)
+        if key not in _c_types:
+            _c_types[key] = None
+            target = _target()
+            if target is not None:
+                cname = target.values().c_type_for_name(name)
+                if cname:
+                    ctype = gdb.lookup_type(cname)
+                    if ctype.sizeof == t.sizeof:
+                        _c_types[key] = ctype
+        ctype = _c_types[key]
+        return _CgoCTypePrinter(value, ctype) if ctype is not None else None
+    except (gdb.error, RuntimeError, ValueError, TypeError):
+        return None
+
+
 def _register() -> None:
     if getattr(gdb, "_cgounwind_registered", False):
         return
     gdb._cgounwind_registered = True  # type: ignore[attr-defined]
     gdb.unwinder.register_unwinder(None, CgoUnwinder(), replace=True)
     gdb.frame_filters["cgounwind"] = _CgoFrameFilter()
+    gdb.pretty_printers.insert(0, _cgo_printer)
     # Walk states and cached memory belong to GDB's frame cache of one stop. Not reset on
     # `stop`: GDB has already unwound (and cached) the first frames when that event fires.
     for ev in (gdb.events.cont, gdb.events.memory_changed, gdb.events.register_changed,

@@ -223,6 +223,7 @@ def go_variables(frame: lldb.SBFrame) -> list[lldb.SBValue]:
         ty = types.get(v.type)
         if ty is None or not ty.IsValid():
             continue
+        _expandable_pointer(target.GetDebugger(), ty)
         if v.address is not None:
             out.append(target.CreateValueFromAddress(v.name, lldb.SBAddress(v.address, target), ty))
         elif v.data is not None:
@@ -263,6 +264,25 @@ class MirrorPointer:
 
     def get_child_index(self, name: str) -> int:
         return self.pointee.GetIndexOfChildWithName(name) if self.pointee else -1
+
+
+_pointer_types: set[str] = set()
+
+
+def _expandable_pointer(debugger: lldb.SBDebugger, ty: lldb.SBType) -> None:
+    """Pointers to C structs (cgo types shown as their C types) get MirrorPointer children too:
+    the plugin's regex covers only the `$` mirrors."""
+    if not ty.IsPointerType() or ty.GetName() in _pointer_types:
+        return
+    pointee = ty.GetPointeeType().GetCanonicalType()
+    if pointee.GetTypeClass() not in (lldb.eTypeClassStruct, lldb.eTypeClassUnion):
+        return
+    _pointer_types.add(ty.GetName())
+    category = debugger.GetCategory("cgounwind")
+    if category.IsValid():
+        category.AddTypeSynthetic(lldb.SBTypeNameSpecifier(ty.GetName()),
+                                  lldb.SBTypeSynthetic.CreateWithClassName(
+                                      "cgounwind_lldb.MirrorPointer"))
 
 
 class MirrorSlice:

@@ -108,11 +108,82 @@ bool is_struct_like(GoKind k) {
 
 }  // namespace
 
+// A struct or union of a C compile unit: its tag (empty if anonymous), the typedefs naming it,
+// its size and named members (name -> offset).
+struct CAggregate {
+  bool is_union = false;
+  std::string tag;
+  std::vector<std::string> typedefs;
+  uint64_t size = 0;
+  std::map<std::string, uint64_t> members;
+};
+
 struct GoDwarf::Impl {
   explicit Impl(const std::string& path) : dwarf(path) {}
   dw::Dwarf dwarf;
   std::vector<FuncRange> funcs;  // sorted by lo
   mutable std::unordered_map<uint64_t, GoType> types;
+  mutable std::optional<std::map<std::string, uint64_t>> go_names;  // Go type name -> DIE
+  mutable std::optional<std::vector<CAggregate>> c_aggregates;
+
+  const std::map<std::string, uint64_t>& go_type_names() const {
+    if (go_names) return *go_names;
+    go_names.emplace();
+    Dwarf_Debug dbg = dwarf.get();
+    dw::for_each_cu(dbg, [&](Dwarf_Die cu) {
+      if (dw::attr_int(cu, DW_AT_language).value_or(0) != kLangGo) return;
+      dw::for_each_child(dbg, cu, [&](Dwarf_Die d) {
+        int tag = dw::tag_of(d);
+        if (tag == DW_TAG_subprogram || tag == DW_TAG_variable || tag == DW_TAG_constant)
+          return true;
+        std::string name = dw::die_name(d);
+        auto off = dw::die_offset(d);
+        if (!name.empty() && off && go_names->size() < kMaxTypes) go_names->emplace(name, *off);
+        return true;
+      });
+    });
+    return *go_names;
+  }
+
+  const std::vector<CAggregate>& c_types() const {
+    if (c_aggregates) return *c_aggregates;
+    c_aggregates.emplace();
+    Dwarf_Debug dbg = dwarf.get();
+    std::map<Dwarf_Off, size_t> by_offset;
+    std::vector<std::pair<std::string, Dwarf_Off>> typedefs;
+    dw::for_each_cu(dbg, [&](Dwarf_Die cu) {
+      if (dw::attr_int(cu, DW_AT_language).value_or(kLangGo) == kLangGo) return;
+      dw::for_each_child(dbg, cu, [&](Dwarf_Die d) {
+        int tag = dw::tag_of(d);
+        if (tag == DW_TAG_typedef) {
+          if (auto target = dw::attr_ref(d, DW_AT_type))
+            typedefs.emplace_back(dw::die_name(d), *target);
+        } else if ((tag == DW_TAG_structure_type || tag == DW_TAG_union_type) &&
+                   !dw::has_attr(d, DW_AT_declaration) && c_aggregates->size() < kMaxTypes) {
+          CAggregate a;
+          a.is_union = tag == DW_TAG_union_type;
+          a.tag = dw::die_name(d);
+          a.size = static_cast<uint64_t>(dw::attr_int(d, DW_AT_byte_size).value_or(0));
+          dw::for_each_child(dbg, d, [&](Dwarf_Die m) {
+            std::string name = dw::die_name(m);
+            if (dw::tag_of(m) == DW_TAG_member && !name.empty())
+              a.members[name] =
+                  static_cast<uint64_t>(dw::attr_int(m, DW_AT_data_member_location).value_or(0));
+            return true;
+          });
+          if (auto off = dw::die_offset(d)) by_offset[*off] = c_aggregates->size();
+          c_aggregates->push_back(std::move(a));
+        }
+        return true;
+      });
+    });
+    for (const auto& [name, target] : typedefs) {
+      auto it = by_offset.find(target);
+      if (it != by_offset.end() && !name.empty())
+        (*c_aggregates)[it->second].typedefs.push_back(name);
+    }
+    return *c_aggregates;
+  }
 
   void collect_vars(Dwarf_Die parent, uint64_t pc, std::vector<GoVariable>& args,
                     std::vector<GoVariable>& locals, int depth) const {
@@ -253,6 +324,46 @@ const GoType* GoDwarf::type(uint64_t id) const {
     t.size = 8;
   }
   return &cache.emplace(id, std::move(t)).first->second;
+}
+
+std::optional<uint64_t> GoDwarf::type_by_name(const std::string& name) const {
+  const auto& names = impl_->go_type_names();
+  auto it = names.find(name);
+  if (it == names.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> GoDwarf::c_type_for(uint64_t id) const {
+  const GoType* t = type(id);
+  if (t == nullptr || t->kind != GoKind::Struct) return std::nullopt;
+  static constexpr std::string_view kCtype = "._Ctype_";
+  auto at = t->name.find(kCtype);
+  if (at == std::string::npos) return std::nullopt;
+  std::string rest = t->name.substr(at + kCtype.size());
+  bool is_union = rest.rfind("union_", 0) == 0;
+  if (!is_union && rest.rfind("struct_", 0) != 0) return std::nullopt;
+  std::string tag = rest.substr(is_union ? 6 : 7);
+  bool anonymous = tag.rfind("__", 0) == 0;  // cgo's ___0, ___1, … for typedef'd anonymous ones
+  std::vector<std::string> found;
+  for (const CAggregate& a : impl_->c_types()) {
+    if (a.is_union != is_union || a.size != t->size) continue;
+    if (!anonymous) {
+      if (a.tag == tag) return std::string(is_union ? "union " : "struct ") + tag;
+      continue;
+    }
+    if (!a.tag.empty() || a.typedefs.empty()) continue;
+    // Same layout: every named Go field (cgo names unions anonN) at the C member's offset.
+    bool same = true;
+    for (const GoField& f : t->fields) {
+      if (f.name.rfind("anon", 0) == 0 || f.name == "_") continue;
+      auto m = a.members.find(f.name);
+      if (m == a.members.end() || m->second != f.offset) same = false;
+    }
+    if (same && std::find(found.begin(), found.end(), a.typedefs[0]) == found.end())
+      found.push_back(a.typedefs[0]);
+  }
+  if (found.size() != 1) return std::nullopt;
+  return found[0];
 }
 
 VarLocation locate(const std::vector<LocOp>& expr, uint64_t cfa,
@@ -466,6 +577,7 @@ std::string CMirror::field_spelling(uint64_t type_id, const std::string& field, 
   std::string sep = field.empty() ? "" : " ";
   if (t == nullptr) return "unsigned long long" + sep + field;
   if (auto s = scalar(*t); !s.empty()) return s + sep + field;
+  if (auto c = dwarf_.c_type_for(type_id)) return *c + sep + field;  // the real C type
   if (is_struct_like(t->kind)) return struct_for(*t, depth) + sep + field;
   if (t->kind == GoKind::Array) {
     return field_spelling(t->elem, (field.empty() ? "" : field) + fmt::format("[{}]", t->count),
@@ -477,6 +589,7 @@ std::string CMirror::field_spelling(uint64_t type_id, const std::string& field, 
       if (auto s = scalar(*p); !s.empty()) return s + " *" + field;
       // A struct still being defined (a recursive type) would need a forward declaration,
       // which LLDB keeps as the (incomplete) persistent type: such pointers stay void *.
+      if (auto c = dwarf_.c_type_for(p->id)) return *c + " *" + field;
       if (is_struct_like(p->kind) && !in_progress_.count(p->id))
         return struct_for(*p, depth + 1) + " *" + field;
     }

@@ -26,6 +26,7 @@ var (
 	sinkP  *Point
 	sinkF  float64
 	sinkOk bool
+	sinkSh C.Shape
 )
 
 //go:noinline
@@ -35,6 +36,8 @@ func goValues(n int, s string) int {
 	p := &Point{X: 3, Y: 4, Name: "heap"}
 	f := 2.5 * float64(n)
 	ok := n > 0
+	sh := C.make_circle(5)
+	psh := &sh
 	r := int(C.c_values_stop(C.int(n)))
 	sinkS = s
 	sinkXs = xs
@@ -42,6 +45,7 @@ func goValues(n int, s string) int {
 	sinkP = p
 	sinkF = f
 	sinkOk = ok
+	sinkSh = *psh
 	return r
 }
 

@@ -76,8 +76,8 @@ LINES: dict[str, dict[str, set[tuple[str, int]]]] = {
                   "main.GoFromRust": {("main.go", 29)}, "go_cb_trampoline": {("rustchain.c", 15)},
                   "rustlib::rust_middle": {("lib.rs", 20)}, "rustlib::rust_entry": {("lib.rs", 28)},
                   "main.goCallRust": {("main.go", 23)}, "main.main": {("main.go", 40)}},
-    "values": {"c_values_stop": {("values.c", 6)}, "main.goValues": {("main.go", 38)},
-               "main.main": {("main.go", 49)}},
+    "values": {"c_values_stop": {("values.c", 13)}, "main.goValues": {("main.go", 41)},
+               "main.main": {("main.go", 53)}},
 }
 
 # What VS Code (1.9x) sends in `initialize` for an lldb-dap debug session.
@@ -637,6 +637,17 @@ class DapGoValues(unittest.TestCase):
             flat = {c["name"]: c.get("value") for c in pointee}
             self.assertEqual({k: flat.get(k) for k in ("X", "Y", "Name")},
                              {"X": "3", "Y": "4", "Name": '"heap"'}, pointee)
+            # A cgo struct is shown as its C type, its union decoded (not cgo's byte array).
+            self.assertEqual(got["sh"].get("type"), "Shape", got["sh"])
+            for shape in (got["sh"], got["psh"]):
+                fields = st.session.variables(shape["variablesReference"])
+                flat = {c["name"]: c for c in fields}
+                self.assertEqual(flat["kind"].get("value"), "SHAPE_CIRCLE", fields)
+                union = [c for c in fields if c["name"] not in ("kind",)]
+                self.assertEqual(len(union), 1, fields)
+                members = {c["name"]: c.get("value")
+                           for c in st.session.variables(union[0]["variablesReference"])}
+                self.assertEqual(members.get("radius"), "5", members)
         finally:
             st.close()
 

@@ -224,6 +224,21 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
             self.assertRegex(parts["args"], r"(?m)^n = 1$")
             self.assertRegex(parts["after"], r"^#0 +c_inner", "the selected frame is restored")
 
+    def test_cgo_struct_shown_as_its_c_type(self) -> None:
+        """A cgo struct holding a C union (Go sees `anon0 [4]uint8`) prints as the C `Shape`:
+        its union decoded through the real members, by value and through a pointer."""
+        prog = P.BY_NAME["values"]
+        path = binary(prog.binary)
+        frames = G.parse_backtraces(G.run_gdb(path, list(prog.gdb_commands) + ["bt"]))[-1].frames
+        n = frames.index("main.goValues")
+        out, parts = G.run_sections(path, list(prog.gdb_commands),
+                                    [("sh", f"cgo frame {n} print sh"),
+                                     ("psh", f"cgo frame {n} print *psh")])
+        self.assertEqual(G.problems(out), [], out)
+        shape = "{kind = SHAPE_CIRCLE, {radius = 5, rect = {w = 5, h = 0}}}"
+        self.assertRegex(parts["sh"], rf"(?m)^\$1 = {re.escape(shape)}$", out)
+        self.assertRegex(parts["psh"], rf"(?m)^\$2 = {re.escape(shape)}$", out)
+
     def test_selecting_a_spliced_frame_hints_once(self) -> None:
         prog = P.BY_NAME["callback"]
         path = binary(prog.binary)

@@ -131,10 +131,17 @@ class LldbGoValues(unittest.TestCase):
         # The CLI shows a slice's fields under its summary (lldb-dap shows its elements).
         self.assertIn("($slice_int_) xs = len: 3, cap: 3 {", got.splitlines(), out)
         self.assertRegex(got, r"\(struct \$main_Point \*\) p = 0x[0-9a-f]+", out)
+        # cgo's C.Shape (a union that Go sees as bytes) is shown as the C type, union decoded.
+        self.assertIn("(Shape) sh = {", got.splitlines(), out)
+        self.assertIn("    radius = 5", got.splitlines(), out)
+        self.assertRegex(got, r"\(Shape \*\) psh = 0x[0-9a-f]+", out)
 
     def test_go_print_fields_elements_pointees(self) -> None:
-        cmds = ["go print p.Name", "go print *p", "go print xs[2]", "go print pt.Y", "go print xs[3]"]
+        cmds = ["go print p.Name", "go print *p", "go print xs[2]", "go print pt.Y",
+                "go print psh.kind", "go print sh.radius", "go print xs[3]"]
         out = self.values_session(cmds)
+        self.assertIn("kind = SHAPE_CIRCLE", section(out, "go print psh.kind"), out)
+        self.assertIn("radius = 5", section(out, "go print sh.radius"), out)
         self.assertIn('Name = "heap"', section(out, "go print p.Name"), out)
         self.assertIn('*p = (X = 3, Y = 4, Name = "heap")', section(out, "go print *p"), out)
         self.assertIn("[2] = 30", section(out, "go print xs[2]"), out)

@@ -132,7 +132,7 @@ TEST(GoValues, VariablesTypesAndMirrorsOnEveryToolchain) {
     ASSERT_TRUE(entry.has_value());
     std::map<std::string, const GoType*> vars;
     for (const auto& v : dwarf->variables(*entry + 1)) vars[v.name] = dwarf->type(v.type);
-    for (const char* name : {"n", "s", "xs", "pt", "p", "f", "ok"}) {
+    for (const char* name : {"n", "s", "xs", "pt", "p", "f", "ok", "sh", "psh"}) {
       ASSERT_TRUE(vars.count(name)) << name;
       ASSERT_NE(vars[name], nullptr) << name;
     }
@@ -162,6 +162,14 @@ TEST(GoValues, VariablesTypesAndMirrorsOnEveryToolchain) {
     // Declared once per mirror: a second holder reuses the types.
     std::string again = mirror.holder_expression({vars["pt"]->id});
     EXPECT_EQ(again.find("struct $main_Point {"), std::string::npos) << again;
+    // cgo's C.Shape (a struct whose union Go sees as [4]uint8) is the C typedef Shape.
+    ASSERT_TRUE(vars.count("sh"));
+    EXPECT_EQ(dwarf->c_type_for(vars["sh"]->id).value_or("?"), "Shape");
+    auto by_name = dwarf->type_by_name(vars["sh"]->name);  // the struct or its same-named typedef
+    ASSERT_TRUE(by_name.has_value());
+    EXPECT_EQ(dwarf->c_type_for(*by_name).value_or("?"), "Shape");
+    EXPECT_FALSE(dwarf->c_type_for(vars["pt"]->id).has_value());  // a Go struct
+    EXPECT_NE(mirror.holder_expression({vars["psh"]->id}).find("Shape *f0;"), std::string::npos);
     CMirror fresh(*dwarf, 2);
     EXPECT_NE(fresh.spelling(vars["pt"]->id).find("$main_Point_g2"), std::string::npos);
   }

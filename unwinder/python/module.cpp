@@ -232,6 +232,16 @@ class PyGoValues {
   void reset_mirror() {
     if (dwarf_) mirror_ = std::make_unique<CMirror>(*dwarf_, ++generation_);
   }
+  // The C type a cgo struct/union type (by its Go name) stands for, or None.
+  std::optional<std::string> c_type_for_name(const std::string& go_name) {
+    if (!dwarf_) return std::nullopt;
+    try {
+      auto id = dwarf_->type_by_name(go_name);
+      return id ? dwarf_->c_type_for(*id) : std::nullopt;
+    } catch (std::exception&) {
+      return std::nullopt;
+    }
+  }
   std::string holder_expression(const std::vector<uint64_t>& ids) {
     if (!mirror_) return {};
     try {
@@ -379,7 +389,8 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("frame", &PyGoValues::frame, py::arg("pc"), py::arg("innermost"), py::arg("cfa"),
            py::arg("regs"), py::arg("reader"))
       .def("holder_expression", &PyGoValues::holder_expression, py::arg("type_ids"))
-      .def("reset_mirror", &PyGoValues::reset_mirror);
+      .def("reset_mirror", &PyGoValues::reset_mirror)
+      .def("c_type_for_name", &PyGoValues::c_type_for_name, py::arg("go_name"));
   py::class_<CodeModules, std::shared_ptr<CodeModules>>(m, "CodeModules")
       .def(py::init<>())
       .def(

@@ -101,6 +101,13 @@ class GoDwarf {
   std::vector<GoVariable> variables(uint64_t pc) const;
   // The type with this DIE offset (cached), or nullptr.
   const GoType* type(uint64_t id) const;
+  // The Go type with this name (e.g. "main.Point", "seed/app._Ctype_struct___0"), or nullopt.
+  std::optional<uint64_t> type_by_name(const std::string& name) const;
+  // For a cgo struct or union type (`pkg._Ctype_struct_TAG`, `pkg._Ctype_union_TAG`, anonymous
+  // ones `_Ctype_struct___N`): the C type it stands for, spelled for a C debugger ("struct TAG",
+  // or the typedef name of an anonymous one, found by its layout in the C compile units).
+  // nullopt when the C DWARF does not have it (or the match is ambiguous).
+  std::optional<std::string> c_type_for(uint64_t id) const;
 
  private:
   GoDwarf() = default;
