@@ -130,8 +130,12 @@ def _forget_binaries(*_args: object) -> None:
     _c_types.clear()
 
 
-def _on_new_objfile(*_args: object) -> None:
+def _on_new_objfile(event: object = None) -> None:
     _forget_binaries()
+    # Per-objfile printers (runtime-gdb.py's) are looked up before global ones: go first there.
+    objfile = getattr(event, "new_objfile", None)
+    if objfile is not None and _go_printer not in objfile.pretty_printers:
+        objfile.pretty_printers.insert(0, _go_printer)
     # Go's runtime-gdb.py, auto-loaded with a Go binary, defines `info goroutines` and
     # `goroutine` too: take them back once GDB has finished loading the objfile.
     gdb.post_event(_register_commands)
@@ -494,6 +498,34 @@ class _CgoCTypePrinter:
         return self.value.address.cast(self.ctype.pointer()).dereference()
 
 
+class _GoTextPrinter:
+    """A Go value formatted by the core (interfaces: `error(*errors.errorString) &…`)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def to_string(self) -> str:
+        return self.text
+
+
+def _go_printer(value: "gdb.Value") -> Optional[object]:
+    """Looked up before runtime-gdb.py's printers (which print interfaces raw)."""
+    cgo = _cgo_printer(value)
+    if cgo is not None:
+        return cgo
+    try:
+        name = value.type.name or value.type.strip_typedefs().name
+        target = _target()
+        if not name or target is None or value.address is None:
+            return None
+        if not target.values().is_interface(name):
+            return None
+        text = target.values().format_at(name, int(value.address), _read_memory)
+        return _GoTextPrinter(text) if text is not None else None
+    except (gdb.error, RuntimeError, ValueError, TypeError):
+        return None
+
+
 _c_types: Dict[Tuple[str, str], Optional["gdb.Type"]] = {}
 
 
@@ -526,7 +558,9 @@ def _register() -> None:
     gdb._cgounwind_registered = True  # type: ignore[attr-defined]
     gdb.unwinder.register_unwinder(None, CgoUnwinder(), replace=True)
     gdb.frame_filters["cgounwind"] = _CgoFrameFilter()
-    gdb.pretty_printers.insert(0, _cgo_printer)
+    gdb.pretty_printers.insert(0, _go_printer)
+    for objfile in gdb.objfiles():
+        objfile.pretty_printers.insert(0, _go_printer)
     # Walk states and cached memory belong to GDB's frame cache of one stop. Not reset on
     # `stop`: GDB has already unwound (and cached) the first frames when that event fires.
     for ev in (gdb.events.cont, gdb.events.memory_changed, gdb.events.register_changed,

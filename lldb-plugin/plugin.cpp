@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cgounwind/go_binary.h"
+#include "cgounwind/go_format.h"
 #include "cgounwind/go_text.h"
 #include "cgounwind/go_values.h"
 #include "cgounwind/goroutines.h"
@@ -124,6 +125,47 @@ bool go_string_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SB
   return true;
 }
 
+// Go types of one executable for the formatters (loaded on first use), with runtime.types.
+struct GoTypes {
+  std::unique_ptr<cgounwind::GoDwarf> dwarf;
+  uint64_t types_base = 0;
+};
+const GoTypes& go_types(lldb::SBTarget t) {
+  static std::map<std::string, GoTypes> cache;
+  std::string path = exe_path(t);
+  auto it = cache.find(path);
+  if (it == cache.end()) {
+    GoTypes g;
+    std::string why;
+    try {
+      g.dwarf = cgounwind::GoDwarf::open(path, &why);
+      if (const GoBinary* bin = binary_for(t, &why)) {
+        if (auto base = bin->data_symbol("runtime.types")) g.types_base = *base;
+      }
+    } catch (const std::exception&) {
+      g.dwarf.reset();
+    }
+    it = cache.emplace(path, std::move(g)).first;
+  }
+  return it->second;
+}
+
+// Summary of a Go interface (the mirror `$iface_NAME_<id>`): dynamic type and value.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
+bool go_interface_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBStream& out) {
+  std::string name = value.GetType().GetName() ? value.GetType().GetName() : "";
+  if (name.rfind("struct ", 0) == 0) name.erase(0, 7);
+  uint64_t id = cgounwind::interface_id_from_mirror(name);
+  const GoTypes& types = go_types(value.GetTarget());
+  if (id == 0 || !types.dwarf || value.GetNumChildren() < 2) return false;
+  ProcessMemory mem(value.GetProcess());
+  cgounwind::GoFormatter f{*types.dwarf, mem.mem(), types.types_base};
+  std::string text = f.format_interface(id, value.GetChildAtIndex(0).GetValueAsUnsigned(0),
+                                        value.GetChildAtIndex(1).GetValueAsUnsigned(0));
+  out.Printf("%s", text.c_str());
+  return true;
+}
+
 // Go value formatting for the core's C mirror types, in a category of our own.
 void add_formatters(lldb::SBDebugger dbg) {
   lldb::SBTypeCategory cat = dbg.GetCategory("cgounwind");
@@ -132,6 +174,9 @@ void add_formatters(lldb::SBDebugger dbg) {
   cat.AddTypeSummary(lldb::SBTypeNameSpecifier(mirror::kStringRegex, true),
                      lldb::SBTypeSummary::CreateWithCallback(
                          go_string_summary, lldb::eTypeOptionHideChildren, "Go string"));
+  cat.AddTypeSummary(lldb::SBTypeNameSpecifier(mirror::kInterfaceRegex, true),
+                     lldb::SBTypeSummary::CreateWithCallback(
+                         go_interface_summary, lldb::eTypeOptionHideChildren, "Go interface"));
   cat.AddTypeSummary(
       lldb::SBTypeNameSpecifier(mirror::kSliceRegex, true),
       lldb::SBTypeSummary::CreateWithSummaryString("len: ${var.len}, cap: ${var.cap}", 0));

@@ -15,8 +15,9 @@
 namespace cgounwind {
 namespace {
 
-constexpr Dwarf_Half kAtGoKind = 0x2900;  // DW_AT_go_kind
-constexpr int64_t kLangGo = 0x16;         // DW_LANG_Go
+constexpr Dwarf_Half kAtGoKind = 0x2900;         // DW_AT_go_kind
+constexpr Dwarf_Half kAtGoRuntimeType = 0x2904;  // DW_AT_go_runtime_type
+constexpr int64_t kLangGo = 0x16;                // DW_LANG_Go
 constexpr size_t kMaxTypes = 200000;
 constexpr int kMaxMirrorStructs = 400;
 constexpr int kMaxPointerDepth = 2;
@@ -124,6 +125,7 @@ struct GoDwarf::Impl {
   std::vector<FuncRange> funcs;  // sorted by lo
   mutable std::unordered_map<uint64_t, GoType> types;
   mutable std::optional<std::map<std::string, uint64_t>> go_names;  // Go type name -> DIE
+  mutable std::map<uint64_t, uint64_t> runtime_types;               // runtime type offset -> DIE
   mutable std::optional<std::vector<CAggregate>> c_aggregates;
 
   const std::map<std::string, uint64_t>& go_type_names() const {
@@ -139,6 +141,8 @@ struct GoDwarf::Impl {
         std::string name = dw::die_name(d);
         auto off = dw::die_offset(d);
         if (!name.empty() && off && go_names->size() < kMaxTypes) go_names->emplace(name, *off);
+        if (auto rt = dw::attr_addr(d, kAtGoRuntimeType); rt && *rt != 0 && off)
+          runtime_types.emplace(*rt, *off);
         return true;
       });
     });
@@ -330,6 +334,13 @@ std::optional<uint64_t> GoDwarf::type_by_name(const std::string& name) const {
   const auto& names = impl_->go_type_names();
   auto it = names.find(name);
   if (it == names.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<uint64_t> GoDwarf::type_for_runtime_offset(uint64_t off) const {
+  impl_->go_type_names();  // builds the index too
+  auto it = impl_->runtime_types.find(off);
+  if (it == impl_->runtime_types.end()) return std::nullopt;
   return it->second;
 }
 
@@ -560,7 +571,7 @@ std::string CMirror::unique_name(const GoType& t) {
       base = "slice_" + c_identifier(t.name.size() > 2 ? t.name.substr(2) : t.name);
       break;
     case GoKind::Interface:
-      base = "iface_" + c_identifier(t.name);
+      base = fmt::format("iface_{}_{:x}", c_identifier(t.name), t.id);  // id: for formatters
       break;
     default:
       base = c_identifier(t.name.empty() ? "anon" : t.name);

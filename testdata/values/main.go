@@ -9,6 +9,7 @@ package main
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
@@ -27,6 +28,8 @@ var (
 	sinkF  float64
 	sinkOk bool
 	sinkSh C.Shape
+	sinkE  error
+	sinkA  interface{}
 )
 
 //go:noinline
@@ -38,6 +41,8 @@ func goValues(n int, s string) int {
 	ok := n > 0
 	sh := C.make_circle(5)
 	psh := &sh
+	err := errors.New("boom")
+	var anyv interface{} = 42
 	r := int(C.c_values_stop(C.int(n)))
 	sinkS = s
 	sinkXs = xs
@@ -46,6 +51,8 @@ func goValues(n int, s string) int {
 	sinkF = f
 	sinkOk = ok
 	sinkSh = *psh
+	sinkE = err
+	sinkA = anyv
 	return r
 }
 

@@ -135,6 +135,11 @@ class LldbGoValues(unittest.TestCase):
         self.assertIn("(Shape) sh = {", got.splitlines(), out)
         self.assertIn("    radius = 5", got.splitlines(), out)
         self.assertRegex(got, r"\(Shape \*\) psh = 0x[0-9a-f]+", out)
+        # Interfaces: dynamic type and value, the same text as in GDB.
+        self.assertRegex(got, r"(?m)^\(\$iface_error_[0-9a-f]+\) err = "
+                         + re.escape('error(*errors.errorString) &errors.errorString{s: "boom"}')
+                         + "$", out)
+        self.assertRegex(got, r"(?m)^\(\$iface_\w+\) anyv = interface \{\}\(int\) 42$", out)
 
     def test_go_print_fields_elements_pointees(self) -> None:
         cmds = ["go print p.Name", "go print *p", "go print xs[2]", "go print pt.Y",

@@ -15,6 +15,7 @@
 #include "cgounwind/cfi.h"
 #include "cgounwind/elf.h"
 #include "cgounwind/go_binary.h"
+#include "cgounwind/go_format.h"
 #include "cgounwind/go_text.h"
 #include "cgounwind/go_values.h"
 
@@ -173,6 +174,59 @@ TEST(GoValues, VariablesTypesAndMirrorsOnEveryToolchain) {
     CMirror fresh(*dwarf, 2);
     EXPECT_NE(fresh.spelling(vars["pt"]->id).find("$main_Point_g2"), std::string::npos);
   }
+}
+
+// Memory made of byte regions.
+class Regions : public Memory {
+ public:
+  std::map<uint64_t, std::string> at;
+  bool read(uint64_t addr, void* buf, size_t len) override {
+    for (const auto& [base, bytes] : at) {
+      if (addr >= base && addr + len <= base + bytes.size()) {
+        std::memcpy(buf, bytes.data() + (addr - base), len);
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
+std::vector<uint8_t> words(std::initializer_list<uint64_t> ws) {
+  std::vector<uint8_t> out;
+  for (uint64_t w : ws)
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(w >> (8 * i)));
+  return out;
+}
+
+TEST(GoFormat, ValuesOnEveryToolchain) {
+  auto paths = binaries("values");
+  ASSERT_FALSE(paths.empty());
+  for (const auto& path : paths) {
+    SCOPED_TRACE(path.string());
+    std::string err;
+    auto dwarf = GoDwarf::open(path.string(), &err);
+    ASSERT_TRUE(dwarf) << err;
+    Regions mem;
+    mem.at[0x1000] = "origin";
+    mem.at[0x2000] = std::string(reinterpret_cast<const char*>(words({10, 20, 30}).data()), 24);
+    GoFormatter f{*dwarf, mem, 0};
+    auto id = [&](const char* name) {
+      auto t = dwarf->type_by_name(name);
+      EXPECT_TRUE(t.has_value()) << name;
+      return t.value_or(0);
+    };
+    EXPECT_EQ(f.format(id("int"), words({static_cast<uint64_t>(-5)})), "-5");
+    EXPECT_EQ(f.format(id("main.Point"), words({1, 2, 0x1000, 6})),
+              "main.Point{X: 1, Y: 2, Name: \"origin\"}");
+    EXPECT_EQ(f.format(id("[]int"), words({0x2000, 3, 3})), "[]int len: 3, cap: 3 [10, 20, 30]");
+    EXPECT_EQ(f.format(id("[]int"), words({0x2000, 9, 3})), "[]int len: 9, cap: 3 <bad length>");
+    EXPECT_EQ(f.format(id("string"), words({0x9000, 4})), "<unreadable string at 0x9000>");
+    EXPECT_EQ(f.format(id("error"), words({0, 0})), "error(nil)");
+    EXPECT_EQ(f.format(id("error"), words({0x9000, 0})), "error(<unreadable itab at 0x9000>)");
+  }
+  EXPECT_EQ(interface_id_from_mirror("$iface_error_89367"), 0x89367u);
+  EXPECT_EQ(interface_id_from_mirror("$main_Point"), 0u);
+  EXPECT_EQ(interface_id_from_mirror("$iface_x_zz"), 0u);
 }
 
 TEST(GoValues, LocationExpressions) {

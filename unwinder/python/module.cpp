@@ -10,7 +10,9 @@
 
 #include "cgounwind/arch.h"
 #include "cgounwind/cfi.h"
+#include "cgounwind/elf.h"
 #include "cgounwind/go_binary.h"
+#include "cgounwind/go_format.h"
 #include "cgounwind/go_values.h"
 #include "cgounwind/goroutines.h"
 #include "cgounwind/image.h"
@@ -185,6 +187,31 @@ class PyGoValues {
       error_ = std::string("internal error: ") + e.what();
     }
     if (dwarf_) mirror_ = std::make_unique<CMirror>(*dwarf_);
+    ElfFile elf;  // runtime.types: where interfaces' dynamic type descriptors are
+    if (elf.load(path)) {
+      if (auto sym = elf.symbol("runtime.types")) types_base_ = sym->value;
+    }
+  }
+  // Whether the Go type with this name is an interface (formatted by format_at).
+  bool is_interface(const std::string& go_name) {
+    if (!dwarf_) return false;
+    auto id = dwarf_->type_by_name(go_name);
+    const GoType* t = id ? dwarf_->type(*id) : nullptr;
+    return t != nullptr && t->kind == GoKind::Interface;
+  }
+  // The Go value of type `go_name` at `addr`, as Go-syntax text (None: unknown type).
+  std::optional<std::string> format_at(const std::string& go_name, uint64_t addr,
+                                       const py::object& reader) {
+    if (!dwarf_) return std::nullopt;
+    try {
+      auto id = dwarf_->type_by_name(go_name);
+      if (!id) return std::nullopt;
+      PyMemory mem(reader);
+      GoFormatter f{*dwarf_, mem.mem(), types_base_};
+      return f.format_at(*id, addr);
+    } catch (std::exception& e) {
+      return std::string("<internal error: ") + e.what() + ">";
+    }
   }
   const std::string& error() const { return error_; }
   bool ok() const { return dwarf_ != nullptr; }
@@ -256,6 +283,7 @@ class PyGoValues {
   std::unique_ptr<CMirror> mirror_;
   std::string error_;
   int generation_ = 0;
+  uint64_t types_base_ = 0;
 };
 
 py::tuple load_binary(const std::string& path) {
@@ -390,7 +418,10 @@ PYBIND11_MODULE(_cgounwind, m) {
            py::arg("regs"), py::arg("reader"))
       .def("holder_expression", &PyGoValues::holder_expression, py::arg("type_ids"))
       .def("reset_mirror", &PyGoValues::reset_mirror)
-      .def("c_type_for_name", &PyGoValues::c_type_for_name, py::arg("go_name"));
+      .def("c_type_for_name", &PyGoValues::c_type_for_name, py::arg("go_name"))
+      .def("is_interface", &PyGoValues::is_interface, py::arg("go_name"))
+      .def("format_at", &PyGoValues::format_at, py::arg("go_name"), py::arg("addr"),
+           py::arg("reader"));
   py::class_<CodeModules, std::shared_ptr<CodeModules>>(m, "CodeModules")
       .def(py::init<>())
       .def(

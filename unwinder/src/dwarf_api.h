@@ -35,7 +35,8 @@ struct DwarfApi {
   X(dwarf_get_loclist_c) \
   X(dwarf_get_locdesc_entry_d) \
   X(dwarf_get_location_op_value_c) \
-  X(dwarf_loc_head_c_dealloc)
+  X(dwarf_loc_head_c_dealloc) \
+  X(dwarf_formaddr)
 // fn names a declaration here; it cannot be parenthesized.
 #define CGOUNWIND_DWARF_MEMBER(fn) decltype(&::fn) fn = nullptr;  // NOLINT(bugprone-macro-parentheses)
   CGOUNWIND_DWARF_FUNCS(CGOUNWIND_DWARF_MEMBER)

@@ -94,6 +94,18 @@ std::optional<Dwarf_Off> attr_ref(Dwarf_Die die, Dwarf_Half at) {
   return off;
 }
 
+std::optional<uint64_t> attr_addr(Dwarf_Die die, Dwarf_Half at) {
+  const DwarfApi& D = api();
+  Dwarf_Attribute attr = nullptr;
+  if (D.dwarf_attr(die, at, &attr, nullptr) != DW_DLV_OK) return std::nullopt;
+  Dwarf_Addr a = 0;
+  int rc = D.dwarf_formaddr(attr, &a, nullptr);
+  D.dwarf_dealloc_attribute(attr);
+  if (rc == DW_DLV_OK) return a;
+  if (auto v = attr_int(die, at)) return static_cast<uint64_t>(*v);
+  return std::nullopt;
+}
+
 bool has_attr(Dwarf_Die die, Dwarf_Half at) {
   Dwarf_Attribute attr = nullptr;
   if (api().dwarf_attr(die, at, &attr, nullptr) != DW_DLV_OK) return false;

@@ -55,6 +55,8 @@ int tag_of(Dwarf_Die die);  // 0 when unreadable
 std::optional<Dwarf_Off> die_offset(Dwarf_Die die);
 std::optional<int64_t> attr_int(Dwarf_Die die, Dwarf_Half at);
 std::optional<Dwarf_Off> attr_ref(Dwarf_Die die, Dwarf_Half at);
+// An address-class or constant attribute as a number.
+std::optional<uint64_t> attr_addr(Dwarf_Die die, Dwarf_Half at);
 bool has_attr(Dwarf_Die die, Dwarf_Half at);
 
 // Visits the children of `parent` (bounded); `fn` returns false to stop.

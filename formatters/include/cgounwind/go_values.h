@@ -108,6 +108,9 @@ class GoDwarf {
   // or the typedef name of an anonymous one, found by its layout in the C compile units).
   // nullopt when the C DWARF does not have it (or the match is ambiguous).
   std::optional<std::string> c_type_for(uint64_t id) const;
+  // The type whose runtime type descriptor lies at `off` from runtime.types (Go's
+  // DW_AT_go_runtime_type), for interfaces' dynamic types.
+  std::optional<uint64_t> type_for_runtime_offset(uint64_t off) const;
 
  private:
   GoDwarf() = default;
@@ -130,6 +133,7 @@ std::optional<std::vector<uint8_t>> read_variable(const VarLocation& loc, uint64
 namespace mirror {
 constexpr const char* kStringRegex = "^\\$string(_g[0-9]+)?$";
 constexpr const char* kSliceRegex = "^\\$slice_";
+constexpr const char* kInterfaceRegex = "^\\$iface_";
 constexpr const char* kStructPointerRegex = "^struct \\$[^ ]+ \\*$";
 constexpr const char* kSlicePrefix = "$slice_";
 constexpr const char* kSliceArray = "array";

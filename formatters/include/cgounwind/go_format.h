@@ -1,0 +1,33 @@
+// Go values as Go-syntax text, the same in every front end: `main.Point{X: 1, Name: "a"}`,
+// `[]int len: 3, cap: 3 [10, 20, 30]`, `error(*errors.errorString) &errors.errorString{s:
+// "boom"}`. Bounded (depth, elements, text length); unreadable memory is shown inline.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cgounwind/go_values.h"
+#include "cgounwind/memory.h"
+
+namespace cgounwind {
+
+struct GoFormatter {
+  const GoDwarf& dwarf;
+  Memory& mem;
+  uint64_t types_base = 0;  // address of runtime.types (interfaces' dynamic types)
+
+  static constexpr int kMaxDepth = 3;
+  static constexpr size_t kMaxElements = 16;
+  static constexpr size_t kMaxText = 1024;
+
+  // The value of type `type_id` whose bytes are `bytes` / which lies at `addr`.
+  std::string format(uint64_t type_id, const std::vector<uint8_t>& bytes, int depth = 0) const;
+  std::string format_at(uint64_t type_id, uint64_t addr, int depth = 0) const;
+  // An interface value (two words) of static type `type_id`.
+  std::string format_interface(uint64_t type_id, uint64_t w0, uint64_t w1, int depth = 0) const;
+};
+
+// The Go name of the mirror `$iface_NAME_<hex id>` type's id, or 0.
+uint64_t interface_id_from_mirror(const std::string& mirror_name);
+
+}  // namespace cgounwind

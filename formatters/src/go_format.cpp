@@ -1,0 +1,196 @@
+#include "cgounwind/go_format.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "cgounwind/go_text.h"
+
+namespace cgounwind {
+namespace {
+
+uint64_t word(const std::vector<uint8_t>& b, size_t off, size_t n = 8) {
+  uint64_t v = 0;
+  if (off + n <= b.size()) std::memcpy(&v, b.data() + off, n);
+  return v;
+}
+
+int64_t sword(const std::vector<uint8_t>& b, size_t n) {
+  uint64_t v = word(b, 0, n);
+  if (n < 8 && (v >> (8 * n - 1) & 1)) v |= ~uint64_t{0} << (8 * n);
+  return static_cast<int64_t>(v);
+}
+
+// Kinds whose values an interface holds in its data word itself (pointer-shaped types).
+bool direct_iface(GoKind k) {
+  return k == GoKind::Pointer || k == GoKind::Chan || k == GoKind::Map || k == GoKind::Func ||
+         k == GoKind::UnsafePointer;
+}
+
+}  // namespace
+
+uint64_t interface_id_from_mirror(const std::string& mirror_name) {
+  auto us = mirror_name.rfind('_');
+  if (mirror_name.rfind("$iface_", 0) != 0 || us == std::string::npos) return 0;
+  std::string hex = mirror_name.substr(us + 1);
+  if (hex.empty() || hex.size() > 16 ||
+      hex.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return 0;
+  return std::stoull(hex, nullptr, 16);
+}
+
+std::string GoFormatter::format_at(uint64_t type_id, uint64_t addr, int depth) const {
+  const GoType* t = dwarf.type(type_id);
+  if (t == nullptr) return "<unknown type>";
+  if (t->size > (1u << 16)) return fmt::format("<{} bytes at {:#x}>", t->size, addr);
+  std::vector<uint8_t> bytes(t->size);
+  if (t->size > 0 && !mem.read(addr, bytes.data(), bytes.size()))
+    return fmt::format("<unreadable at {:#x}>", addr);
+  return format(type_id, bytes, depth);
+}
+
+std::string GoFormatter::format_interface(uint64_t type_id, uint64_t w0, uint64_t w1,
+                                          int depth) const {
+  const GoType* t = dwarf.type(type_id);
+  std::string name = t ? t->name : "interface";
+  if (w0 == 0) return name + "(nil)";
+  // iface {tab *itab; data} (itab's type at 8) or eface {_type; data}.
+  bool eface = t && !t->fields.empty() && t->fields[0].name != "tab";
+  uint64_t type_addr = w0;
+  if (!eface) {
+    auto v = mem.u64(w0 + 8);
+    if (!v) return fmt::format("{}(<unreadable itab at {:#x}>)", name, w0);
+    type_addr = *v;
+  }
+  auto dyn = type_addr >= types_base ? dwarf.type_for_runtime_offset(type_addr - types_base)
+                                     : std::nullopt;
+  const GoType* d = dyn ? dwarf.type(*dyn) : nullptr;
+  if (d == nullptr) return fmt::format("{}(<type at {:#x}>) {:#x}", name, type_addr, w1);
+  std::string value;
+  if (direct_iface(d->kind)) {
+    std::vector<uint8_t> bytes(8);
+    std::memcpy(bytes.data(), &w1, 8);
+    value = format(*dyn, bytes, depth + 1);
+  } else {
+    value = format_at(*dyn, w1, depth + 1);
+  }
+  return fmt::format("{}({}) {}", name, d->name, value);
+}
+
+std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b, int depth) const {
+  const GoType* t = dwarf.type(type_id);
+  if (t == nullptr) return "<unknown type>";
+  if (b.size() < t->size) return "<short value>";
+  if (depth > kMaxDepth) return "...";
+  std::string out;
+  auto items = [&](uint64_t elem, uint64_t base, uint64_t count, std::string& text) {
+    const GoType* e = dwarf.type(elem);
+    if (e == nullptr) return;
+    text += "[";
+    for (uint64_t i = 0; i < count && i < kMaxElements && text.size() < kMaxText; ++i) {
+      if (i) text += ", ";
+      text += format_at(elem, base + i * e->size, depth + 1);
+    }
+    if (count > kMaxElements) text += fmt::format(", ...+{} more", count - kMaxElements);
+    text += "]";
+  };
+  switch (t->kind) {
+    case GoKind::Bool:
+      return word(b, 0, 1) ? "true" : "false";
+    case GoKind::Int:
+    case GoKind::Int64:
+      return std::to_string(sword(b, 8));
+    case GoKind::Int32:
+      return std::to_string(sword(b, 4));
+    case GoKind::Int16:
+      return std::to_string(sword(b, 2));
+    case GoKind::Int8:
+      return std::to_string(sword(b, 1));
+    case GoKind::Uint:
+    case GoKind::Uint64:
+    case GoKind::Uintptr:
+      return std::to_string(word(b, 0));
+    case GoKind::Uint32:
+      return std::to_string(word(b, 0, 4));
+    case GoKind::Uint16:
+      return std::to_string(word(b, 0, 2));
+    case GoKind::Uint8:
+      return std::to_string(word(b, 0, 1));
+    case GoKind::Float32: {
+      float f = 0;
+      std::memcpy(&f, b.data(), 4);
+      return fmt::format("{}", f);
+    }
+    case GoKind::Float64: {
+      double f = 0;
+      std::memcpy(&f, b.data(), 8);
+      return fmt::format("{}", f);
+    }
+    case GoKind::String: {
+      uint64_t p = word(b, 0);
+      auto n = static_cast<int64_t>(word(b, 8));
+      std::string bytes;
+      if (n > 0 && p != 0) {
+        bytes.resize(
+            static_cast<size_t>(std::min<uint64_t>(static_cast<uint64_t>(n), kMaxStringBytes)));
+        if (!mem.read(p, bytes.data(), bytes.size()))
+          return fmt::format("<unreadable string at {:#x}>", p);
+      }
+      return quote_go_string(bytes, n);
+    }
+    case GoKind::Slice: {
+      uint64_t p = word(b, 0), n = word(b, 8), c = word(b, 16);
+      out = fmt::format("{} len: {}, cap: {}", t->name, n, c);
+      if (n > c || n > (1ull << 40)) return out + " <bad length>";
+      // The element type: what the slice's array pointer (its first field) points to.
+      const GoType* array = t->fields.empty() ? nullptr : dwarf.type(t->fields[0].type);
+      if (n > 0 && p != 0 && array != nullptr) {
+        out += " ";
+        items(array->elem, p, n, out);
+      }
+      return out;
+    }
+    case GoKind::Array: {
+      const GoType* e = dwarf.type(t->elem);
+      if (e == nullptr) return "<unknown element type>";
+      out = "[";
+      for (uint64_t i = 0; i < t->count && i < kMaxElements; ++i) {
+        if (i) out += ", ";
+        std::vector<uint8_t> eb(b.begin() + static_cast<long>(i * e->size),
+                                b.begin() + static_cast<long>((i + 1) * e->size));
+        out += format(t->elem, eb, depth + 1);
+      }
+      if (t->count > kMaxElements) out += fmt::format(", ...+{} more", t->count - kMaxElements);
+      return out + "]";
+    }
+    case GoKind::Struct: {
+      out = t->name + "{";
+      bool first = true;
+      for (const GoField& f : t->fields) {
+        const GoType* ft = dwarf.type(f.type);
+        if (ft == nullptr || f.offset + ft->size > b.size()) continue;
+        if (!first) out += ", ";
+        first = false;
+        std::vector<uint8_t> fb(b.begin() + static_cast<long>(f.offset),
+                                b.begin() + static_cast<long>(f.offset + ft->size));
+        out += f.name + ": " + format(f.type, fb, depth + 1);
+        if (out.size() > kMaxText) return out + ", ...}";
+      }
+      return out + "}";
+    }
+    case GoKind::Pointer: {
+      uint64_t p = word(b, 0);
+      const GoType* e = dwarf.type(t->elem);
+      if (p == 0) return fmt::format("({})(nil)", t->name);
+      if (e != nullptr && e->kind == GoKind::Struct && depth < kMaxDepth)
+        return "&" + format_at(t->elem, p, depth + 1);
+      return fmt::format("({})({:#x})", t->name, p);
+    }
+    case GoKind::Interface:
+      return format_interface(type_id, word(b, 0), word(b, 8), depth);
+    default:  // maps, channels, funcs, unsafe.Pointer: the pointer for now
+      return fmt::format("{}({:#x})", t->name, word(b, 0));
+  }
+}
+
+}  // namespace cgounwind
