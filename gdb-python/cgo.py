@@ -499,7 +499,8 @@ class _CgoCTypePrinter:
 
 
 class _GoTextPrinter:
-    """A Go value formatted by the core (interfaces: `error(*errors.errorString) &…`)."""
+    """A Go value formatted by the core (interfaces: `error(*errors.errorString) &…`, channels:
+    `chan int len: 2, cap: 4 [1, 2]`)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -518,7 +519,7 @@ def _go_printer(value: "gdb.Value") -> Optional[object]:
         target = _target()
         if not name or target is None or value.address is None:
             return None
-        if not target.values().is_interface(name):
+        if not target.values().has_formatter(name):
             return None
         text = target.values().format_at(name, int(value.address), _read_memory)
         return _GoTextPrinter(text) if text is not None else None

@@ -150,18 +150,23 @@ const GoTypes& go_types(lldb::SBTarget t) {
   return it->second;
 }
 
-// Summary of a Go interface (the mirror `$iface_NAME_<id>`): dynamic type and value.
+// Summary of a Go value the core formats as a whole (interfaces, channels): the mirror's name
+// carries the Go type id, its bytes are the Go value's.
 // NOLINTNEXTLINE(performance-unnecessary-value-param)
-bool go_interface_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBStream& out) {
+bool go_value_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBStream& out) {
   std::string name = value.GetType().GetName() ? value.GetType().GetName() : "";
   if (name.rfind("struct ", 0) == 0) name.erase(0, 7);
-  uint64_t id = cgounwind::interface_id_from_mirror(name);
+  uint64_t id = cgounwind::type_id_from_mirror(name);
   const GoTypes& types = go_types(value.GetTarget());
-  if (id == 0 || !types.dwarf || value.GetNumChildren() < 2) return false;
+  lldb::SBData data = value.GetData();
+  if (id == 0 || !types.dwarf || !data.IsValid()) return false;
+  std::vector<uint8_t> bytes(data.GetByteSize());
+  lldb::SBError err;
+  if (!bytes.empty() && data.ReadRawData(err, 0, bytes.data(), bytes.size()) != bytes.size())
+    return false;
   ProcessMemory mem(value.GetProcess());
   cgounwind::GoFormatter f{*types.dwarf, mem.mem(), types.types_base};
-  std::string text = f.format_interface(id, value.GetChildAtIndex(0).GetValueAsUnsigned(0),
-                                        value.GetChildAtIndex(1).GetValueAsUnsigned(0));
+  std::string text = f.format(id, bytes);
   out.Printf("%s", text.c_str());
   return true;
 }
@@ -174,9 +179,9 @@ void add_formatters(lldb::SBDebugger dbg) {
   cat.AddTypeSummary(lldb::SBTypeNameSpecifier(mirror::kStringRegex, true),
                      lldb::SBTypeSummary::CreateWithCallback(
                          go_string_summary, lldb::eTypeOptionHideChildren, "Go string"));
-  cat.AddTypeSummary(lldb::SBTypeNameSpecifier(mirror::kInterfaceRegex, true),
+  cat.AddTypeSummary(lldb::SBTypeNameSpecifier(mirror::kFormattedRegex, true),
                      lldb::SBTypeSummary::CreateWithCallback(
-                         go_interface_summary, lldb::eTypeOptionHideChildren, "Go interface"));
+                         go_value_summary, lldb::eTypeOptionHideChildren, "Go value"));
   cat.AddTypeSummary(
       lldb::SBTypeNameSpecifier(mirror::kSliceRegex, true),
       lldb::SBTypeSummary::CreateWithSummaryString("len: ${var.len}, cap: ${var.cap}", 0));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "cgounwind/go_text.h"
@@ -29,9 +30,10 @@ bool direct_iface(GoKind k) {
 
 }  // namespace
 
-uint64_t interface_id_from_mirror(const std::string& mirror_name) {
+uint64_t type_id_from_mirror(const std::string& mirror_name) {
   auto us = mirror_name.rfind('_');
-  if (mirror_name.rfind("$iface_", 0) != 0 || us == std::string::npos) return 0;
+  bool formatted = mirror_name.rfind("$iface_", 0) == 0 || mirror_name.rfind("$chan_", 0) == 0;
+  if (!formatted || us == std::string::npos) return 0;
   std::string hex = mirror_name.substr(us + 1);
   if (hex.empty() || hex.size() > 16 ||
       hex.find_first_not_of("0123456789abcdef") != std::string::npos)
@@ -75,6 +77,37 @@ std::string GoFormatter::format_interface(uint64_t type_id, uint64_t w0, uint64_
     value = format_at(*dyn, w1, depth + 1);
   }
   return fmt::format("{}({}) {}", name, d->name, value);
+}
+
+// A channel: runtime.hchan's queue, oldest first (recvx onwards, around the ring).
+std::string GoFormatter::format_chan(const GoType& t, uint64_t hchan, int depth) const {
+  if (hchan == 0) return t.name + "(nil)";
+  const GoType* h = dwarf.type(t.elem);  // the pointer's target: hchan<T>
+  const GoType* e = dwarf.type(t.go_elem);
+  if (h == nullptr || h->kind != GoKind::Struct) return fmt::format("{}({:#x})", t.name, hchan);
+  std::vector<uint8_t> hb(h->size);
+  if (!mem.read(hchan, hb.data(), hb.size()))
+    return fmt::format("{}(<unreadable at {:#x}>)", t.name, hchan);
+  auto field = [&](const char* name, size_t n) -> uint64_t {
+    for (const GoField& f : h->fields)
+      if (f.name == name) return word(hb, f.offset, n);
+    return 0;
+  };
+  uint64_t len = field("qcount", 8), cap = field("dataqsiz", 8), buf = field("buf", 8);
+  uint64_t recvx = field("recvx", 8), closed = field("closed", 4);
+  std::string out = fmt::format("{} len: {}, cap: {}", t.name, len, cap);
+  if (closed) out += ", closed";
+  if (len > cap || recvx >= std::max<uint64_t>(cap, 1)) return out + " <bad queue>";
+  if (len > 0 && e != nullptr && buf != 0) {
+    out += " [";
+    for (uint64_t i = 0; i < len && i < kMaxElements; ++i) {
+      if (i) out += ", ";
+      out += format_at(t.go_elem, buf + ((recvx + i) % cap) * e->size, depth + 1);
+    }
+    if (len > kMaxElements) out += fmt::format(", ...+{} more", len - kMaxElements);
+    out += "]";
+  }
+  return out;
 }
 
 std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b, int depth) const {
@@ -188,6 +221,8 @@ std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b,
     }
     case GoKind::Interface:
       return format_interface(type_id, word(b, 0), word(b, 8), depth);
+    case GoKind::Chan:
+      return format_chan(*t, word(b, 0), depth);
     default:  // maps, channels, funcs, unsafe.Pointer: the pointer for now
       return fmt::format("{}({:#x})", t->name, word(b, 0));
   }

@@ -17,6 +17,7 @@ namespace {
 
 constexpr Dwarf_Half kAtGoKind = 0x2900;         // DW_AT_go_kind
 constexpr Dwarf_Half kAtGoRuntimeType = 0x2904;  // DW_AT_go_runtime_type
+constexpr Dwarf_Half kAtGoElem = 0x2902;         // DW_AT_go_elem
 constexpr int64_t kLangGo = 0x16;                // DW_LANG_Go
 constexpr size_t kMaxTypes = 200000;
 constexpr int kMaxMirrorStructs = 400;
@@ -271,6 +272,7 @@ const GoType* GoDwarf::type(uint64_t id) const {
   t.name = dw::die_name(die.get());
   int tag = dw::tag_of(die.get());
   auto go_kind = dw::attr_int(die.get(), kAtGoKind);
+  t.go_elem = dw::attr_ref(die.get(), kAtGoElem).value_or(0);
   // A typedef (named map/chan/func/interface types, named scalars): the layout is its target's.
   dw::Die layout = dw::Die();
   Dwarf_Die l = die.get();
@@ -573,6 +575,9 @@ std::string CMirror::unique_name(const GoType& t) {
     case GoKind::Interface:
       base = fmt::format("iface_{}_{:x}", c_identifier(t.name), t.id);  // id: for formatters
       break;
+    case GoKind::Chan:
+      base = fmt::format("chan_{}_{:x}", c_identifier(t.name), t.id);
+      break;
     default:
       base = c_identifier(t.name.empty() ? "anon" : t.name);
   }
@@ -588,6 +593,15 @@ std::string CMirror::field_spelling(uint64_t type_id, const std::string& field, 
   std::string sep = field.empty() ? "" : " ";
   if (t == nullptr) return "unsigned long long" + sep + field;
   if (auto s = scalar(*t); !s.empty()) return s + sep + field;
+  if (t->kind == GoKind::Chan) {  // one pointer, in a struct of its own: a summary formats it
+    auto it = structs_.find(t->id);
+    if (it == structs_.end()) {
+      std::string spelled = "struct " + unique_name(*t);
+      decls_ += spelled + " {\n  void *hchan;\n} __attribute__((packed));\n";
+      it = structs_.emplace(t->id, spelled).first;
+    }
+    return it->second + sep + field;
+  }
   if (auto c = dwarf_.c_type_for(type_id)) return *c + sep + field;  // the real C type
   if (is_struct_like(t->kind)) return struct_for(*t, depth) + sep + field;
   if (t->kind == GoKind::Array) {

@@ -30,6 +30,7 @@ var (
 	sinkSh C.Shape
 	sinkE  error
 	sinkA  interface{}
+	sinkCh chan int
 )
 
 //go:noinline
@@ -43,6 +44,9 @@ func goValues(n int, s string) int {
 	psh := &sh
 	err := errors.New("boom")
 	var anyv interface{} = 42
+	ch := make(chan int, 4)
+	ch <- 1
+	ch <- 2
 	r := int(C.c_values_stop(C.int(n)))
 	sinkS = s
 	sinkXs = xs
@@ -53,6 +57,7 @@ func goValues(n int, s string) int {
 	sinkSh = *psh
 	sinkE = err
 	sinkA = anyv
+	sinkCh = ch
 	return r
 }
 

@@ -224,7 +224,7 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
             self.assertRegex(parts["args"], r"(?m)^n = 1$")
             self.assertRegex(parts["after"], r"^#0 +c_inner", "the selected frame is restored")
 
-    def test_cgo_struct_and_interfaces(self) -> None:
+    def test_cgo_struct_interfaces_channels(self) -> None:
         """A cgo struct holding a C union (Go sees `anon0 [4]uint8`) prints as the C `Shape`:
         its union decoded through the real members, by value and through a pointer."""
         prog = P.BY_NAME["values"]
@@ -235,7 +235,8 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
                                     [("sh", f"cgo frame {n} print sh"),
                                      ("psh", f"cgo frame {n} print *psh"),
                                      ("err", f"cgo frame {n} print err"),
-                                     ("anyv", f"cgo frame {n} print anyv")])
+                                     ("anyv", f"cgo frame {n} print anyv"),
+                                     ("ch", f"cgo frame {n} print ch")])
         self.assertEqual(G.problems(out), [], out)
         shape = "{kind = SHAPE_CIRCLE, {radius = 5, rect = {w = 5, h = 0}}}"
         self.assertRegex(parts["sh"], rf"(?m)^\$1 = {re.escape(shape)}$", out)
@@ -244,6 +245,8 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
         err = 'error(*errors.errorString) &errors.errorString{s: "boom"}'
         self.assertRegex(parts["err"], rf"(?m)^\$3 = {re.escape(err)}$", out)
         self.assertRegex(parts["anyv"], r"(?m)^\$4 = interface \{\}\(int\) 42$", out)
+        # Channels (runtime-gdb.py's printer raises a TypeError): queue in order.
+        self.assertRegex(parts["ch"], r"(?m)^\$5 = chan int len: 2, cap: 4 \[1, 2\]$", out)
 
     def test_selecting_a_spliced_frame_hints_once(self) -> None:
         prog = P.BY_NAME["callback"]

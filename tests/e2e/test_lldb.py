@@ -140,6 +140,7 @@ class LldbGoValues(unittest.TestCase):
                          + re.escape('error(*errors.errorString) &errors.errorString{s: "boom"}')
                          + "$", out)
         self.assertRegex(got, r"(?m)^\(\$iface_\w+\) anyv = interface \{\}\(int\) 42$", out)
+        self.assertRegex(got, r"(?m)^\(\$chan_\w+\) ch = chan int len: 2, cap: 4 \[1, 2\]$", out)
 
     def test_go_print_fields_elements_pointees(self) -> None:
         cmds = ["go print p.Name", "go print *p", "go print xs[2]", "go print pt.Y",
@@ -182,18 +183,19 @@ class LldbCoreFile(unittest.TestCase):
             self.assertTrue(os.path.exists(core), saved)
             cmds = [f"plugin load {PLUGIN}", f"target create {binary(prog.binary)} -c {core}",
                     "bt"]
-            # Loading a core makes LLDB report every thread's stop (frame #0 each) from its event
-            # thread, at any point of the output: take bt's own block, the one whose frame #0 is
-            # marked selected (`  * frame #0`), whole (LLDB writes a command's output at once).
+            # Loading a core makes LLDB report every thread's stop (frame #0 of each, `frame #0`
+            # not marked selected) from its event thread, interleaved anywhere in the output:
+            # bt's frames are its `  * frame #0` and every frame numbered 1 and up.
             def bt_only(text: str) -> str:
-                lines = text.splitlines()
-                for i in range(len(lines) - 1):
-                    if lines[i].startswith("* thread #") and lines[i + 1].startswith("  * frame #0"):
-                        j = i + 1
-                        while j < len(lines) and re.match(r"^  [ *] frame #\d+", lines[j]):
-                            j += 1
-                        return "(lldb) bt\n" + "\n".join(lines[i:j]) + "\n"
-                return ""
+                text = text[text.rfind("(lldb) bt"):]
+                text = text[:text.find("(lldb) frame select")] if "(lldb) frame select" in text else text
+                frames: dict[int, str] = {}
+                for ln in text.splitlines():
+                    m = re.match(r"^  ( |\*) frame #(\d+):", ln)
+                    if m and (m.group(1) == "*" or m.group(2) != "0"):
+                        frames.setdefault(int(m.group(2)), ln)
+                body = [frames[k] for k in sorted(frames)]
+                return "(lldb) bt\n* thread #1, stop reason = core\n" + "\n".join(body) + "\n"
             first = run_lldb(cmds)
             n = frame_index(bt_only(first), "main.goOuter")
             out = run_lldb(cmds + [f"frame select {n}", "frame variable", "goroutine list"])

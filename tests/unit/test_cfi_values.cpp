@@ -222,11 +222,14 @@ TEST(GoFormat, ValuesOnEveryToolchain) {
     EXPECT_EQ(f.format(id("[]int"), words({0x2000, 9, 3})), "[]int len: 9, cap: 3 <bad length>");
     EXPECT_EQ(f.format(id("string"), words({0x9000, 4})), "<unreadable string at 0x9000>");
     EXPECT_EQ(f.format(id("error"), words({0, 0})), "error(nil)");
+    EXPECT_EQ(f.format(id("chan int"), words({0})), "chan int(nil)");
+    EXPECT_EQ(f.format(id("chan int"), words({0x9000})), "chan int(<unreadable at 0x9000>)");
     EXPECT_EQ(f.format(id("error"), words({0x9000, 0})), "error(<unreadable itab at 0x9000>)");
   }
-  EXPECT_EQ(interface_id_from_mirror("$iface_error_89367"), 0x89367u);
-  EXPECT_EQ(interface_id_from_mirror("$main_Point"), 0u);
-  EXPECT_EQ(interface_id_from_mirror("$iface_x_zz"), 0u);
+  EXPECT_EQ(type_id_from_mirror("$iface_error_89367"), 0x89367u);
+  EXPECT_EQ(type_id_from_mirror("$chan_chan_int_7d917"), 0x7d917u);
+  EXPECT_EQ(type_id_from_mirror("$main_Point"), 0u);
+  EXPECT_EQ(type_id_from_mirror("$iface_x_zz"), 0u);
 }
 
 TEST(GoValues, LocationExpressions) {

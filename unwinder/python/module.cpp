@@ -192,12 +192,13 @@ class PyGoValues {
       if (auto sym = elf.symbol("runtime.types")) types_base_ = sym->value;
     }
   }
-  // Whether the Go type with this name is an interface (formatted by format_at).
-  bool is_interface(const std::string& go_name) {
+  // Whether the core formats values of the Go type with this name for debuggers (format_at):
+  // interfaces and channels, which GDB's Go support and runtime-gdb.py print raw or not at all.
+  bool has_formatter(const std::string& go_name) {
     if (!dwarf_) return false;
     auto id = dwarf_->type_by_name(go_name);
     const GoType* t = id ? dwarf_->type(*id) : nullptr;
-    return t != nullptr && t->kind == GoKind::Interface;
+    return t != nullptr && (t->kind == GoKind::Interface || t->kind == GoKind::Chan);
   }
   // The Go value of type `go_name` at `addr`, as Go-syntax text (None: unknown type).
   std::optional<std::string> format_at(const std::string& go_name, uint64_t addr,
@@ -419,7 +420,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("holder_expression", &PyGoValues::holder_expression, py::arg("type_ids"))
       .def("reset_mirror", &PyGoValues::reset_mirror)
       .def("c_type_for_name", &PyGoValues::c_type_for_name, py::arg("go_name"))
-      .def("is_interface", &PyGoValues::is_interface, py::arg("go_name"))
+      .def("has_formatter", &PyGoValues::has_formatter, py::arg("go_name"))
       .def("format_at", &PyGoValues::format_at, py::arg("go_name"), py::arg("addr"),
            py::arg("reader"));
   py::class_<CodeModules, std::shared_ptr<CodeModules>>(m, "CodeModules")

@@ -25,9 +25,10 @@ struct GoFormatter {
   std::string format_at(uint64_t type_id, uint64_t addr, int depth = 0) const;
   // An interface value (two words) of static type `type_id`.
   std::string format_interface(uint64_t type_id, uint64_t w0, uint64_t w1, int depth = 0) const;
+  std::string format_chan(const GoType& t, uint64_t hchan, int depth = 0) const;
 };
 
-// The Go name of the mirror `$iface_NAME_<hex id>` type's id, or 0.
-uint64_t interface_id_from_mirror(const std::string& mirror_name);
+// The Go type id in a formatted mirror's name (`$iface_NAME_<hex id>`, `$chan_…`), or 0.
+uint64_t type_id_from_mirror(const std::string& mirror_name);
 
 }  // namespace cgounwind

@@ -58,6 +58,7 @@ struct GoType {
   uint64_t size = 0;
   uint64_t elem = 0;            // pointee / array element (DIE offset, 0 if none)
   uint64_t count = 0;           // array length
+  uint64_t go_elem = 0;         // channel element type (DW_AT_go_elem)
   std::vector<GoField> fields;  // structs (also string, slice, interface: their runtime layout)
 };
 
@@ -133,7 +134,8 @@ std::optional<std::vector<uint8_t>> read_variable(const VarLocation& loc, uint64
 namespace mirror {
 constexpr const char* kStringRegex = "^\\$string(_g[0-9]+)?$";
 constexpr const char* kSliceRegex = "^\\$slice_";
-constexpr const char* kInterfaceRegex = "^\\$iface_";
+// Mirrors whose names end in _<hex Go type id>, formatted as a whole by GoFormatter.
+constexpr const char* kFormattedRegex = "^\\$(iface|chan)_";
 constexpr const char* kStructPointerRegex = "^struct \\$[^ ]+ \\*$";
 constexpr const char* kSlicePrefix = "$slice_";
 constexpr const char* kSliceArray = "array";
