@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
 #include "cgounwind/go_text.h"
 
@@ -20,6 +21,12 @@ int64_t sword(const std::vector<uint8_t>& b, size_t n) {
   uint64_t v = word(b, 0, n);
   if (n < 8 && (v >> (8 * n - 1) & 1)) v |= ~uint64_t{0} << (8 * n);
   return static_cast<int64_t>(v);
+}
+
+bool is_c_char(const GoType& t) {
+  static constexpr std::string_view kSuffix = "._Ctype_char";
+  return t.kind == GoKind::Int8 && t.name.size() > kSuffix.size() &&
+         t.name.compare(t.name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
 }
 
 // Kinds whose values an interface holds in its data word itself (pointer-shaped types).
@@ -215,6 +222,16 @@ std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b,
       uint64_t p = word(b, 0);
       const GoType* e = dwarf.type(t->elem);
       if (p == 0) return fmt::format("({})(nil)", t->name);
+      if (e != nullptr && is_c_char(*e)) {  // *C.char: the NUL-terminated C string
+        std::string text;
+        char c = 0;
+        while (text.size() < kMaxStringBytes && mem.read(p + text.size(), &c, 1) && c != 0)
+          text += c;
+        bool more = c != 0;
+        return fmt::format("({})({:#x}) {}{}", t->name, p,
+                           quote_go_string(text, static_cast<int64_t>(text.size())),
+                           more ? "..." : "");
+      }
       if (e != nullptr && e->kind == GoKind::Struct && depth < kMaxDepth)
         return "&" + format_at(t->elem, p, depth + 1);
       return fmt::format("({})({:#x})", t->name, p);

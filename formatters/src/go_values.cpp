@@ -532,6 +532,11 @@ std::string c_identifier(const std::string& go) {
 }  // namespace
 
 std::string CMirror::scalar(const GoType& t) const {
+  // cgo's C.char is C's char: LLDB then shows a *C.char as the C string it points to.
+  if (t.kind == GoKind::Int8 && t.name.size() > 12 &&
+      t.name.compare(t.name.size() - 12, 12, "._Ctype_char") == 0) {
+    return "char";
+  }
   switch (t.kind) {
     case GoKind::Bool:
       return "bool";

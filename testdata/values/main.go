@@ -31,6 +31,7 @@ var (
 	sinkE  error
 	sinkA  interface{}
 	sinkCh chan int
+	sinkCs *C.char
 )
 
 //go:noinline
@@ -47,6 +48,7 @@ func goValues(n int, s string) int {
 	ch := make(chan int, 4)
 	ch <- 1
 	ch <- 2
+	cs := C.CString("Tom")
 	r := int(C.c_values_stop(C.int(n)))
 	sinkS = s
 	sinkXs = xs
@@ -58,6 +60,7 @@ func goValues(n int, s string) int {
 	sinkE = err
 	sinkA = anyv
 	sinkCh = ch
+	sinkCs = cs
 	return r
 }
 

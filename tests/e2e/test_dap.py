@@ -76,8 +76,8 @@ LINES: dict[str, dict[str, set[tuple[str, int]]]] = {
                   "main.GoFromRust": {("main.go", 29)}, "go_cb_trampoline": {("rustchain.c", 15)},
                   "rustlib::rust_middle": {("lib.rs", 20)}, "rustlib::rust_entry": {("lib.rs", 28)},
                   "main.goCallRust": {("main.go", 23)}, "main.main": {("main.go", 40)}},
-    "values": {"c_values_stop": {("values.c", 13)}, "main.goValues": {("main.go", 50)},
-               "main.main": {("main.go", 65)}},
+    "values": {"c_values_stop": {("values.c", 13)}, "main.goValues": {("main.go", 52)},
+               "main.main": {("main.go", 68)}},
 }
 
 # What VS Code (1.9x) sends in `initialize` for an lldb-dap debug session.

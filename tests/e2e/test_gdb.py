@@ -236,7 +236,8 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
                                      ("psh", f"cgo frame {n} print *psh"),
                                      ("err", f"cgo frame {n} print err"),
                                      ("anyv", f"cgo frame {n} print anyv"),
-                                     ("ch", f"cgo frame {n} print ch")])
+                                     ("ch", f"cgo frame {n} print ch"),
+                                     ("cs", f"cgo frame {n} print cs")])
         self.assertEqual(G.problems(out), [], out)
         shape = "{kind = SHAPE_CIRCLE, {radius = 5, rect = {w = 5, h = 0}}}"
         self.assertRegex(parts["sh"], rf"(?m)^\$1 = {re.escape(shape)}$", out)
@@ -247,6 +248,7 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
         self.assertRegex(parts["anyv"], r"(?m)^\$4 = interface \{\}\(int\) 42$", out)
         # Channels (runtime-gdb.py's printer raises a TypeError): queue in order.
         self.assertRegex(parts["ch"], r"(?m)^\$5 = chan int len: 2, cap: 4 \[1, 2\]$", out)
+        self.assertRegex(parts["cs"], r'(?m)^\$6 = .* "Tom"$', out)  # *C.char as its C string
 
     def test_selecting_a_spliced_frame_hints_once(self) -> None:
         prog = P.BY_NAME["callback"]

@@ -223,6 +223,9 @@ TEST(GoFormat, ValuesOnEveryToolchain) {
     EXPECT_EQ(f.format(id("string"), words({0x9000, 4})), "<unreadable string at 0x9000>");
     EXPECT_EQ(f.format(id("error"), words({0, 0})), "error(nil)");
     EXPECT_EQ(f.format(id("chan int"), words({0})), "chan int(nil)");
+    mem.at[0x3000] = std::string("Tom\0", 4);
+    EXPECT_EQ(f.format(id("*main._Ctype_char"), words({0x3000})),
+              "(*main._Ctype_char)(0x3000) \"Tom\"");
     EXPECT_EQ(f.format(id("chan int"), words({0x9000})), "chan int(<unreadable at 0x9000>)");
     EXPECT_EQ(f.format(id("error"), words({0x9000, 0})), "error(<unreadable itab at 0x9000>)");
   }
