@@ -39,7 +39,8 @@ bool direct_iface(GoKind k) {
 
 uint64_t type_id_from_mirror(const std::string& mirror_name) {
   auto us = mirror_name.rfind('_');
-  bool formatted = mirror_name.rfind("$iface_", 0) == 0 || mirror_name.rfind("$chan_", 0) == 0;
+  bool formatted = mirror_name.rfind("$iface_", 0) == 0 || mirror_name.rfind("$chan_", 0) == 0 ||
+                   mirror_name.rfind("$map_", 0) == 0;
   if (!formatted || us == std::string::npos) return 0;
   std::string hex = mirror_name.substr(us + 1);
   if (hex.empty() || hex.size() > 16 ||
@@ -84,6 +85,83 @@ std::string GoFormatter::format_interface(uint64_t type_id, uint64_t w0, uint64_
     value = format_at(*dyn, w1, depth + 1);
   }
   return fmt::format("{}({}) {}", name, d->name, value);
+}
+
+// A map. Classic hash maps (Go <= 1.23): every full slot (tophash >= minTopHash) of the old
+// buckets (not yet evacuated while growing) and of the buckets, with overflow chains; layouts
+// from the DWARF of hash<K,V> and bucket<K,V>. Swiss tables (Go >= 1.24): the count only, yet.
+std::string GoFormatter::format_map(const GoType& t, uint64_t hmap, int depth) const {
+  if (hmap == 0) return t.name + "(nil)";
+  const GoType* h = dwarf.type(t.elem);  // the pointer's target
+  if (h == nullptr || h->kind != GoKind::Struct) return fmt::format("{}({:#x})", t.name, hmap);
+  std::vector<uint8_t> hb(h->size);
+  if (!mem.read(hmap, hb.data(), hb.size()))
+    return fmt::format("{}(<unreadable at {:#x}>)", t.name, hmap);
+  auto field = [](const GoType& st, const char* name) -> const GoField* {
+    for (const GoField& f : st.fields)
+      if (f.name == name) return &f;
+    return nullptr;
+  };
+  const GoField* count = field(*h, "count");
+  if (count == nullptr) {  // Swiss table (internal/runtime/maps.Map)
+    const GoField* used = field(*h, "used");
+    return fmt::format("{} len: {} <entries of Swiss-table maps are not read yet>", t.name,
+                       used ? word(hb, used->offset) : 0);
+  }
+  const GoField* bf = field(*h, "B");
+  const GoField* buckets = field(*h, "buckets");
+  const GoField* old = field(*h, "oldbuckets");
+  const GoType* bptr = buckets ? dwarf.type(buckets->type) : nullptr;
+  const GoType* bucket = bptr ? dwarf.type(bptr->elem) : nullptr;
+  if (bf == nullptr || bucket == nullptr) return fmt::format("{}({:#x})", t.name, hmap);
+  const GoField* tophash = field(*bucket, "tophash");
+  const GoField* keys = field(*bucket, "keys");
+  const GoField* values = field(*bucket, "values");
+  const GoField* overflow = field(*bucket, "overflow");
+  const GoType* karr = keys ? dwarf.type(keys->type) : nullptr;
+  const GoType* varr = values ? dwarf.type(values->type) : nullptr;
+  const GoType* kt = karr ? dwarf.type(karr->elem) : nullptr;
+  const GoType* vt = varr ? dwarf.type(varr->elem) : nullptr;
+  if (!tophash || !overflow || !kt || !vt) return fmt::format("{}({:#x})", t.name, hmap);
+  uint64_t n = word(hb, count->offset), B = word(hb, bf->offset, 1);
+  std::string out = fmt::format("{} len: {} [", t.name, n);
+  if (B > 24) return out + "<bad bucket count>]";
+  size_t shown = 0, visited = 0;
+  bool truncated = false;
+  constexpr size_t kMinTopHash = 5, kSlots = 8, kMaxBuckets = 1 << 16;
+  for (int pass = 0; pass < 2 && !truncated; ++pass) {
+    uint64_t base = word(hb, pass == 0 ? (old ? old->offset : 0) : buckets->offset);
+    if (pass == 0 && (old == nullptr || base == 0 || B == 0)) continue;
+    uint64_t nb = uint64_t{1} << (pass == 0 ? B - 1 : B);
+    for (uint64_t i = 0; i < nb && !truncated; ++i) {
+      uint64_t b = base + i * bucket->size;
+      for (int chain = 0; b != 0 && chain < 1024 && !truncated; ++chain) {
+        if (++visited > kMaxBuckets) {
+          truncated = true;
+          break;
+        }
+        std::vector<uint8_t> bb(bucket->size);
+        if (!mem.read(b, bb.data(), bb.size())) {
+          out += fmt::format("{}<unreadable bucket at {:#x}>", shown ? ", " : "", b);
+          truncated = true;
+          break;
+        }
+        for (size_t slot = 0; slot < kSlots; ++slot) {
+          if (bb[tophash->offset + slot] < kMinTopHash) continue;
+          if (shown == kMaxElements) {
+            truncated = true;
+            break;
+          }
+          out += shown++ ? ", " : "";
+          out += format_at(karr->elem, b + keys->offset + slot * kt->size, depth + 1) + ": " +
+                 format_at(varr->elem, b + values->offset + slot * vt->size, depth + 1);
+        }
+        b = word(bb, overflow->offset);
+      }
+    }
+  }
+  if (truncated && shown < n) out += fmt::format(", ...+{} more", n - shown);
+  return out + "]";
 }
 
 // A channel: runtime.hchan's queue, oldest first (recvx onwards, around the ring).
@@ -240,6 +318,8 @@ std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b,
       return format_interface(type_id, word(b, 0), word(b, 8), depth);
     case GoKind::Chan:
       return format_chan(*t, word(b, 0), depth);
+    case GoKind::Map:
+      return format_map(*t, word(b, 0), depth);
     default:  // maps, channels, funcs, unsafe.Pointer: the pointer for now
       return fmt::format("{}({:#x})", t->name, word(b, 0));
   }

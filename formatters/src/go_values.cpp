@@ -583,6 +583,9 @@ std::string CMirror::unique_name(const GoType& t) {
     case GoKind::Chan:
       base = fmt::format("chan_{}_{:x}", c_identifier(t.name), t.id);
       break;
+    case GoKind::Map:
+      base = fmt::format("map_{}_{:x}", c_identifier(t.name), t.id);
+      break;
     default:
       base = c_identifier(t.name.empty() ? "anon" : t.name);
   }
@@ -598,7 +601,8 @@ std::string CMirror::field_spelling(uint64_t type_id, const std::string& field, 
   std::string sep = field.empty() ? "" : " ";
   if (t == nullptr) return "unsigned long long" + sep + field;
   if (auto s = scalar(*t); !s.empty()) return s + sep + field;
-  if (t->kind == GoKind::Chan) {  // one pointer, in a struct of its own: a summary formats it
+  if (t->kind == GoKind::Chan || t->kind == GoKind::Map) {  // one pointer in a struct of its
+                                                            // own: a summary formats it
     auto it = structs_.find(t->id);
     if (it == structs_.end()) {
       std::string spelled = "struct " + unique_name(*t);

@@ -32,6 +32,7 @@ var (
 	sinkA  interface{}
 	sinkCh chan int
 	sinkCs *C.char
+	sinkM  map[string]int
 )
 
 //go:noinline
@@ -49,6 +50,7 @@ func goValues(n int, s string) int {
 	ch <- 1
 	ch <- 2
 	cs := C.CString("Tom")
+	m := map[string]int{"answer": 42}
 	r := int(C.c_values_stop(C.int(n)))
 	sinkS = s
 	sinkXs = xs
@@ -61,6 +63,7 @@ func goValues(n int, s string) int {
 	sinkA = anyv
 	sinkCh = ch
 	sinkCs = cs
+	sinkM = m
 	return r
 }
 

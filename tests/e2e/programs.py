@@ -385,3 +385,12 @@ def load_manifest(testdata_build_dir: str) -> dict:
     "programs": {name: absolute path}}}}."""
     with open(os.path.join(testdata_build_dir, "manifest.json")) as f:
         return json.load(f)
+
+
+def values_map_text(toolchain: str) -> str:
+    """How the formatters show testdata/values' `m` (map[string]int{"answer": 42}): the entries
+    of classic hash maps (Go <= 1.23); only the count of Swiss-table maps (Go >= 1.24), yet."""
+    minor = int(toolchain.split(".")[1]) if toolchain.startswith("go1.") else 0
+    if minor <= 23:
+        return 'map[string]int len: 1 ["answer": 42]'
+    return "map[string]int len: 1 <entries of Swiss-table maps are not read yet>"

@@ -237,7 +237,8 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
                                      ("err", f"cgo frame {n} print err"),
                                      ("anyv", f"cgo frame {n} print anyv"),
                                      ("ch", f"cgo frame {n} print ch"),
-                                     ("cs", f"cgo frame {n} print cs")])
+                                     ("cs", f"cgo frame {n} print cs"),
+                                     ("m", f"cgo frame {n} print m")])
         self.assertEqual(G.problems(out), [], out)
         shape = "{kind = SHAPE_CIRCLE, {radius = 5, rect = {w = 5, h = 0}}}"
         self.assertRegex(parts["sh"], rf"(?m)^\$1 = {re.escape(shape)}$", out)
@@ -249,6 +250,8 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
         # Channels (runtime-gdb.py's printer raises a TypeError): queue in order.
         self.assertRegex(parts["ch"], r"(?m)^\$5 = chan int len: 2, cap: 4 \[1, 2\]$", out)
         self.assertRegex(parts["cs"], r'(?m)^\$6 = .* "Tom"$', out)  # *C.char as its C string
+        self.assertRegex(parts["m"], rf"(?m)^\$7 = {re.escape(P.values_map_text(ARGS.toolchain))}$",
+                         out)
 
     def test_selecting_a_spliced_frame_hints_once(self) -> None:
         prog = P.BY_NAME["callback"]

@@ -141,6 +141,8 @@ class LldbGoValues(unittest.TestCase):
                          + "$", out)
         self.assertRegex(got, r"(?m)^\(\$iface_\w+\) anyv = interface \{\}\(int\) 42$", out)
         self.assertRegex(got, r"(?m)^\(\$chan_\w+\) ch = chan int len: 2, cap: 4 \[1, 2\]$", out)
+        self.assertRegex(got, r"(?m)^\(\$map_\w+\) m = "
+                         + re.escape(P.values_map_text(ARGS.toolchain)) + "$", out)
 
     def test_go_print_fields_elements_pointees(self) -> None:
         cmds = ["go print p.Name", "go print *p", "go print xs[2]", "go print pt.Y",

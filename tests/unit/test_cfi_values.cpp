@@ -223,6 +223,9 @@ TEST(GoFormat, ValuesOnEveryToolchain) {
     EXPECT_EQ(f.format(id("string"), words({0x9000, 4})), "<unreadable string at 0x9000>");
     EXPECT_EQ(f.format(id("error"), words({0, 0})), "error(nil)");
     EXPECT_EQ(f.format(id("chan int"), words({0})), "chan int(nil)");
+    EXPECT_EQ(f.format(id("map[string]int"), words({0})), "map[string]int(nil)");
+    EXPECT_EQ(f.format(id("map[string]int"), words({0x9000})),
+              "map[string]int(<unreadable at 0x9000>)");
     mem.at[0x3000] = std::string("Tom\0", 4);
     EXPECT_EQ(f.format(id("*main._Ctype_char"), words({0x3000})),
               "(*main._Ctype_char)(0x3000) \"Tom\"");

@@ -198,7 +198,8 @@ class PyGoValues {
     if (!dwarf_) return false;
     auto id = dwarf_->type_by_name(go_name);
     const GoType* t = id ? dwarf_->type(*id) : nullptr;
-    return t != nullptr && (t->kind == GoKind::Interface || t->kind == GoKind::Chan);
+    return t != nullptr &&
+           (t->kind == GoKind::Interface || t->kind == GoKind::Chan || t->kind == GoKind::Map);
   }
   // The Go value of type `go_name` at `addr`, as Go-syntax text (None: unknown type).
   std::optional<std::string> format_at(const std::string& go_name, uint64_t addr,

@@ -26,6 +26,7 @@ struct GoFormatter {
   // An interface value (two words) of static type `type_id`.
   std::string format_interface(uint64_t type_id, uint64_t w0, uint64_t w1, int depth = 0) const;
   std::string format_chan(const GoType& t, uint64_t hchan, int depth = 0) const;
+  std::string format_map(const GoType& t, uint64_t hmap, int depth = 0) const;
 };
 
 // The Go type id in a formatted mirror's name (`$iface_NAME_<hex id>`, `$chan_…`), or 0.

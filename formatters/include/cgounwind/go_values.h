@@ -135,7 +135,7 @@ namespace mirror {
 constexpr const char* kStringRegex = "^\\$string(_g[0-9]+)?$";
 constexpr const char* kSliceRegex = "^\\$slice_";
 // Mirrors whose names end in _<hex Go type id>, formatted as a whole by GoFormatter.
-constexpr const char* kFormattedRegex = "^\\$(iface|chan)_";
+constexpr const char* kFormattedRegex = "^\\$(iface|chan|map)_";
 constexpr const char* kStructPointerRegex = "^struct \\$[^ ]+ \\*$";
 constexpr const char* kSlicePrefix = "$slice_";
 constexpr const char* kSliceArray = "array";
