@@ -103,11 +103,7 @@ std::string GoFormatter::format_map(const GoType& t, uint64_t hmap, int depth) c
     return nullptr;
   };
   const GoField* count = field(*h, "count");
-  if (count == nullptr) {  // Swiss table (internal/runtime/maps.Map)
-    const GoField* used = field(*h, "used");
-    return fmt::format("{} len: {} <entries of Swiss-table maps are not read yet>", t.name,
-                       used ? word(hb, used->offset) : 0);
-  }
+  if (count == nullptr) return format_swiss_map(t, *h, hb, depth);
   const GoField* bf = field(*h, "B");
   const GoField* buckets = field(*h, "buckets");
   const GoField* old = field(*h, "oldbuckets");
@@ -158,6 +154,76 @@ std::string GoFormatter::format_map(const GoType& t, uint64_t hmap, int depth) c
         }
         b = word(bb, overflow->offset);
       }
+    }
+  }
+  if (truncated && shown < n) out += fmt::format(", ...+{} more", n - shown);
+  return out + "]";
+}
+
+// A Swiss-table map (Go >= 1.24, internal/runtime/maps.Map): with dirLen == 0, dirPtr is one
+// group; else a directory of dirLen table pointers (a table can fill several entries), each
+// table an array of lengthMask+1 groups. A group is a control word (a byte per slot: high bit
+// clear when the slot is full) and 8 slots {key; elem}: noalg.map.group[K]V in the DWARF.
+std::string GoFormatter::format_swiss_map(const GoType& t, const GoType& m,
+                                          const std::vector<uint8_t>& mb, int depth) const {
+  auto field = [](const GoType& st, const char* name) -> const GoField* {
+    for (const GoField& f : st.fields)
+      if (f.name == name) return &f;
+    return nullptr;
+  };
+  const GoField* used = field(m, "used");
+  const GoField* dir_ptr = field(m, "dirPtr");
+  const GoField* dir_len = field(m, "dirLen");
+  uint64_t n = used ? word(mb, used->offset) : 0;
+  std::string out = fmt::format("{} len: {} [", t.name, n);
+  auto gid = t.name.rfind("map[", 0) == 0 ? dwarf.type_by_name("noalg.map.group" + t.name.substr(3))
+                                          : std::nullopt;
+  const GoType* group = gid ? dwarf.type(*gid) : nullptr;
+  const GoField* ctrl = group ? field(*group, "ctrl") : nullptr;
+  const GoField* slots = group ? field(*group, "slots") : nullptr;
+  const GoType* sarr = slots ? dwarf.type(slots->type) : nullptr;
+  const GoType* slot = sarr ? dwarf.type(sarr->elem) : nullptr;
+  const GoField* key = slot ? field(*slot, "key") : nullptr;
+  const GoField* elem = slot ? field(*slot, "elem") : nullptr;
+  auto tid = dwarf.type_by_name("internal/runtime/maps.table");
+  const GoType* table = tid ? dwarf.type(*tid) : nullptr;
+  const GoField* groups = table ? field(*table, "groups") : nullptr;
+  if (!dir_ptr || !dir_len || !ctrl || !key || !elem || !groups || sarr->count == 0)
+    return out + "<unknown Swiss map layout>]";
+  size_t shown = 0;
+  bool truncated = false;
+  auto read_group = [&](uint64_t g) {
+    std::vector<uint8_t> gb(group->size);
+    if (!mem.read(g, gb.data(), gb.size())) {
+      out += fmt::format("{}<unreadable group at {:#x}>", shown ? ", " : "", g);
+      truncated = true;
+      return;
+    }
+    for (uint64_t i = 0; i < sarr->count && i < 8 && !truncated; ++i) {
+      if (gb[ctrl->offset + i] & 0x80) continue;  // empty or deleted
+      if (shown == kMaxElements) {
+        truncated = true;
+        return;
+      }
+      uint64_t at = g + slots->offset + i * slot->size;
+      out += shown++ ? ", " : "";
+      out += format_at(key->type, at + key->offset, depth + 1) + ": " +
+             format_at(elem->type, at + elem->offset, depth + 1);
+    }
+  };
+  uint64_t dir = word(mb, dir_ptr->offset), dlen = word(mb, dir_len->offset);
+  if (dir != 0 && dlen == 0) {
+    read_group(dir);
+  } else if (dir != 0 && dlen <= (1u << 16)) {
+    uint64_t last = 0;
+    for (uint64_t d = 0; d < dlen && !truncated; ++d) {
+      auto tp = mem.u64(dir + d * 8);
+      if (!tp) break;
+      if (*tp == last) continue;  // one table filling several directory entries
+      last = *tp;
+      auto data = mem.u64(*tp + groups->offset), mask = mem.u64(*tp + groups->offset + 8);
+      if (!data || !mask || *mask >= (1u << 16)) continue;
+      for (uint64_t g = 0; g <= *mask && !truncated; ++g) read_group(*data + g * group->size);
     }
   }
   if (truncated && shown < n) out += fmt::format(", ...+{} more", n - shown);

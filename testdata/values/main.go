@@ -33,6 +33,7 @@ var (
 	sinkCh chan int
 	sinkCs *C.char
 	sinkM  map[string]int
+	sinkB  map[int]int
 )
 
 //go:noinline
@@ -51,6 +52,10 @@ func goValues(n int, s string) int {
 	ch <- 2
 	cs := C.CString("Tom")
 	m := map[string]int{"answer": 42}
+	big := map[int]int{} // more than a group or a bucket: tables, overflow, growth
+	for i := 0; i < 20; i++ {
+		big[i] = i * i
+	}
 	r := int(C.c_values_stop(C.int(n)))
 	sinkS = s
 	sinkXs = xs
@@ -64,6 +69,7 @@ func goValues(n int, s string) int {
 	sinkCh = ch
 	sinkCs = cs
 	sinkM = m
+	sinkB = big
 	return r
 }
 

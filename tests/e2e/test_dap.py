@@ -76,8 +76,8 @@ LINES: dict[str, dict[str, set[tuple[str, int]]]] = {
                   "main.GoFromRust": {("main.go", 29)}, "go_cb_trampoline": {("rustchain.c", 15)},
                   "rustlib::rust_middle": {("lib.rs", 20)}, "rustlib::rust_entry": {("lib.rs", 28)},
                   "main.goCallRust": {("main.go", 23)}, "main.main": {("main.go", 40)}},
-    "values": {"c_values_stop": {("values.c", 13)}, "main.goValues": {("main.go", 54)},
-               "main.main": {("main.go", 71)}},
+    "values": {"c_values_stop": {("values.c", 13)}, "main.goValues": {("main.go", 59)},
+               "main.main": {("main.go", 77)}},
 }
 
 # What VS Code (1.9x) sends in `initialize` for an lldb-dap debug session.
@@ -631,6 +631,7 @@ class DapGoValues(unittest.TestCase):
                                 "ch": "chan int len: 2, cap: 4 [1, 2]",
                                 "m": P.values_map_text(ARGS.toolchain)}.items():
                 self.assertEqual(values.get(name), value, values)
+            self.assertEqual(P.big_map_problems(values.get("big", "")), [], values)
             children = {c["name"]: c.get("value")
                         for c in st.session.variables(got["pt"]["variablesReference"])}
             self.assertEqual(children, {"X": "1", "Y": "2", "Name": '"origin"'}, children)

@@ -238,7 +238,8 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
                                      ("anyv", f"cgo frame {n} print anyv"),
                                      ("ch", f"cgo frame {n} print ch"),
                                      ("cs", f"cgo frame {n} print cs"),
-                                     ("m", f"cgo frame {n} print m")])
+                                     ("m", f"cgo frame {n} print m"),
+                                     ("big", f"cgo frame {n} print big")])
         self.assertEqual(G.problems(out), [], out)
         shape = "{kind = SHAPE_CIRCLE, {radius = 5, rect = {w = 5, h = 0}}}"
         self.assertRegex(parts["sh"], rf"(?m)^\$1 = {re.escape(shape)}$", out)
@@ -252,6 +253,9 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
         self.assertRegex(parts["cs"], r'(?m)^\$6 = .* "Tom"$', out)  # *C.char as its C string
         self.assertRegex(parts["m"], rf"(?m)^\$7 = {re.escape(P.values_map_text(ARGS.toolchain))}$",
                          out)
+        big = re.search(r"(?m)^\$8 = (.*)$", parts["big"])
+        self.assertIsNotNone(big, out)
+        self.assertEqual(P.big_map_problems(big.group(1)), [], out)
 
     def test_selecting_a_spliced_frame_hints_once(self) -> None:
         prog = P.BY_NAME["callback"]

@@ -143,6 +143,9 @@ class LldbGoValues(unittest.TestCase):
         self.assertRegex(got, r"(?m)^\(\$chan_\w+\) ch = chan int len: 2, cap: 4 \[1, 2\]$", out)
         self.assertRegex(got, r"(?m)^\(\$map_\w+\) m = "
                          + re.escape(P.values_map_text(ARGS.toolchain)) + "$", out)
+        big = re.search(r"(?m)^\(\$map_\w+\) big = (.*)$", got)
+        self.assertIsNotNone(big, out)
+        self.assertEqual(P.big_map_problems(big.group(1)), [], out)
 
     def test_go_print_fields_elements_pointees(self) -> None:
         cmds = ["go print p.Name", "go print *p", "go print xs[2]", "go print pt.Y",

@@ -27,6 +27,8 @@ struct GoFormatter {
   std::string format_interface(uint64_t type_id, uint64_t w0, uint64_t w1, int depth = 0) const;
   std::string format_chan(const GoType& t, uint64_t hchan, int depth = 0) const;
   std::string format_map(const GoType& t, uint64_t hmap, int depth = 0) const;
+  std::string format_swiss_map(const GoType& t, const GoType& m, const std::vector<uint8_t>& mb,
+                               int depth) const;
 };
 
 // The Go type id in a formatted mirror's name (`$iface_NAME_<hex id>`, `$chan_…`), or 0.
