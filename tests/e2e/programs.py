@@ -312,7 +312,10 @@ _SWITCHES_PARK = Program(
                    "breakpoint set -n runtime.park_m",
                    "breakpoint command add -s python 2 -o \"return any(f.GetFunctionName() == "
                    "'main.waitHere' for f in frame.GetThread())\"",
-                   "process continue"),
+                   "process continue",
+                   # Two threads can reach park_m in the same stop: select main's.
+                   "script [lldb.process.SetSelectedThread(t) for t in lldb.process if any("
+                   "f.GetFunctionName() == 'main.waitHere' for f in t)]"),
     bp_function="runtime.park_m",
     user_frames=("runtime.park_m", "runtime.mcall", "runtime.gopark", "runtime.chanrecv1",
                  "main.waitHere", *_MAIN),
