@@ -92,7 +92,7 @@ class _Target:
     def values(self) -> "core.GoValues":
         """The binary's Go DWARF types (loaded on first use)."""
         if self._values is None:
-            self._values = core.GoValues(self.binary.path)
+            self._values = core.GoValues(self.binary)
         return self._values
 
 

@@ -152,7 +152,10 @@ _values: dict[str, tuple[Any, dict[int, lldb.SBType]]] = {}
 def _go_values(target: lldb.SBTarget) -> Optional[tuple[Any, dict[int, lldb.SBType]]]:
     path = target.GetExecutable().fullpath
     if path not in _values:
-        gv = core.GoValues(path)
+        binary, _ = binary_for(target)
+        if binary is None:
+            return None
+        gv = core.GoValues(binary)
         if not gv.ok():
             _say_once(target.GetDebugger(), f"Go variables are not available: {gv.error} "
                       "(a binary built with -ldflags=-w has no Go DWARF)")

@@ -23,12 +23,6 @@ int64_t sword(const std::vector<uint8_t>& b, size_t n) {
   return static_cast<int64_t>(v);
 }
 
-bool is_c_char(const GoType& t) {
-  static constexpr std::string_view kSuffix = "._Ctype_char";
-  return t.kind == GoKind::Int8 && t.name.size() > kSuffix.size() &&
-         t.name.compare(t.name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
-}
-
 // Kinds whose values an interface holds in its data word itself (pointer-shaped types).
 bool direct_iface(GoKind k) {
   return k == GoKind::Pointer || k == GoKind::Chan || k == GoKind::Map || k == GoKind::Func ||
@@ -97,23 +91,18 @@ std::string GoFormatter::format_map(const GoType& t, uint64_t hmap, int depth) c
   std::vector<uint8_t> hb(h->size);
   if (!mem.read(hmap, hb.data(), hb.size()))
     return fmt::format("{}(<unreadable at {:#x}>)", t.name, hmap);
-  auto field = [](const GoType& st, const char* name) -> const GoField* {
-    for (const GoField& f : st.fields)
-      if (f.name == name) return &f;
-    return nullptr;
-  };
-  const GoField* count = field(*h, "count");
+  const GoField* count = h->field("count");
   if (count == nullptr) return format_swiss_map(t, *h, hb, depth);
-  const GoField* bf = field(*h, "B");
-  const GoField* buckets = field(*h, "buckets");
-  const GoField* old = field(*h, "oldbuckets");
+  const GoField* bf = h->field("B");
+  const GoField* buckets = h->field("buckets");
+  const GoField* old = h->field("oldbuckets");
   const GoType* bptr = buckets ? dwarf.type(buckets->type) : nullptr;
   const GoType* bucket = bptr ? dwarf.type(bptr->elem) : nullptr;
   if (bf == nullptr || bucket == nullptr) return fmt::format("{}({:#x})", t.name, hmap);
-  const GoField* tophash = field(*bucket, "tophash");
-  const GoField* keys = field(*bucket, "keys");
-  const GoField* values = field(*bucket, "values");
-  const GoField* overflow = field(*bucket, "overflow");
+  const GoField* tophash = bucket->field("tophash");
+  const GoField* keys = bucket->field("keys");
+  const GoField* values = bucket->field("values");
+  const GoField* overflow = bucket->field("overflow");
   const GoType* karr = keys ? dwarf.type(keys->type) : nullptr;
   const GoType* varr = values ? dwarf.type(values->type) : nullptr;
   const GoType* kt = karr ? dwarf.type(karr->elem) : nullptr;
@@ -166,28 +155,23 @@ std::string GoFormatter::format_map(const GoType& t, uint64_t hmap, int depth) c
 // clear when the slot is full) and 8 slots {key; elem}: noalg.map.group[K]V in the DWARF.
 std::string GoFormatter::format_swiss_map(const GoType& t, const GoType& m,
                                           const std::vector<uint8_t>& mb, int depth) const {
-  auto field = [](const GoType& st, const char* name) -> const GoField* {
-    for (const GoField& f : st.fields)
-      if (f.name == name) return &f;
-    return nullptr;
-  };
-  const GoField* used = field(m, "used");
-  const GoField* dir_ptr = field(m, "dirPtr");
-  const GoField* dir_len = field(m, "dirLen");
+  const GoField* used = m.field("used");
+  const GoField* dir_ptr = m.field("dirPtr");
+  const GoField* dir_len = m.field("dirLen");
   uint64_t n = used ? word(mb, used->offset) : 0;
   std::string out = fmt::format("{} len: {} [", t.name, n);
   auto gid = t.name.rfind("map[", 0) == 0 ? dwarf.type_by_name("noalg.map.group" + t.name.substr(3))
                                           : std::nullopt;
   const GoType* group = gid ? dwarf.type(*gid) : nullptr;
-  const GoField* ctrl = group ? field(*group, "ctrl") : nullptr;
-  const GoField* slots = group ? field(*group, "slots") : nullptr;
+  const GoField* ctrl = group ? group->field("ctrl") : nullptr;
+  const GoField* slots = group ? group->field("slots") : nullptr;
   const GoType* sarr = slots ? dwarf.type(slots->type) : nullptr;
   const GoType* slot = sarr ? dwarf.type(sarr->elem) : nullptr;
-  const GoField* key = slot ? field(*slot, "key") : nullptr;
-  const GoField* elem = slot ? field(*slot, "elem") : nullptr;
+  const GoField* key = slot ? slot->field("key") : nullptr;
+  const GoField* elem = slot ? slot->field("elem") : nullptr;
   auto tid = dwarf.type_by_name("internal/runtime/maps.table");
   const GoType* table = tid ? dwarf.type(*tid) : nullptr;
-  const GoField* groups = table ? field(*table, "groups") : nullptr;
+  const GoField* groups = table ? table->field("groups") : nullptr;
   if (!dir_ptr || !dir_len || !ctrl || !key || !elem || !groups || sarr->count == 0)
     return out + "<unknown Swiss map layout>]";
   size_t shown = 0;
@@ -240,9 +224,8 @@ std::string GoFormatter::format_chan(const GoType& t, uint64_t hchan, int depth)
   if (!mem.read(hchan, hb.data(), hb.size()))
     return fmt::format("{}(<unreadable at {:#x}>)", t.name, hchan);
   auto field = [&](const char* name, size_t n) -> uint64_t {
-    for (const GoField& f : h->fields)
-      if (f.name == name) return word(hb, f.offset, n);
-    return 0;
+    const GoField* f = h->field(name);
+    return f ? word(hb, f->offset, n) : 0;
   };
   uint64_t len = field("qcount", 8), cap = field("dataqsiz", 8), buf = field("buf", 8);
   uint64_t recvx = field("recvx", 8), closed = field("closed", 4);

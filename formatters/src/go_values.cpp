@@ -531,12 +531,14 @@ std::string c_identifier(const std::string& go) {
 
 }  // namespace
 
+bool is_c_char(const GoType& t) {
+  static constexpr std::string_view kSuffix = "._Ctype_char";
+  return t.kind == GoKind::Int8 && t.name.size() > kSuffix.size() &&
+         t.name.compare(t.name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
+}
+
 std::string CMirror::scalar(const GoType& t) const {
-  // cgo's C.char is C's char: LLDB then shows a *C.char as the C string it points to.
-  if (t.kind == GoKind::Int8 && t.name.size() > 12 &&
-      t.name.compare(t.name.size() - 12, 12, "._Ctype_char") == 0) {
-    return "char";
-  }
+  if (is_c_char(t)) return "char";  // LLDB then shows a *C.char as the C string it points to
   switch (t.kind) {
     case GoKind::Bool:
       return "bool";

@@ -180,17 +180,16 @@ struct FrameVar {
 // Go values of frames (GoDwarf) and their C mirrors (CMirror), for one debugger target.
 class PyGoValues {
  public:
-  explicit PyGoValues(const std::string& path) {
+  // The binary is the one load_binary already read: its DWARF is opened here, its symbols reused.
+  explicit PyGoValues(const std::shared_ptr<GoBinary>& bin) {
     try {
-      dwarf_ = GoDwarf::open(path, &error_);
+      dwarf_ = GoDwarf::open(bin->path(), &error_);
+      // runtime.types: where interfaces' dynamic type descriptors are.
+      if (auto base = bin->data_symbol("runtime.types")) types_base_ = *base;
     } catch (std::exception& e) {
       error_ = std::string("internal error: ") + e.what();
     }
     if (dwarf_) mirror_ = std::make_unique<CMirror>(*dwarf_);
-    ElfFile elf;  // runtime.types: where interfaces' dynamic type descriptors are
-    if (elf.load(path)) {
-      if (auto sym = elf.symbol("runtime.types")) types_base_ = sym->value;
-    }
   }
   // Whether the core formats values of the Go type with this name for debuggers (format_at):
   // interfaces and channels, which GDB's Go support and runtime-gdb.py print raw or not at all.
@@ -413,7 +412,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def_readonly("data", &FrameVar::data)
       .def_readonly("error", &FrameVar::error);
   py::class_<PyGoValues>(m, "GoValues")
-      .def(py::init<const std::string&>())
+      .def(py::init<const std::shared_ptr<GoBinary>&>(), py::arg("binary"))
       .def_property_readonly("error", &PyGoValues::error)
       .def("ok", &PyGoValues::ok)
       .def("frame", &PyGoValues::frame, py::arg("pc"), py::arg("innermost"), py::arg("cfa"),

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cgounwind/memory.h"
@@ -60,6 +61,11 @@ struct GoType {
   uint64_t count = 0;           // array length
   uint64_t go_elem = 0;         // channel element type (DW_AT_go_elem)
   std::vector<GoField> fields;  // structs (also string, slice, interface: their runtime layout)
+  const GoField* field(std::string_view name) const {
+    for (const GoField& f : fields)
+      if (f.name == name) return &f;
+    return nullptr;
+  }
 };
 
 struct LocOp {
@@ -118,6 +124,9 @@ class GoDwarf {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// cgo's C.char (`pkg._Ctype_char`): C's char, whose pointers are C strings.
+bool is_c_char(const GoType& t);
 
 // A variable's bytes: from memory and registers, per its location. nullopt + *why when not all
 // of it is available.
