@@ -478,6 +478,7 @@ class GoroutineBtCmd : public lldb::SBCommandPluginInterface {
     ProcessMemory mem(c.process);
     auto table = cgounwind::read_goroutines(*c.bin, mem.mem());
     std::string out, warning;
+    if (!table.error.empty()) warning += "cgounwind: " + table.error + "\n";
     for (const auto& g : table.goroutines) {
       if (which == "all" || std::to_string(g.goid) == which) {
         out += goroutine_stack(c, mem.mem(), g, &warning);

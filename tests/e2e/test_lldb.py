@@ -240,12 +240,31 @@ class LldbPlugin(unittest.TestCase):
         self.assertEqual(L.goroutine_problems(out, prog), [], out)
 
     def test_parked_goroutine_bt(self) -> None:
-        out = run_lldb([f"plugin load {PLUGIN}", "breakpoint set -n c_all_blocked",
-                        "process launch", "goroutine bt 2"], target=binary("multiblock"))
-        frames = [m.group(2) for m in map(L.GOROUTINE_FRAME.match, out.split("goroutine 2 (")[-1].splitlines()) if m]
+        # Goroutine ids differ between runs (per-P id caches): pick a parked one from
+        # `goroutine list` and ask for it by id, in one session.
+        script = ("import re\n"
+                  "ci = lldb.debugger.GetCommandInterpreter()\n"
+                  "r = lldb.SBCommandReturnObject()\n"
+                  "ci.HandleCommand('goroutine list', r)\n"
+                  "gid = [l.split()[0] for l in r.GetOutput().splitlines()\n"
+                  "       if re.match(r'^  \\d+ +waiting ', l)][0]\n"
+                  "r = lldb.SBCommandReturnObject()\n"
+                  "ci.HandleCommand('goroutine bt ' + gid, r)\n"
+                  "print('@@parked ' + gid)\n"
+                  "print(r.GetOutput() + r.GetError())\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+            f.write(script)
+        try:
+            out = run_lldb([f"plugin load {PLUGIN}", "breakpoint set -n c_all_blocked",
+                            "process launch", f"script exec(open('{f.name}').read())"],
+                           target=binary("multiblock"))
+        finally:
+            os.unlink(f.name)
+        gid = out.split("@@parked ")[-1].split()[0]
+        block = out.split(f"goroutine {gid} (")[-1]
+        frames = [m.group(2) for m in map(L.GOROUTINE_FRAME.match, block.splitlines()) if m]
         self.assertIn("runtime.gopark", frames, out)
         self.assertEqual(frames[-1], "runtime.goexit", out)
-
 
 def main() -> int:
     ap = argparse.ArgumentParser()
