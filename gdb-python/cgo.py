@@ -36,12 +36,15 @@ def _find_native_module() -> Optional[str]:
 
 
 _native_dir = _find_native_module()
-if _native_dir is None:
-    raise gdb.GdbError("cgounwind: native module _cgounwind not found; build it first "
-                       "(cmake -S . -B build && cmake --build build)")
-if _native_dir not in sys.path:
+if _native_dir is not None and _native_dir not in sys.path:
     sys.path.insert(0, _native_dir)
-import _cgounwind as core  # type: ignore[import-not-found]  # noqa: E402
+try:
+    import _cgounwind as core  # type: ignore[import-not-found]  # noqa: E402
+except ImportError as _e:  # one line, no traceback; nothing below is registered
+    core = None
+    gdb.write("cgounwind: native module _cgounwind %s; build it first (cmake -S . -B build && "
+              "cmake --build build) or set CGOUNWIND_PYTHONPATH\n"
+              % ("not found" if _native_dir is None else "unusable: %s" % _e), gdb.STDERR)
 
 
 def _warn(msg: str) -> None:
@@ -130,15 +133,24 @@ def _forget_binaries(*_args: object) -> None:
     _c_types.clear()
 
 
+def _printers_first(*_args: object) -> None:
+    """Per-objfile printers (runtime-gdb.py's) are looked up before global ones, and
+    runtime-gdb.py empties its objfile's list when it loads: put ours first there again."""
+    for objfile in gdb.objfiles():
+        if objfile.pretty_printers[:1] != [_go_printer]:
+            if _go_printer in objfile.pretty_printers:
+                objfile.pretty_printers.remove(_go_printer)
+            objfile.pretty_printers.insert(0, _go_printer)
+
+
 def _on_new_objfile(event: object = None) -> None:
     _forget_binaries()
-    # Per-objfile printers (runtime-gdb.py's) are looked up before global ones: go first there.
-    objfile = getattr(event, "new_objfile", None)
-    if objfile is not None and _go_printer not in objfile.pretty_printers:
-        objfile.pretty_printers.insert(0, _go_printer)
-    # Go's runtime-gdb.py, auto-loaded with a Go binary, defines `info goroutines` and
-    # `goroutine` too: take them back once GDB has finished loading the objfile.
+    _printers_first()
+    # Go's runtime-gdb.py, auto-loaded with a Go binary (or sourced by hand later), defines
+    # `info goroutines`, `goroutine` and printers too: take them back once GDB has finished
+    # loading the objfile, and at each stop.
     gdb.post_event(_register_commands)
+    gdb.post_event(_printers_first)
 
 
 class _FrameId:
@@ -511,20 +523,17 @@ class _GoTextPrinter:
 
 def _go_printer(value: "gdb.Value") -> Optional[object]:
     """Looked up before runtime-gdb.py's printers (which print interfaces raw)."""
-    cgo = _cgo_printer(value)
-    if cgo is not None:
-        return cgo
     try:
         name = value.type.name or value.type.strip_typedefs().name
         target = _target()
-        if not name or target is None or value.address is None:
-            return None
-        if not target.values().has_formatter(name):
-            return None
-        text = target.values().format_at(name, int(value.address), _read_memory)
-        return _GoTextPrinter(text) if text is not None else None
+        if name and target is not None and value.address is not None \
+                and target.values().has_formatter(name):
+            text = target.values().format_at(name, int(value.address), _read_memory)
+            if text is not None:
+                return _GoTextPrinter(text)
     except (gdb.error, RuntimeError, ValueError, TypeError):
-        return None
+        pass
+    return _cgo_printer(value)
 
 
 _c_types: Dict[Tuple[str, str], Optional["gdb.Type"]] = {}
@@ -560,8 +569,9 @@ def _register() -> None:
     gdb.unwinder.register_unwinder(None, CgoUnwinder(), replace=True)
     gdb.frame_filters["cgounwind"] = _CgoFrameFilter()
     gdb.pretty_printers.insert(0, _go_printer)
-    for objfile in gdb.objfiles():
-        objfile.pretty_printers.insert(0, _go_printer)
+    _printers_first()
+    gdb.events.stop.connect(_printers_first)
+    gdb.events.before_prompt.connect(_printers_first)
     # Walk states and cached memory belong to GDB's frame cache of one stop. Not reset on
     # `stop`: GDB has already unwound (and cached) the first frames when that event fires.
     for ev in (gdb.events.cont, gdb.events.memory_changed, gdb.events.register_changed,
@@ -659,7 +669,10 @@ Usage: goroutine ID bt        backtrace of goroutine ID (C frames first when it 
             _warn("goroutine %d: %s; backtrace truncated" % (goid, stack.error))
 
 
-_register()
+if core is not None:
+    _register()
+
+
 class CgoPrefix(gdb.Command):
     """cgounwind commands: cgo frame N [COMMAND]."""
 
@@ -674,4 +687,5 @@ def _register_commands() -> None:
     CgoFrame()
 
 
-_register_commands()
+if core is not None:
+    _register_commands()

@@ -15,6 +15,7 @@
 #include <csignal>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -171,6 +172,45 @@ bool go_value_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBS
   return true;
 }
 
+// Summary of a C struct or union that Go code uses through cgo (and so is shown in Go frames as
+// its C type): the core's C text, with a tagged union's active member first and marked.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
+bool c_value_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBStream& out) {
+  const GoTypes& types = go_types(value.GetTarget());
+  if (!types.dwarf) return false;
+  lldb::SBType type = value.GetType().GetUnqualifiedType();
+  std::string name = type.GetName() ? type.GetName() : "";
+  auto id = types.dwarf->c_type_by_name(name);
+  lldb::SBData data = value.GetData();
+  if (!id || !data.IsValid()) return false;
+  std::vector<uint8_t> bytes(data.GetByteSize());
+  lldb::SBError err;
+  if (!bytes.empty() && data.ReadRawData(err, 0, bytes.data(), bytes.size()) != bytes.size())
+    return false;
+  ProcessMemory mem(value.GetProcess());
+  cgounwind::GoFormatter f{*types.dwarf, mem.mem(), types.types_base};
+  std::string text = f.format_c(*id, bytes);
+  out.Printf("%s", text.c_str());
+  return true;
+}
+
+// Summaries for the C types behind the binary's cgo structs (once per executable).
+void add_c_summaries(lldb::SBTarget t) {
+  static std::set<std::string> done;
+  if (!done.insert(exe_path(t)).second) return;
+  const GoTypes& types = go_types(t);
+  if (!types.dwarf) return;
+  lldb::SBTypeCategory cat = t.GetDebugger().GetCategory("cgounwind");
+  if (!cat.IsValid()) return;
+  for (std::string name : types.dwarf->cgo_c_types()) {
+    for (const char* kw : {"struct ", "union "})
+      if (name.rfind(kw, 0) == 0) name.erase(0, std::string(kw).size());  // LLDB's C names
+    cat.AddTypeSummary(lldb::SBTypeNameSpecifier(name.c_str(), false),
+                       lldb::SBTypeSummary::CreateWithCallback(
+                           c_value_summary, lldb::eTypeOptionHideChildren, "cgo C value"));
+  }
+}
+
 // Go value formatting for the core's C mirror types, in a category of our own.
 void add_formatters(lldb::SBDebugger dbg) {
   lldb::SBTypeCategory cat = dbg.GetCategory("cgounwind");
@@ -260,6 +300,7 @@ bool configure(lldb::SBTarget t, bool quiet, lldb::SBCommandReturnObject& result
     return true;
   }
   register_provider(t);
+  add_c_summaries(t);
   lldb::SBProcess p = t.GetProcess();
   if (!p.IsValid()) {
     // No process yet: the target's own signal settings, applied when it launches or attaches

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "cgounwind/go_text.h"
@@ -29,7 +31,44 @@ bool direct_iface(GoKind k) {
          k == GoKind::UnsafePointer;
 }
 
+bool is_plain_char(const GoType& t) { return t.kind == GoKind::Int8 && t.name == "char"; }
+
+bool is_integer(GoKind k) { return k >= GoKind::Int && k <= GoKind::Uintptr; }
+
+bool is_signed(GoKind k) { return k >= GoKind::Int && k <= GoKind::Int64; }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 }  // namespace
+
+std::string enumerator_token(const GoType& enum_type, int64_t value) {
+  const auto& es = enum_type.enumerators;
+  auto it = std::find_if(es.begin(), es.end(), [&](const auto& e) { return e.second == value; });
+  if (it == es.end() || es.empty()) return {};
+  // The prefix all enumerators share, cut after its last '_'.
+  size_t common = es[0].first.size();
+  for (const auto& e : es) {
+    size_t i = 0;
+    while (i < common && i < e.first.size() && e.first[i] == es[0].first[i]) ++i;
+    common = i;
+  }
+  size_t cut = es[0].first.rfind('_', common == 0 ? 0 : common - 1);
+  size_t from = (cut == std::string::npos || common == 0) ? 0 : cut + 1;
+  if (from >= it->first.size()) return {};
+  return lower(std::string_view(it->first).substr(from));
+}
+
+bool member_matches_token(std::string_view member, std::string_view token) {
+  if (token.empty() || member.empty()) return false;
+  std::string m = lower(member), t(token);
+  return m == t || m.rfind(t + "_", 0) == 0 ||
+         (m.size() > t.size() + 1 &&
+          m.compare(m.size() - t.size() - 1, t.size() + 1, "_" + t) == 0);
+}
 
 uint64_t type_id_from_mirror(const std::string& mirror_name) {
   auto us = mirror_name.rfind('_');
@@ -244,6 +283,129 @@ std::string GoFormatter::format_chan(const GoType& t, uint64_t hchan, int depth)
   return out;
 }
 
+std::string GoFormatter::format_c(uint64_t type_id, const std::vector<uint8_t>& b, int depth,
+                                  std::string_view active) const {
+  const GoType* t = dwarf.type(type_id);
+  if (t == nullptr) return "<unknown type>";
+  if (b.size() < t->size) return "<short value>";
+  if (depth > 2 * kMaxDepth) return "{...}";
+  auto slice = [&](uint64_t off, uint64_t n) {
+    if (off > b.size() || n > b.size() - off) return std::vector<uint8_t>();  // then "<short …>"
+    return std::vector<uint8_t>(b.begin() + static_cast<long>(off),
+                                b.begin() + static_cast<long>(off + n));
+  };
+  auto c_string = [&](uint64_t p, uint64_t max) -> std::optional<std::string> {
+    std::string text;
+    char c = 1;
+    while (text.size() < std::min<uint64_t>(max, kMaxStringBytes) &&
+           mem.read(p + text.size(), &c, 1) && c != 0)
+      text += c;
+    if (text.empty() && c != 0 && max > 0) return std::nullopt;
+    return quote_go_string(text, static_cast<int64_t>(text.size())) +
+           (text.size() == kMaxStringBytes && c != 0 ? "..." : "");
+  };
+  if (t->is_enum) {
+    int64_t v = sword(b, t->size);
+    for (const auto& [name, value] : t->enumerators)
+      if (value == v) return name;
+    return std::to_string(v);
+  }
+  if (is_plain_char(*t)) {
+    auto v = static_cast<int>(sword(b, 1));
+    if (v >= 0x20 && v < 0x7f) return fmt::format("{} '{}'", v, static_cast<char>(v));
+    return std::to_string(v);
+  }
+  switch (t->kind) {
+    case GoKind::Pointer: {
+      uint64_t p = word(b, 0);
+      const GoType* e = dwarf.type(t->elem);
+      if (p == 0) return "0x0";
+      if (e != nullptr && is_plain_char(*e)) {
+        if (auto s = c_string(p, kMaxStringBytes)) return fmt::format("{:#x} {}", p, *s);
+      }
+      return fmt::format("{:#x}", p);
+    }
+    case GoKind::Array: {
+      const GoType* e = dwarf.type(t->elem);
+      if (e == nullptr || e->size == 0) return "<unknown element type>";
+      if (is_plain_char(*e)) {  // char name[16]: the text up to its NUL
+        std::string text;
+        for (uint64_t i = 0; i < t->count && i < b.size() && b[i] != 0; ++i)
+          text += static_cast<char>(b[i]);
+        return quote_go_string(text, static_cast<int64_t>(text.size()));
+      }
+      std::string out = "{";
+      for (uint64_t i = 0; i < t->count && i < kMaxElements; ++i) {
+        if (i) out += ", ";
+        out += format_c(t->elem, slice(i * e->size, e->size), depth + 1);
+      }
+      if (t->count > kMaxElements) out += fmt::format(", ...+{} more", t->count - kMaxElements);
+      return out + "}";
+    }
+    case GoKind::Struct: {
+      // {char *data; size_t len}: the text.
+      if (!t->is_union && t->fields.size() == 2) {
+        const GoType* a = dwarf.type(t->fields[0].type);
+        const GoType* n = dwarf.type(t->fields[1].type);
+        const GoType* ae = a && a->kind == GoKind::Pointer ? dwarf.type(a->elem) : nullptr;
+        if (ae && is_plain_char(*ae) && n && is_integer(n->kind) && !n->is_enum &&
+            t->fields[1].offset + n->size <= b.size()) {
+          uint64_t p = word(b, t->fields[0].offset);
+          uint64_t len = word(b, t->fields[1].offset, n->size);
+          std::string text(std::min<uint64_t>(len, kMaxStringBytes), '\0');
+          bool ok = len < (1ull << 40) &&
+                    (text.empty() || (p != 0 && mem.read(p, text.data(), text.size())));
+          if (ok) return quote_go_string(text, static_cast<int64_t>(len));
+        }
+      }
+      // A tagged union: the enum member's enumerator names the active union member.
+      std::string token;
+      if (!t->is_union) {
+        for (const GoField& f : t->fields) {
+          const GoType* ft = dwarf.type(f.type);
+          if (ft && ft->is_enum && f.offset + ft->size <= b.size()) {
+            token = enumerator_token(*ft, sword(slice(f.offset, ft->size), ft->size));
+            if (!token.empty()) break;
+          }
+        }
+      }
+      std::vector<size_t> order(t->fields.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      bool marked = false;
+      if (t->is_union && !active.empty()) {
+        auto it = std::find_if(order.begin(), order.end(), [&](size_t i) {
+          return member_matches_token(t->fields[i].name, active);
+        });
+        if (it != order.end()) {
+          std::rotate(order.begin(), it, it + 1);
+          marked = true;
+        }
+      }
+      std::string out = "{";
+      for (size_t k = 0; k < order.size(); ++k) {
+        const GoField& f = t->fields[order[k]];
+        const GoType* ft = dwarf.type(f.type);
+        if (ft == nullptr || f.offset + ft->size > b.size()) continue;
+        if (out.size() > 1) out += ", ";
+        if (!f.name.empty()) out += f.name + " = ";
+        out += format_c(f.type, slice(f.offset, ft->size), depth + 1, ft->is_union ? token : "");
+        if (marked && k == 0) out += " <active>";
+        if (out.size() > kMaxText) return out + ", ...}";
+      }
+      return out + "}";
+    }
+    case GoKind::Bool:
+    case GoKind::Float32:
+    case GoKind::Float64:
+      return format(type_id, b, depth);
+    default:
+      if (is_integer(t->kind))
+        return is_signed(t->kind) ? std::to_string(sword(b, t->size))
+                                  : std::to_string(word(b, 0, t->size));
+      return fmt::format("<{} bytes>", t->size);
+  }
+}
+
 std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b, int depth) const {
   const GoType* t = dwarf.type(type_id);
   if (t == nullptr) return "<unknown type>";
@@ -322,6 +484,7 @@ std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b,
       if (e == nullptr) return "<unknown element type>";
       out = "[";
       for (uint64_t i = 0; i < t->count && i < kMaxElements; ++i) {
+        if ((i + 1) * e->size > b.size()) return out + "<short array>]";
         if (i) out += ", ";
         std::vector<uint8_t> eb(b.begin() + static_cast<long>(i * e->size),
                                 b.begin() + static_cast<long>((i + 1) * e->size));
@@ -331,6 +494,9 @@ std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b,
       return out + "]";
     }
     case GoKind::Struct: {
+      if (t->name.find("._Ctype_") != std::string::npos) {  // a cgo struct: its C type
+        if (auto c = dwarf.c_type_id_for(type_id)) return format_c(*c, b, depth);
+      }
       out = t->name + "{";
       bool first = true;
       for (const GoField& f : t->fields) {

@@ -88,6 +88,7 @@ GoKind kind_from_base(Dwarf_Die die, uint64_t size) {
     case DW_ATE_complex_float:
       return size == 8 ? GoKind::Complex64 : GoKind::Complex128;
     case DW_ATE_signed:
+    case DW_ATE_signed_char:  // C's char (and signed char)
       return size == 1   ? GoKind::Int8
              : size == 2 ? GoKind::Int16
              : size == 4 ? GoKind::Int32
@@ -113,6 +114,7 @@ bool is_struct_like(GoKind k) {
 // A struct or union of a C compile unit: its tag (empty if anonymous), the typedefs naming it,
 // its size and named members (name -> offset).
 struct CAggregate {
+  uint64_t die = 0;
   bool is_union = false;
   std::string tag;
   std::vector<std::string> typedefs;
@@ -176,7 +178,10 @@ struct GoDwarf::Impl {
                   static_cast<uint64_t>(dw::attr_int(m, DW_AT_data_member_location).value_or(0));
             return true;
           });
-          if (auto off = dw::die_offset(d)) by_offset[*off] = c_aggregates->size();
+          if (auto off = dw::die_offset(d)) {
+            by_offset[*off] = c_aggregates->size();
+            a.die = *off;
+          }
           c_aggregates->push_back(std::move(a));
         }
         return true;
@@ -276,7 +281,11 @@ const GoType* GoDwarf::type(uint64_t id) const {
   // A typedef (named map/chan/func/interface types, named scalars): the layout is its target's.
   dw::Die layout = dw::Die();
   Dwarf_Die l = die.get();
-  for (int hop = 0; tag == DW_TAG_typedef && hop < 8; ++hop) {
+  auto is_alias = [](int tg) {
+    return tg == DW_TAG_typedef || tg == DW_TAG_const_type || tg == DW_TAG_volatile_type ||
+           tg == DW_TAG_restrict_type || tg == DW_TAG_atomic_type;
+  };
+  for (int hop = 0; is_alias(tag) && hop < 8; ++hop) {
     auto target = dw::attr_ref(l, DW_AT_type);
     if (!target) break;
     layout = dw::offdie(dbg, *target);
@@ -292,11 +301,25 @@ const GoType* GoDwarf::type(uint64_t id) const {
     t.kind = kind_from_base(l, t.size);
   } else if (tag == DW_TAG_pointer_type) {
     t.kind = GoKind::Pointer;
-  } else if (tag == DW_TAG_structure_type) {
+  } else if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
     t.kind = GoKind::Struct;
+    t.is_union = tag == DW_TAG_union_type;
   } else if (tag == DW_TAG_array_type) {
     t.kind = GoKind::Array;
+  } else if (tag == DW_TAG_enumeration_type) {
+    t.is_enum = true;
+    t.kind = t.size == 1   ? GoKind::Int8
+             : t.size == 2 ? GoKind::Int16
+             : t.size == 8 ? GoKind::Int64
+                           : GoKind::Int32;
+    dw::for_each_child(dbg, l, [&](Dwarf_Die e) {
+      if (dw::tag_of(e) != DW_TAG_enumerator || t.enumerators.size() >= 4096) return true;
+      if (auto v = dw::attr_int(e, DW_AT_const_value))
+        t.enumerators.emplace_back(dw::die_name(e), *v);
+      return true;
+    });
   }
+  if (t.name.empty() && l != die.get()) t.name = dw::die_name(l);  // `const char` → "char"
   if (tag == DW_TAG_pointer_type) {
     t.size = 8;
     t.elem = dw::attr_ref(l, DW_AT_type).value_or(0);
@@ -314,10 +337,16 @@ const GoType* GoDwarf::type(uint64_t id) const {
       }
       return true;
     });
-  } else if (tag == DW_TAG_structure_type) {
+    if (t.size == 0 && t.count > 0 && t.count < (1u << 24)) {  // C arrays: no DW_AT_byte_size
+      const GoType* e = type(t.elem);
+      if (e != nullptr) t.size = t.count * e->size;
+    }
+  } else if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
     dw::for_each_child(dbg, l, [&](Dwarf_Die m) {
       if (dw::tag_of(m) != DW_TAG_member || t.fields.size() >= 4096) return true;
+      if (dw::has_attr(m, DW_AT_bit_size)) return true;  // C bit-fields: not shown
       auto off = dw::attr_int(m, DW_AT_data_member_location);
+      if (!off && t.is_union) off = 0;  // union members may leave their offset out
       auto ty = dw::attr_ref(m, DW_AT_type);
       if (off && ty && *off >= 0) {
         t.fields.push_back(GoField{dw::die_name(m), static_cast<uint64_t>(*off), *ty});
@@ -347,6 +376,40 @@ std::optional<uint64_t> GoDwarf::type_for_runtime_offset(uint64_t off) const {
 }
 
 std::optional<std::string> GoDwarf::c_type_for(uint64_t id) const {
+  auto c = c_type_match(id);
+  if (!c) return std::nullopt;
+  return c->first;
+}
+
+std::optional<uint64_t> GoDwarf::c_type_id_for(uint64_t id) const {
+  auto c = c_type_match(id);
+  if (!c) return std::nullopt;
+  return c->second;
+}
+
+std::vector<std::string> GoDwarf::cgo_c_types() const {
+  std::vector<std::string> out;
+  for (const auto& [name, id] : impl_->go_type_names()) {
+    if (name.find("._Ctype_struct_") == std::string::npos &&
+        name.find("._Ctype_union_") == std::string::npos)
+      continue;
+    if (auto c = c_type_for(id); c && std::find(out.begin(), out.end(), *c) == out.end())
+      out.push_back(*c);
+  }
+  return out;
+}
+
+std::optional<uint64_t> GoDwarf::c_type_by_name(const std::string& name) const {
+  for (const CAggregate& a : impl_->c_types()) {
+    std::string spelled = std::string(a.is_union ? "union " : "struct ") + a.tag;
+    if ((!a.tag.empty() && (spelled == name || a.tag == name)) ||
+        std::find(a.typedefs.begin(), a.typedefs.end(), name) != a.typedefs.end())
+      return a.die;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<std::string, uint64_t>> GoDwarf::c_type_match(uint64_t id) const {
   const GoType* t = type(id);
   if (t == nullptr || t->kind != GoKind::Struct) return std::nullopt;
   static constexpr std::string_view kCtype = "._Ctype_";
@@ -357,11 +420,12 @@ std::optional<std::string> GoDwarf::c_type_for(uint64_t id) const {
   if (!is_union && rest.rfind("struct_", 0) != 0) return std::nullopt;
   std::string tag = rest.substr(is_union ? 6 : 7);
   bool anonymous = tag.rfind("__", 0) == 0;  // cgo's ___0, ___1, … for typedef'd anonymous ones
-  std::vector<std::string> found;
+  std::vector<std::pair<std::string, uint64_t>> found;
   for (const CAggregate& a : impl_->c_types()) {
     if (a.is_union != is_union || a.size != t->size) continue;
     if (!anonymous) {
-      if (a.tag == tag) return std::string(is_union ? "union " : "struct ") + tag;
+      if (a.tag == tag)
+        return std::make_pair(std::string(is_union ? "union " : "struct ") + tag, a.die);
       continue;
     }
     if (!a.tag.empty() || a.typedefs.empty()) continue;
@@ -372,8 +436,9 @@ std::optional<std::string> GoDwarf::c_type_for(uint64_t id) const {
       auto m = a.members.find(f.name);
       if (m == a.members.end() || m->second != f.offset) same = false;
     }
-    if (same && std::find(found.begin(), found.end(), a.typedefs[0]) == found.end())
-      found.push_back(a.typedefs[0]);
+    bool seen = std::any_of(found.begin(), found.end(),
+                            [&](const auto& x) { return x.first == a.typedefs[0]; });
+    if (same && !seen) found.emplace_back(a.typedefs[0], a.die);
   }
   if (found.size() != 1) return std::nullopt;
   return found[0];

@@ -21,19 +21,24 @@ type Point struct {
 
 // Sinks keep the values alive across the C call.
 var (
-	sinkS  string
-	sinkXs []int
-	sinkPt Point
-	sinkP  *Point
-	sinkF  float64
-	sinkOk bool
-	sinkSh C.Shape
-	sinkE  error
-	sinkA  interface{}
-	sinkCh chan int
-	sinkCs *C.char
-	sinkM  map[string]int
-	sinkB  map[int]int
+	sinkS            string
+	sinkXs           []int
+	sinkPt           Point
+	sinkP            *Point
+	sinkF            float64
+	sinkOk           bool
+	sinkSh           C.Shape
+	sinkE            error
+	sinkA            interface{}
+	sinkCh           chan int
+	sinkCs           *C.char
+	sinkM            map[string]int
+	sinkB            map[int]int
+	sinkCat, sinkDog C.Animal
+	sinkNum          C.Number
+	sinkPos          C.Pos
+	sinkStr          C.CStr
+	sinkArr          [3]int
 )
 
 //go:noinline
@@ -56,6 +61,12 @@ func goValues(n int, s string) int {
 	for i := 0; i < 20; i++ {
 		big[i] = i * i
 	}
+	cat := C.make_cat(cs)
+	dog := C.make_dog(42)
+	num := C.make_float(1.5)
+	pos := C.make_pos(3, -4)
+	cstr := C.make_cstr(cs, 3)
+	arr := [3]int{7, 8, 9}
 	r := int(C.c_values_stop(C.int(n)))
 	sinkS = s
 	sinkXs = xs
@@ -70,6 +81,7 @@ func goValues(n int, s string) int {
 	sinkCs = cs
 	sinkM = m
 	sinkB = big
+	sinkCat, sinkDog, sinkNum, sinkPos, sinkStr, sinkArr = cat, dog, num, pos, cstr, arr
 	return r
 }
 

@@ -65,14 +65,14 @@ MARK = "@@cgounwind-section "
 
 
 def run_sections(binary: str, setup: list[str], sections: list[tuple[str, str]],
-                 core: str | None = None) -> tuple[str, dict[str, str]]:
+                 core: str | None = None, load_cgo: bool = True) -> tuple[str, dict[str, str]]:
     """Runs `setup`, then each (name, command) with its output delimited; returns the whole
     output and each section's output."""
     cmds = list(setup)
     for name, command in sections:
         cmds += [f"echo {MARK}{name}\\n", command]
     cmds.append(f"echo {MARK}end\\n")
-    out = run_gdb(binary, cmds, core=core)
+    out = run_gdb(binary, cmds, core=core, load_cgo=load_cgo)
     parts: dict[str, str] = {}
     current = None
     for line in out.splitlines():

@@ -395,6 +395,23 @@ def values_map_text(toolchain: str) -> str:
     return 'map[string]int len: 1 ["answer": 42]'
 
 
+# testdata/values' cgo values, as every front end shows them (GDB `print`, LLDB `frame variable`,
+# lldb-dap's Variables pane): the C type's members, a tagged union's active member first and
+# marked, C strings as text.
+VALUES_C_TEXT = {
+    "sh": "{kind = SHAPE_CIRCLE, {radius = 5, rect = {w = 5, h = 0}}}",
+    "cat": '{kind = ANIMAL_KIND_CAT, {cat_name = "Tom" <active>, tail_len = 7171924}}',
+    "dog": '{kind = ANIMAL_KIND_DOG, {tail_len = 42, cat_name = "*"}}',
+    "num": "{tag = NUMBER_F, as = {f = 1.5 <active>, i = 1069547520, "
+           "raw = {0, 0, 192, 63, 0, 0, 0, 0}}}",
+    "pos": "{dims = 2, {{x = 3, y = -4}, bits = {packed = 4294705155, bytes = {3, 0, 252, 255}}}}",
+    "cstr": '"Tom"',
+}
+# Their C type names (cgo's _Ctype_struct___N are shown as the C types they stand for).
+VALUES_C_TYPES = {"sh": "Shape", "cat": "Animal", "dog": "Animal", "num": "Number", "pos": "Pos",
+                  "cstr": "CStr"}
+
+
 def big_map_problems(text: str) -> list[str]:
     """What is wrong with the text of testdata/values' `big` (map[int]int, 20 entries i: i*i,
     of which the formatters show 16, in map order): [] when right."""

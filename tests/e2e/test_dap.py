@@ -76,8 +76,8 @@ LINES: dict[str, dict[str, set[tuple[str, int]]]] = {
                   "main.GoFromRust": {("main.go", 29)}, "go_cb_trampoline": {("rustchain.c", 15)},
                   "rustlib::rust_middle": {("lib.rs", 20)}, "rustlib::rust_entry": {("lib.rs", 28)},
                   "main.goCallRust": {("main.go", 23)}, "main.main": {("main.go", 40)}},
-    "values": {"c_values_stop": {("values.c", 13)}, "main.goValues": {("main.go", 59)},
-               "main.main": {("main.go", 77)}},
+    "values": {"c_values_stop": {("values.c", 53)}, "main.goValues": {("main.go", 70)},
+               "main.main": {("main.go", 89)}},
 }
 
 # What VS Code (1.9x) sends in `initialize` for an lldb-dap debug session.
@@ -406,12 +406,14 @@ class Stopped:
         self.session.close()
 
 
-def lldb_bt_locations(prog: P.Program) -> list[tuple[str, str | None, int | None, bool]]:
-    """(function, file basename, line, synthetic) of each frame of lldb-22's `bt` at prog's
-    stop."""
-    out = L.run_lldb([f"plugin load {L.PLUGIN}", *prog.lldb_commands, "bt"], target=binary(prog.binary))
+def lldb_bt_locations(st: "Stopped") -> list[tuple[str, str | None, int | None, bool]]:
+    """(function, file basename, line, synthetic) of each frame of LLDB's own `bt` at the same
+    stop (run in the session's debugger console: a second process can stop at another depth,
+    e.g. where switches' goroutine first grows its stack)."""
+    out = st.session.request("evaluate", {"expression": "`bt", "frameId": st.frames[0]["id"],
+                                          "context": "repl"})["body"]["result"]
     frames = []
-    for ln in out[out.rfind("(lldb) bt"):].splitlines():
+    for ln in out.splitlines():
         m = L.BT_FRAME.match(ln)
         if m and int(m.group(1)) == len(frames):
             rest = m.group(2) or ""
@@ -443,6 +445,7 @@ class DapStacks(unittest.TestCase):
             self.check_sources(st)
             self.check_scopes(st)
             self.check_paging(st)
+            self.check_identity(st)
             out = "".join(st.session.output)
             if not prog.go_dwarf:  # -w: one line says Go variables cannot be shown
                 out = out.replace("cgounwind: Go variables are not available", "", 1)
@@ -450,7 +453,6 @@ class DapStacks(unittest.TestCase):
             self.assertNotIn("Traceback", out)
         finally:
             st.close()
-        self.check_identity(st)
 
     def check_stop(self, st: Stopped) -> None:
         body = st.stopped["body"]
@@ -523,7 +525,7 @@ class DapStacks(unittest.TestCase):
     def check_identity(self, st: Stopped) -> None:
         """Each frame's id is its own and its function, file and line are those of lldb-22's
         `bt` at the same stop, except for the LLDB 22 StackID collision described above."""
-        cli = lldb_bt_locations(st.prog)
+        cli = lldb_bt_locations(st)
         dap = [(n, (f.get("source") or {}).get("name"), f.get("line"))
                for f, n in zip(st.frames, st.names)]
         self.assertEqual(len(cli), len(dap), f"lldb bt: {cli}\nDAP: {dap}")
@@ -654,8 +656,14 @@ class DapGoValues(unittest.TestCase):
             flat = {c["name"]: c.get("value") for c in pointee}
             self.assertEqual({k: flat.get(k) for k in ("X", "Y", "Name")},
                              {"X": "3", "Y": "4", "Name": '"heap"'}, pointee)
-            # A cgo struct is shown as its C type, its union decoded (not cgo's byte array).
-            self.assertEqual(got["sh"].get("type"), "Shape", got["sh"])
+            # cgo structs are shown as their C types, unions decoded (not cgo's byte arrays),
+            # with the text GDB and the LLDB CLI show, and expand into their C members.
+            for name, text in P.VALUES_C_TEXT.items():
+                self.assertEqual((got[name].get("type"), got[name].get("value")),
+                                 (P.VALUES_C_TYPES[name], text), got[name])
+            members = {c["name"]: c.get("value")
+                       for c in st.session.variables(got["num"]["variablesReference"])}
+            self.assertEqual(members.get("tag"), "NUMBER_F", members)
             for shape in (got["sh"], got["psh"]):
                 fields = st.session.variables(shape["variablesReference"])
                 flat = {c["name"]: c for c in fields}

@@ -239,7 +239,9 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
                                      ("ch", f"cgo frame {n} print ch"),
                                      ("cs", f"cgo frame {n} print cs"),
                                      ("m", f"cgo frame {n} print m"),
-                                     ("big", f"cgo frame {n} print big")])
+                                     ("big", f"cgo frame {n} print big")]
+                                    + [(k, f"cgo frame {n} print {k}") for k in P.VALUES_C_TEXT
+                                       if k != "sh"])
         self.assertEqual(G.problems(out), [], out)
         shape = "{kind = SHAPE_CIRCLE, {radius = 5, rect = {w = 5, h = 0}}}"
         self.assertRegex(parts["sh"], rf"(?m)^\$1 = {re.escape(shape)}$", out)
@@ -256,6 +258,11 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
         big = re.search(r"(?m)^\$8 = (.*)$", parts["big"])
         self.assertIsNotNone(big, out)
         self.assertEqual(P.big_map_problems(big.group(1)), [], out)
+        # Tagged unions (active member first, marked), nested unions and anonymous structs,
+        # {char *, len} strings: the same text as in LLDB and lldb-dap.
+        for name, text in P.VALUES_C_TEXT.items():
+            if name != "sh":
+                self.assertRegex(parts[name], rf"(?m)^\$\d+ = {re.escape(text)}$", out)
 
     def test_selecting_a_spliced_frame_hints_once(self) -> None:
         prog = P.BY_NAME["callback"]
@@ -319,6 +326,56 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
         self.assertIn("Loading Go Runtime support", out)
         self.assertRegex(out, r"(?m)^ +Id +Status +Thread +In C +Location$", out)
         self.assertRegex(out, r"(?m)^\* 1 +syscall +1 +yes ", out)
+
+    def test_printers_against_runtime_gdb_py(self) -> None:
+        """Go's runtime-gdb.py printers and ours (cgo.py loaded first, runtime-gdb.py after the
+        binary, as auto-load does) print testdata/values' locals at a Go line of goValues, a
+        real frame for both. Where the two differ is written to
+        <build>/reports/runtime-gdb-py-<toolchain>.md (and printed)."""
+        manifest = P.load_manifest(os.path.join(G.BUILD, "testdata"))
+        script = os.path.join(manifest["toolchains"][ARGS.toolchain]["goroot"], "src", "runtime",
+                              "runtime-gdb.py")
+        path = binary("values")
+        names = ["s", "xs", "pt", "p", "f", "ok", "arr", "err", "anyv", "ch", "cs", "m", "big",
+                 *P.VALUES_C_TEXT]
+        setup = [f"file {path}", f"source {script}", "break main.go:70", "run"]
+        sections = [(n, f"print {n}") for n in names]
+        texts = {}
+        for who, load in (("runtime-gdb.py", False), ("cgounwind", True)):
+            out, parts = G.run_sections("", setup, sections, load_cgo=load)
+            self.assertIn("Loading Go Runtime support", out)
+            if load:
+                self.assertNotIn("Traceback", out)
+            texts[who] = {n: re.sub(r"^\$\d+ = ", "", parts.get(n, "").strip()) for n in names}
+        theirs, ours = texts["runtime-gdb.py"], texts["cgounwind"]
+        rows = ["| value | runtime-gdb.py | cgounwind |", "|---|---|---|"]
+
+        def cell(t: str) -> str:
+            return (t[:150] + "…" if len(t) > 150 else t).replace("|", "\\|")
+        def same_text(a: str, b: str) -> bool:  # heap addresses differ between the two runs
+            return re.sub(r"0x[0-9a-f]+", "0x…", a) == re.sub(r"0x[0-9a-f]+", "0x…", b)
+
+        for n in names:
+            if not same_text(theirs[n], ours[n]):
+                rows.append(f"| `{n}` | `{cell(theirs[n])}` | `{cell(ours[n])}` |")
+        same = [n for n in names if same_text(theirs[n], ours[n])]
+        report = (f"# runtime-gdb.py vs cgounwind, testdata/values, {ARGS.toolchain}\n\n"
+                  + "\n".join(rows) + f"\n\nThe same in both: {', '.join(same)}\n")
+        os.makedirs(os.path.join(G.BUILD, "reports"), exist_ok=True)
+        with open(os.path.join(G.BUILD, "reports", f"runtime-gdb-py-{ARGS.toolchain}.md"), "w") as f:
+            f.write(report)
+        print(report)
+        # What GDB and runtime-gdb.py already print well is left to them.
+        for n in ("s", "xs", "pt", "f", "ok", "arr"):
+            self.assertEqual(ours[n], theirs[n], report)
+        # Where they print raw internals or cgo's bytes, ours prints values.
+        self.assertIn("tab = ", theirs["err"], report)
+        self.assertIn("anon0 = ", theirs["cat"], report)
+        self.assertEqual(ours["err"], 'error(*errors.errorString) &errors.errorString{s: "boom"}')
+        self.assertEqual(ours["anyv"], "interface {}(int) 42", report)
+        self.assertEqual(ours["ch"], "chan int len: 2, cap: 4 [1, 2]", report)
+        for n, text in P.VALUES_C_TEXT.items():
+            self.assertEqual(ours[n], text, report)
 
     def test_non_go_binary_untouched(self) -> None:
         out = G.run_gdb("/bin/true", ["starti", "bt", "info goroutines"])

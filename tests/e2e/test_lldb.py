@@ -131,10 +131,12 @@ class LldbGoValues(unittest.TestCase):
         # The CLI shows a slice's fields under its summary (lldb-dap shows its elements).
         self.assertIn("($slice_int_) xs = len: 3, cap: 3 {", got.splitlines(), out)
         self.assertRegex(got, r"\(struct \$main_Point \*\) p = 0x[0-9a-f]+", out)
-        # cgo's C.Shape (a union that Go sees as bytes) is shown as the C type, union decoded.
-        self.assertIn("(Shape) sh = {", got.splitlines(), out)
-        self.assertIn("    radius = 5", got.splitlines(), out)
+        # cgo structs (their unions Go sees as bytes) are shown as their C types, unions decoded,
+        # a tagged union's active member first and marked; the same text as in GDB.
+        for name, text in P.VALUES_C_TEXT.items():
+            self.assertIn(f"({P.VALUES_C_TYPES[name]}) {name} = {text}", got.splitlines(), out)
         self.assertRegex(got, r"\(Shape \*\) psh = 0x[0-9a-f]+", out)
+        self.assertIn("(long long[3]) arr = ([0] = 7, [1] = 8, [2] = 9)", got.splitlines(), out)
         # Interfaces: dynamic type and value, the same text as in GDB.
         self.assertRegex(got, r"(?m)^\(\$iface_error_[0-9a-f]+\) err = "
                          + re.escape('error(*errors.errorString) &errors.errorString{s: "boom"}')
@@ -149,7 +151,8 @@ class LldbGoValues(unittest.TestCase):
 
     def test_go_print_fields_elements_pointees(self) -> None:
         cmds = ["go print p.Name", "go print *p", "go print xs[2]", "go print pt.Y",
-                "go print psh.kind", "go print sh.radius", "go print xs[3]"]
+                "go print psh.kind", "go print sh.radius", "go print *psh", "go print num.as.f",
+                "go print xs[3]"]  # last: batch mode stops at the first failing command
         out = self.values_session(cmds)
         self.assertIn("kind = SHAPE_CIRCLE", section(out, "go print psh.kind"), out)
         self.assertIn("radius = 5", section(out, "go print sh.radius"), out)
@@ -158,6 +161,8 @@ class LldbGoValues(unittest.TestCase):
         self.assertIn("[2] = 30", section(out, "go print xs[2]"), out)
         self.assertIn("Y = 2", section(out, "go print pt.Y"), out)
         self.assertIn("index 3 out of range [0:3]", out, out)
+        self.assertIn(f"(Shape) *psh = {P.VALUES_C_TEXT['sh']}", section(out, "go print *psh"), out)
+        self.assertIn("f = 1.5", section(out, "go print num.as.f"), out)
 
     def test_optimized_program_spliced_and_innermost(self) -> None:
         # callback is built optimized: n is on the stack across the C call in main.goOuter

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -236,6 +237,100 @@ TEST(GoFormat, ValuesOnEveryToolchain) {
   EXPECT_EQ(type_id_from_mirror("$chan_chan_int_7d917"), 0x7d917u);
   EXPECT_EQ(type_id_from_mirror("$main_Point"), 0u);
   EXPECT_EQ(type_id_from_mirror("$iface_x_zz"), 0u);
+}
+
+std::vector<uint8_t> bytes_of(std::initializer_list<std::pair<size_t, std::string>> parts,
+                              size_t size) {
+  std::vector<uint8_t> out(size);
+  for (const auto& [off, b] : parts) std::memcpy(out.data() + off, b.data(), b.size());
+  return out;
+}
+
+std::string le32(uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); }
+std::string le64(uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
+
+TEST(GoFormat, CValuesOnEveryToolchain) {
+  auto paths = binaries("values");
+  ASSERT_FALSE(paths.empty());
+  for (const auto& path : paths) {
+    SCOPED_TRACE(path.string());
+    std::string err;
+    auto dwarf = GoDwarf::open(path.string(), &err);
+    ASSERT_TRUE(dwarf) << err;
+    Regions mem;
+    mem.at[0x3000] = std::string("Tom\0", 4);
+    GoFormatter f{*dwarf, mem, 0};
+    auto c = [&](const char* name) {
+      auto t = dwarf->c_type_by_name(name);
+      EXPECT_TRUE(t.has_value()) << name;
+      return t.value_or(0);
+    };
+    // The seed's Animal: ANIMAL_KIND_CAT names cat_name, which comes first, marked.
+    auto cat = bytes_of({{0, le32(2)}, {4, std::string("Tom")}}, 20);
+    EXPECT_EQ(f.format_c(c("Animal"), cat),
+              "{kind = ANIMAL_KIND_CAT, {cat_name = \"Tom\" <active>, tail_len = 7171924}}");
+    // No enumerator names a member (DOG ↔ tail_len), or the tag is garbage: declared order.
+    EXPECT_EQ(f.format_c(c("Animal"), bytes_of({{0, le32(1)}, {4, le32(42)}}, 20)),
+              "{kind = ANIMAL_KIND_DOG, {tail_len = 42, cat_name = \"*\"}}");
+    EXPECT_EQ(f.format_c(c("Animal"), bytes_of({{0, le32(77)}, {4, le32(42)}}, 20)),
+              "{kind = 77, {tail_len = 42, cat_name = \"*\"}}");
+    // A cat_name without its NUL stops at the array's end.
+    EXPECT_EQ(f.format_c(c("Animal"), bytes_of({{0, le32(2)}, {4, std::string(16, 'x')}}, 20)),
+              "{kind = ANIMAL_KIND_CAT, {cat_name = \"xxxxxxxxxxxxxxxx\" <active>, "
+              "tail_len = 2021161080}}");
+    EXPECT_EQ(f.format_c(c("Animal"), std::vector<uint8_t>(3)), "<short value>");
+    // A named union, an array member.
+    auto raw = bytes_of({{0, le32(3)}, {4, std::string("\x01\x02\x03\x04\x05\x06\x07\x08")}}, 12);
+    EXPECT_EQ(f.format_c(c("Number"), raw),
+              "{tag = NUMBER_RAW, as = {raw = {1, 2, 3, 4, 5, 6, 7, 8} <active>, i = 67305985, "
+              "f = 1.5399896e-36}}");
+    // An anonymous struct and a union inside an anonymous union.
+    EXPECT_EQ(f.format_c(c("Pos"), bytes_of({{0, std::string("\x02")}, {4, le32(0x00010002)}}, 8)),
+              "{dims = 2, {{x = 2, y = 1}, bits = {packed = 65538, bytes = {2, 0, 1, 0}}}}");
+    // {const char *data; size_t len}: the text; garbage lengths and pointers fall back to the
+    // members.
+    EXPECT_EQ(f.format_c(c("CStr"), bytes_of({{0, le64(0x3000)}, {8, le64(3)}}, 16)), "\"Tom\"");
+    EXPECT_EQ(f.format_c(c("CStr"), bytes_of({{0, le64(0x3000)}, {8, le64(2)}}, 16)), "\"To\"");
+    EXPECT_EQ(f.format_c(c("CStr"), bytes_of({{0, le64(0)}, {8, le64(0)}}, 16)), "\"\"");
+    EXPECT_EQ(f.format_c(c("CStr"), bytes_of({{0, le64(0x9000)}, {8, le64(3)}}, 16)),
+              "{data = 0x9000, len = 3}");
+    EXPECT_EQ(f.format_c(c("CStr"), bytes_of({{0, le64(0x3000)}, {8, le64(1ull << 50)}}, 16)),
+              "{data = 0x3000 \"Tom\", len = 1125899906842624}");
+    // The cgo Go type of Animal formats through the C type.
+    std::optional<uint64_t> go;
+    for (int i = 0; i < 32 && !go; ++i) {
+      auto id = dwarf->type_by_name("main._Ctype_struct___" + std::to_string(i));
+      if (id && dwarf->c_type_for(*id) == "Animal") go = id;
+    }
+    ASSERT_TRUE(go.has_value());
+    EXPECT_EQ(f.format(*go, cat),
+              "{kind = ANIMAL_KIND_CAT, {cat_name = \"Tom\" <active>, tail_len = 7171924}}");
+    // Random bytes through every C type: bounded text, no crash.
+    std::mt19937_64 rng(7);
+    for (const char* name : {"Animal", "Number", "Pos", "CStr", "Shape"}) {
+      const GoType* t = dwarf->type(c(name));
+      ASSERT_NE(t, nullptr);
+      for (int i = 0; i < 2000; ++i) {
+        std::vector<uint8_t> b(t->size);
+        for (auto& x : b) x = static_cast<uint8_t>(rng());
+        EXPECT_LT(f.format_c(t->id, b).size(), 4 * GoFormatter::kMaxText) << name;
+      }
+    }
+  }
+  GoType e;
+  e.enumerators = {{"ANIMAL_KIND_DOG", 1}, {"ANIMAL_KIND_CAT", 2}};
+  EXPECT_EQ(enumerator_token(e, 2), "cat");
+  EXPECT_EQ(enumerator_token(e, 3), "");
+  e.enumerators = {{"RED", 0}, {"GREEN", 1}};
+  EXPECT_EQ(enumerator_token(e, 1), "green");
+  e.enumerators = {{"ONLY_ONE", 0}};
+  EXPECT_EQ(enumerator_token(e, 0), "one");
+  EXPECT_TRUE(member_matches_token("cat_name", "cat"));
+  EXPECT_TRUE(member_matches_token("the_cat", "cat"));
+  EXPECT_TRUE(member_matches_token("Cat", "cat"));
+  EXPECT_FALSE(member_matches_token("category", "cat"));
+  EXPECT_FALSE(member_matches_token("tail_len", "dog"));
+  EXPECT_FALSE(member_matches_token("", ""));
 }
 
 TEST(GoValues, LocationExpressions) {

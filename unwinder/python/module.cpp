@@ -192,13 +192,16 @@ class PyGoValues {
     if (dwarf_) mirror_ = std::make_unique<CMirror>(*dwarf_);
   }
   // Whether the core formats values of the Go type with this name for debuggers (format_at):
-  // interfaces and channels, which GDB's Go support and runtime-gdb.py print raw or not at all.
+  // interfaces, channels and maps, which GDB's Go support and runtime-gdb.py print raw or not at
+  // all, and cgo structs (C unions that Go sees as bytes).
   bool has_formatter(const std::string& go_name) {
     if (!dwarf_) return false;
     auto id = dwarf_->type_by_name(go_name);
     const GoType* t = id ? dwarf_->type(*id) : nullptr;
-    return t != nullptr &&
-           (t->kind == GoKind::Interface || t->kind == GoKind::Chan || t->kind == GoKind::Map);
+    if (t == nullptr) return false;
+    if (t->kind == GoKind::Struct && t->name.find("._Ctype_") != std::string::npos)
+      return dwarf_->c_type_id_for(*id).has_value();  // cgo structs, decoded through C
+    return t->kind == GoKind::Interface || t->kind == GoKind::Chan || t->kind == GoKind::Map;
   }
   // The Go value of type `go_name` at `addr`, as Go-syntax text (None: unknown type).
   std::optional<std::string> format_at(const std::string& go_name, uint64_t addr,

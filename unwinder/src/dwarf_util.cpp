@@ -6,11 +6,17 @@ namespace cgounwind::dw {
 
 const DwarfApi& api() { return *dwarf_api(nullptr); }
 
+namespace {
+// Called for an error of a libdwarf call made without an error argument (libdwarf aborts the
+// process otherwise): the call then just fails, and the caller treats it as a missing value.
+void ignore_error(Dwarf_Error /*error*/, Dwarf_Ptr /*arg*/) {}
+}  // namespace
+
 Dwarf::Dwarf(const std::string& path) {
   const DwarfApi& D = api();
   Dwarf_Error err = nullptr;
-  int rc = D.dwarf_init_path(path.c_str(), nullptr, 0, DW_DLC_READ, DW_GROUPNUMBER_ANY, nullptr,
-                             nullptr, &dbg_, nullptr, 0, nullptr, &err);
+  int rc = D.dwarf_init_path(path.c_str(), nullptr, 0, DW_DLC_READ, DW_GROUPNUMBER_ANY,
+                             ignore_error, nullptr, &dbg_, nullptr, 0, nullptr, &err);
   ok_ = rc == DW_DLV_OK;
   if (rc == DW_DLV_ERROR) {
     error_ = D.dwarf_errmsg(err);

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cgounwind/go_values.h"
@@ -25,11 +26,25 @@ struct GoFormatter {
   std::string format_at(uint64_t type_id, uint64_t addr, int depth = 0) const;
   // An interface value (two words) of static type `type_id`.
   std::string format_interface(uint64_t type_id, uint64_t w0, uint64_t w1, int depth = 0) const;
+  // A C value (a type of the C compile units) as a C debugger shows it:
+  // `{kind = ANIMAL_KIND_CAT, {cat_name = "Tom" <active>, tail_len = 7171924}}`. In a struct
+  // whose enum member names a member of a union beside it (ANIMAL_KIND_CAT ↔ cat_name), that
+  // member comes first in the union and is marked <active>; `{char *data; size_t len}` structs
+  // and char arrays show as text. `active`: the union member to put first (lower case).
+  std::string format_c(uint64_t type_id, const std::vector<uint8_t>& bytes, int depth = 0,
+                       std::string_view active = {}) const;
   std::string format_chan(const GoType& t, uint64_t hchan, int depth = 0) const;
   std::string format_map(const GoType& t, uint64_t hmap, int depth = 0) const;
   std::string format_swiss_map(const GoType& t, const GoType& m, const std::vector<uint8_t>& mb,
                                int depth) const;
 };
+
+// For an enum value: the enumerator's own part, lower case, without the prefix every enumerator
+// of the type shares (ANIMAL_KIND_CAT among ANIMAL_KIND_* → "cat"); empty when none matches.
+std::string enumerator_token(const GoType& enum_type, int64_t value);
+// Whether a union member's name is the one an enumerator token designates: `cat` names
+// `cat`, `cat_name` and `the_cat`.
+bool member_matches_token(std::string_view member, std::string_view token);
 
 // The Go type id in a formatted mirror's name (`$iface_NAME_<hex id>`, `$chan_…`), or 0.
 uint64_t type_id_from_mirror(const std::string& mirror_name);

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cgounwind/memory.h"
@@ -61,6 +62,11 @@ struct GoType {
   uint64_t count = 0;           // array length
   uint64_t go_elem = 0;         // channel element type (DW_AT_go_elem)
   std::vector<GoField> fields;  // structs (also string, slice, interface: their runtime layout)
+  // C types (from the C compile units): unions are Struct with is_union, enums are integers
+  // with their enumerators; `char` keeps its name.
+  bool is_union = false;
+  bool is_enum = false;
+  std::vector<std::pair<std::string, int64_t>> enumerators;
   const GoField* field(std::string_view name) const {
     for (const GoField& f : fields)
       if (f.name == name) return &f;
@@ -115,12 +121,19 @@ class GoDwarf {
   // or the typedef name of an anonymous one, found by its layout in the C compile units).
   // nullopt when the C DWARF does not have it (or the match is ambiguous).
   std::optional<std::string> c_type_for(uint64_t id) const;
+  // The same C type as a DIE offset, for formatting the bytes of the cgo value as C.
+  std::optional<uint64_t> c_type_id_for(uint64_t id) const;
+  // The C types of every cgo struct and union of the binary, spelled as c_type_for does.
+  std::vector<std::string> cgo_c_types() const;
+  // A C struct, union or typedef by the name a C debugger shows ("Animal", "struct point").
+  std::optional<uint64_t> c_type_by_name(const std::string& name) const;
   // The type whose runtime type descriptor lies at `off` from runtime.types (Go's
   // DW_AT_go_runtime_type), for interfaces' dynamic types.
   std::optional<uint64_t> type_for_runtime_offset(uint64_t off) const;
 
  private:
   GoDwarf() = default;
+  std::optional<std::pair<std::string, uint64_t>> c_type_match(uint64_t id) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
