@@ -525,6 +525,8 @@ def _go_printer(value: "gdb.Value") -> Optional[object]:
     """Looked up before runtime-gdb.py's printers (which print interfaces raw)."""
     try:
         name = value.type.name or value.type.strip_typedefs().name
+        if not name and value.type.code == gdb.TYPE_CODE_PTR:  # Go names its pointer types
+            name = "*" + (value.type.target().name or "")
         target = _target()
         if name and target is not None and value.address is not None \
                 and target.values().has_formatter(name):

@@ -327,6 +327,64 @@ class MirrorSlice:
             return -1
 
 
+class GoChildren:
+    """Synthetic children of a Go map, channel or interface (whose text is the plugin's summary):
+    map entries `[key]`, queued elements `[i]`, an interface's dynamic value `(T)`, from the
+    core."""
+
+    def __init__(self, valobj: lldb.SBValue, internal_dict: Any) -> None:
+        self.valobj = valobj
+        self.kids: list[lldb.SBValue] = []
+
+    def update(self) -> bool:
+        self.kids = []
+        try:
+            target = self.valobj.GetTarget()
+            found = _go_values(target)
+            data = self.valobj.GetData()
+            if found is None or not data.IsValid():
+                return False
+            gv, types = found
+            err = lldb.SBError()
+            raw = data.ReadRawData(err, 0, data.GetByteSize())
+            if not err.Success() or raw is None:
+                return False
+            process = target.GetProcess()
+            kids = gv.children(self.valobj.GetType().GetName() or "", raw, _reader(process),
+                               core.mirror_names()["max_children"])
+            frame = process.GetSelectedThread().GetFrameAtIndex(0)
+            _mirror_types(frame, gv, types, [k.type for k in kids])
+            for k in kids:
+                ty = types.get(k.type)
+                if ty is None or not ty.IsValid():
+                    continue
+                _expandable_pointer(target.GetDebugger(), ty)
+                if k.address is not None:
+                    value = target.CreateValueFromAddress(k.name, lldb.SBAddress(k.address, target),
+                                                          ty)
+                else:
+                    d = lldb.SBData()
+                    d.SetData(err, k.data, lldb.eByteOrderLittle, 8)
+                    value = target.CreateValueFromData(k.name, d, ty)
+                self.kids.append(value)
+        except Exception:  # noqa: BLE001  (never into LLDB's formatter machinery)
+            self.kids = []
+        return False
+
+    def has_children(self) -> bool:
+        return True
+
+    def num_children(self) -> int:
+        return len(self.kids)
+
+    def get_child_at_index(self, index: int) -> Optional[lldb.SBValue]:
+        return self.kids[index] if 0 <= index < len(self.kids) else None
+
+    def get_child_index(self, name: str) -> int:
+        names = [k.GetName() for k in self.kids]
+        return names.index(name) if name in names else -1
+
+
 class GoRecognizer:
     """Frame recognizer for Go executables: Go variables as the frame's recognized arguments."""
 

@@ -33,6 +33,7 @@ constexpr const char* kProviderClass = "cgounwind_lldb.CgoFrameProvider";
 constexpr const char* kRecognizerClass = "cgounwind_lldb.GoRecognizer";
 constexpr const char* kPointerSynthetic = "cgounwind_lldb.MirrorPointer";
 constexpr const char* kSliceSynthetic = "cgounwind_lldb.MirrorSlice";
+constexpr const char* kChildrenSynthetic = "cgounwind_lldb.GoChildren";
 
 // One line on the debugger's output (what the user sees in the CLI and lldb-dap's console).
 void say(lldb::SBDebugger dbg, const std::string& line) {
@@ -227,6 +228,8 @@ void add_formatters(lldb::SBDebugger dbg) {
       lldb::SBTypeSummary::CreateWithSummaryString("len: ${var.len}, cap: ${var.cap}", 0));
   cat.AddTypeSynthetic(lldb::SBTypeNameSpecifier(mirror::kSliceRegex, true),
                        lldb::SBTypeSynthetic::CreateWithClassName(kSliceSynthetic));
+  cat.AddTypeSynthetic(lldb::SBTypeNameSpecifier(mirror::kFormattedRegex, true),
+                       lldb::SBTypeSynthetic::CreateWithClassName(kChildrenSynthetic));
   cat.AddTypeSynthetic(lldb::SBTypeNameSpecifier(mirror::kStructPointerRegex, true),
                        lldb::SBTypeSynthetic::CreateWithClassName(kPointerSynthetic));
   cat.SetEnabled(true);

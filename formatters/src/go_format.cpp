@@ -70,6 +70,39 @@ bool member_matches_token(std::string_view member, std::string_view token) {
           m.compare(m.size() - t.size() - 1, t.size() + 1, "_" + t) == 0);
 }
 
+std::string GoFormatter::display_name(const std::string& go_name) const {
+  return cgo_display_name(dwarf, go_name);
+}
+
+std::string cgo_display_name(const GoDwarf& dwarf, const std::string& go_name) {
+  static constexpr std::string_view kCtype = "._Ctype_";
+  auto word_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '/' ||
+           c == '-';
+  };
+  std::string out;
+  size_t from = 0;
+  for (size_t at = go_name.find(kCtype); at != std::string::npos && out.size() < 4096;
+       at = go_name.find(kCtype, from)) {
+    size_t start = at;  // the package path before `._Ctype_`
+    while (start > from && word_char(go_name[start - 1])) --start;
+    size_t end = at + kCtype.size();
+    while (end < go_name.size() &&
+           (std::isalnum(static_cast<unsigned char>(go_name[end])) || go_name[end] == '_'))
+      ++end;
+    std::string rest = go_name.substr(at + kCtype.size(), end - at - kCtype.size());
+    std::string c = "C." + rest;  // C.char, C.int, C.struct_point, C.Animal (a typedef)
+    if (rest.rfind("struct___", 0) == 0 || rest.rfind("union___", 0) == 0) {
+      auto id = dwarf.type_by_name(go_name.substr(start, end - start));
+      auto spelled = id ? dwarf.c_type_for(*id) : std::nullopt;
+      if (spelled && spelled->find(' ') == std::string::npos) c = "C." + *spelled;
+    }
+    out += go_name.substr(from, start - from) + c;
+    from = end;
+  }
+  return out + go_name.substr(std::min(from, go_name.size()));
+}
+
 uint64_t type_id_from_mirror(const std::string& mirror_name) {
   auto us = mirror_name.rfind('_');
   bool formatted = mirror_name.rfind("$iface_", 0) == 0 || mirror_name.rfind("$chan_", 0) == 0 ||
@@ -95,7 +128,7 @@ std::string GoFormatter::format_at(uint64_t type_id, uint64_t addr, int depth) c
 std::string GoFormatter::format_interface(uint64_t type_id, uint64_t w0, uint64_t w1,
                                           int depth) const {
   const GoType* t = dwarf.type(type_id);
-  std::string name = t ? t->name : "interface";
+  std::string name = t ? display_name(t->name) : "interface";
   if (w0 == 0) return name + "(nil)";
   // iface {tab *itab; data} (itab's type at 8) or eface {_type; data}.
   bool eface = t && !t->fields.empty() && t->fields[0].name != "tab";
@@ -117,27 +150,30 @@ std::string GoFormatter::format_interface(uint64_t type_id, uint64_t w0, uint64_
   } else {
     value = format_at(*dyn, w1, depth + 1);
   }
-  return fmt::format("{}({}) {}", name, d->name, value);
+  return fmt::format("{}({}) {}", name, display_name(d->name), value);
 }
 
 // A map. Classic hash maps (Go <= 1.23): every full slot (tophash >= minTopHash) of the old
 // buckets (not yet evacuated while growing) and of the buckets, with overflow chains; layouts
 // from the DWARF of hash<K,V> and bucket<K,V>. Swiss tables (Go >= 1.24): the count only, yet.
-std::string GoFormatter::format_map(const GoType& t, uint64_t hmap, int depth) const {
-  if (hmap == 0) return t.name + "(nil)";
+std::string GoFormatter::format_map(const GoType& t, uint64_t hmap, int depth,
+                                    std::vector<GoChild>* sink) const {
+  if (hmap == 0) return display_name(t.name) + "(nil)";
   const GoType* h = dwarf.type(t.elem);  // the pointer's target
-  if (h == nullptr || h->kind != GoKind::Struct) return fmt::format("{}({:#x})", t.name, hmap);
+  if (h == nullptr || h->kind != GoKind::Struct)
+    return fmt::format("{}({:#x})", display_name(t.name), hmap);
   std::vector<uint8_t> hb(h->size);
   if (!mem.read(hmap, hb.data(), hb.size()))
-    return fmt::format("{}(<unreadable at {:#x}>)", t.name, hmap);
+    return fmt::format("{}(<unreadable at {:#x}>)", display_name(t.name), hmap);
   const GoField* count = h->field("count");
-  if (count == nullptr) return format_swiss_map(t, *h, hb, depth);
+  if (count == nullptr) return format_swiss_map(t, *h, hb, depth, sink);
   const GoField* bf = h->field("B");
   const GoField* buckets = h->field("buckets");
   const GoField* old = h->field("oldbuckets");
   const GoType* bptr = buckets ? dwarf.type(buckets->type) : nullptr;
   const GoType* bucket = bptr ? dwarf.type(bptr->elem) : nullptr;
-  if (bf == nullptr || bucket == nullptr) return fmt::format("{}({:#x})", t.name, hmap);
+  if (bf == nullptr || bucket == nullptr)
+    return fmt::format("{}({:#x})", display_name(t.name), hmap);
   const GoField* tophash = bucket->field("tophash");
   const GoField* keys = bucket->field("keys");
   const GoField* values = bucket->field("values");
@@ -146,9 +182,10 @@ std::string GoFormatter::format_map(const GoType& t, uint64_t hmap, int depth) c
   const GoType* varr = values ? dwarf.type(values->type) : nullptr;
   const GoType* kt = karr ? dwarf.type(karr->elem) : nullptr;
   const GoType* vt = varr ? dwarf.type(varr->elem) : nullptr;
-  if (!tophash || !overflow || !kt || !vt) return fmt::format("{}({:#x})", t.name, hmap);
+  if (!tophash || !overflow || !kt || !vt)
+    return fmt::format("{}({:#x})", display_name(t.name), hmap);
   uint64_t n = word(hb, count->offset), B = word(hb, bf->offset, 1);
-  std::string out = fmt::format("{} len: {} [", t.name, n);
+  std::string out = fmt::format("{} len: {} [", display_name(t.name), n);
   if (B > 24) return out + "<bad bucket count>]";
   size_t shown = 0, visited = 0;
   bool truncated = false;
@@ -172,13 +209,15 @@ std::string GoFormatter::format_map(const GoType& t, uint64_t hmap, int depth) c
         }
         for (size_t slot = 0; slot < kSlots; ++slot) {
           if (bb[tophash->offset + slot] < kMinTopHash) continue;
-          if (shown == kMaxElements) {
+          if (shown == max_elements) {
             truncated = true;
             break;
           }
           out += shown++ ? ", " : "";
-          out += format_at(karr->elem, b + keys->offset + slot * kt->size, depth + 1) + ": " +
-                 format_at(varr->elem, b + values->offset + slot * vt->size, depth + 1);
+          std::string k = format_at(karr->elem, b + keys->offset + slot * kt->size, depth + 1);
+          uint64_t v = b + values->offset + slot * vt->size;
+          out += k + ": " + format_at(varr->elem, v, depth + 1);
+          if (sink) sink->push_back(GoChild{"[" + k + "]", varr->elem, v, {}});
         }
         b = word(bb, overflow->offset);
       }
@@ -193,12 +232,13 @@ std::string GoFormatter::format_map(const GoType& t, uint64_t hmap, int depth) c
 // table an array of lengthMask+1 groups. A group is a control word (a byte per slot: high bit
 // clear when the slot is full) and 8 slots {key; elem}: noalg.map.group[K]V in the DWARF.
 std::string GoFormatter::format_swiss_map(const GoType& t, const GoType& m,
-                                          const std::vector<uint8_t>& mb, int depth) const {
+                                          const std::vector<uint8_t>& mb, int depth,
+                                          std::vector<GoChild>* sink) const {
   const GoField* used = m.field("used");
   const GoField* dir_ptr = m.field("dirPtr");
   const GoField* dir_len = m.field("dirLen");
   uint64_t n = used ? word(mb, used->offset) : 0;
-  std::string out = fmt::format("{} len: {} [", t.name, n);
+  std::string out = fmt::format("{} len: {} [", display_name(t.name), n);
   auto gid = t.name.rfind("map[", 0) == 0 ? dwarf.type_by_name("noalg.map.group" + t.name.substr(3))
                                           : std::nullopt;
   const GoType* group = gid ? dwarf.type(*gid) : nullptr;
@@ -224,14 +264,15 @@ std::string GoFormatter::format_swiss_map(const GoType& t, const GoType& m,
     }
     for (uint64_t i = 0; i < sarr->count && i < 8 && !truncated; ++i) {
       if (gb[ctrl->offset + i] & 0x80) continue;  // empty or deleted
-      if (shown == kMaxElements) {
+      if (shown == max_elements) {
         truncated = true;
         return;
       }
       uint64_t at = g + slots->offset + i * slot->size;
       out += shown++ ? ", " : "";
-      out += format_at(key->type, at + key->offset, depth + 1) + ": " +
-             format_at(elem->type, at + elem->offset, depth + 1);
+      std::string k = format_at(key->type, at + key->offset, depth + 1);
+      out += k + ": " + format_at(elem->type, at + elem->offset, depth + 1);
+      if (sink) sink->push_back(GoChild{"[" + k + "]", elem->type, at + elem->offset, {}});
     }
   };
   uint64_t dir = word(mb, dir_ptr->offset), dlen = word(mb, dir_len->offset);
@@ -254,31 +295,66 @@ std::string GoFormatter::format_swiss_map(const GoType& t, const GoType& m,
 }
 
 // A channel: runtime.hchan's queue, oldest first (recvx onwards, around the ring).
-std::string GoFormatter::format_chan(const GoType& t, uint64_t hchan, int depth) const {
-  if (hchan == 0) return t.name + "(nil)";
+std::string GoFormatter::format_chan(const GoType& t, uint64_t hchan, int depth,
+                                     std::vector<GoChild>* sink) const {
+  if (hchan == 0) return display_name(t.name) + "(nil)";
   const GoType* h = dwarf.type(t.elem);  // the pointer's target: hchan<T>
   const GoType* e = dwarf.type(t.go_elem);
-  if (h == nullptr || h->kind != GoKind::Struct) return fmt::format("{}({:#x})", t.name, hchan);
+  if (h == nullptr || h->kind != GoKind::Struct)
+    return fmt::format("{}({:#x})", display_name(t.name), hchan);
   std::vector<uint8_t> hb(h->size);
   if (!mem.read(hchan, hb.data(), hb.size()))
-    return fmt::format("{}(<unreadable at {:#x}>)", t.name, hchan);
+    return fmt::format("{}(<unreadable at {:#x}>)", display_name(t.name), hchan);
   auto field = [&](const char* name, size_t n) -> uint64_t {
     const GoField* f = h->field(name);
     return f ? word(hb, f->offset, n) : 0;
   };
   uint64_t len = field("qcount", 8), cap = field("dataqsiz", 8), buf = field("buf", 8);
   uint64_t recvx = field("recvx", 8), closed = field("closed", 4);
-  std::string out = fmt::format("{} len: {}, cap: {}", t.name, len, cap);
+  std::string out = fmt::format("{} len: {}, cap: {}", display_name(t.name), len, cap);
   if (closed) out += ", closed";
   if (len > cap || recvx >= std::max<uint64_t>(cap, 1)) return out + " <bad queue>";
   if (len > 0 && e != nullptr && buf != 0) {
     out += " [";
-    for (uint64_t i = 0; i < len && i < kMaxElements; ++i) {
+    for (uint64_t i = 0; i < len && i < max_elements; ++i) {
       if (i) out += ", ";
-      out += format_at(t.go_elem, buf + ((recvx + i) % cap) * e->size, depth + 1);
+      uint64_t at = buf + ((recvx + i) % cap) * e->size;
+      out += format_at(t.go_elem, at, depth + 1);
+      if (sink) sink->push_back(GoChild{fmt::format("[{}]", i), t.go_elem, at, {}});
     }
-    if (len > kMaxElements) out += fmt::format(", ...+{} more", len - kMaxElements);
+    if (len > max_elements) out += fmt::format(", ...+{} more", len - max_elements);
     out += "]";
+  }
+  return out;
+}
+
+std::vector<GoChild> GoFormatter::children(uint64_t type_id, const std::vector<uint8_t>& b) const {
+  std::vector<GoChild> out;
+  const GoType* t = dwarf.type(type_id);
+  if (t == nullptr || b.size() < t->size || b.size() < 8) return out;
+  if (t->kind == GoKind::Map) {
+    format_map(*t, word(b, 0), 0, &out);
+  } else if (t->kind == GoKind::Chan) {
+    format_chan(*t, word(b, 0), 0, &out);
+  } else if (t->kind == GoKind::Interface && b.size() >= 16 && word(b, 0) != 0) {
+    // The dynamic value: in the data word itself (pointer-shaped types) or where it points.
+    bool eface = !t->fields.empty() && t->fields[0].name != "tab";
+    uint64_t type_addr = word(b, 0), w1 = word(b, 8);
+    if (!eface) {
+      auto v = mem.u64(type_addr + 8);
+      if (!v) return out;
+      type_addr = *v;
+    }
+    auto dyn = type_addr >= types_base ? dwarf.type_for_runtime_offset(type_addr - types_base)
+                                       : std::nullopt;
+    const GoType* d = dyn ? dwarf.type(*dyn) : nullptr;
+    if (d == nullptr) return out;
+    std::string name = "(" + display_name(d->name) + ")";
+    if (direct_iface(d->kind)) {
+      out.push_back(GoChild{name, *dyn, std::nullopt, {b.begin() + 8, b.begin() + 16}});
+    } else {
+      out.push_back(GoChild{name, *dyn, w1, {}});
+    }
   }
   return out;
 }
@@ -335,11 +411,11 @@ std::string GoFormatter::format_c(uint64_t type_id, const std::vector<uint8_t>& 
         return quote_go_string(text, static_cast<int64_t>(text.size()));
       }
       std::string out = "{";
-      for (uint64_t i = 0; i < t->count && i < kMaxElements; ++i) {
+      for (uint64_t i = 0; i < t->count && i < max_elements; ++i) {
         if (i) out += ", ";
         out += format_c(t->elem, slice(i * e->size, e->size), depth + 1);
       }
-      if (t->count > kMaxElements) out += fmt::format(", ...+{} more", t->count - kMaxElements);
+      if (t->count > max_elements) out += fmt::format(", ...+{} more", t->count - max_elements);
       return out + "}";
     }
     case GoKind::Struct: {
@@ -416,11 +492,11 @@ std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b,
     const GoType* e = dwarf.type(elem);
     if (e == nullptr) return;
     text += "[";
-    for (uint64_t i = 0; i < count && i < kMaxElements && text.size() < kMaxText; ++i) {
+    for (uint64_t i = 0; i < count && i < max_elements && text.size() < kMaxText; ++i) {
       if (i) text += ", ";
       text += format_at(elem, base + i * e->size, depth + 1);
     }
-    if (count > kMaxElements) text += fmt::format(", ...+{} more", count - kMaxElements);
+    if (count > max_elements) text += fmt::format(", ...+{} more", count - max_elements);
     text += "]";
   };
   switch (t->kind) {
@@ -469,7 +545,7 @@ std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b,
     }
     case GoKind::Slice: {
       uint64_t p = word(b, 0), n = word(b, 8), c = word(b, 16);
-      out = fmt::format("{} len: {}, cap: {}", t->name, n, c);
+      out = fmt::format("{} len: {}, cap: {}", display_name(t->name), n, c);
       if (n > c || n > (1ull << 40)) return out + " <bad length>";
       // The element type: what the slice's array pointer (its first field) points to.
       const GoType* array = t->fields.empty() ? nullptr : dwarf.type(t->fields[0].type);
@@ -483,21 +559,21 @@ std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b,
       const GoType* e = dwarf.type(t->elem);
       if (e == nullptr) return "<unknown element type>";
       out = "[";
-      for (uint64_t i = 0; i < t->count && i < kMaxElements; ++i) {
+      for (uint64_t i = 0; i < t->count && i < max_elements; ++i) {
         if ((i + 1) * e->size > b.size()) return out + "<short array>]";
         if (i) out += ", ";
         std::vector<uint8_t> eb(b.begin() + static_cast<long>(i * e->size),
                                 b.begin() + static_cast<long>((i + 1) * e->size));
         out += format(t->elem, eb, depth + 1);
       }
-      if (t->count > kMaxElements) out += fmt::format(", ...+{} more", t->count - kMaxElements);
+      if (t->count > max_elements) out += fmt::format(", ...+{} more", t->count - max_elements);
       return out + "]";
     }
     case GoKind::Struct: {
       if (t->name.find("._Ctype_") != std::string::npos) {  // a cgo struct: its C type
         if (auto c = dwarf.c_type_id_for(type_id)) return format_c(*c, b, depth);
       }
-      out = t->name + "{";
+      out = display_name(t->name) + "{";
       bool first = true;
       for (const GoField& f : t->fields) {
         const GoType* ft = dwarf.type(f.type);
@@ -514,20 +590,20 @@ std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b,
     case GoKind::Pointer: {
       uint64_t p = word(b, 0);
       const GoType* e = dwarf.type(t->elem);
-      if (p == 0) return fmt::format("({})(nil)", t->name);
+      if (p == 0) return fmt::format("({})(nil)", display_name(t->name));
       if (e != nullptr && is_c_char(*e)) {  // *C.char: the NUL-terminated C string
         std::string text;
         char c = 0;
         while (text.size() < kMaxStringBytes && mem.read(p + text.size(), &c, 1) && c != 0)
           text += c;
         bool more = c != 0;
-        return fmt::format("({})({:#x}) {}{}", t->name, p,
+        return fmt::format("({})({:#x}) {}{}", display_name(t->name), p,
                            quote_go_string(text, static_cast<int64_t>(text.size())),
                            more ? "..." : "");
       }
       if (e != nullptr && e->kind == GoKind::Struct && depth < kMaxDepth)
         return "&" + format_at(t->elem, p, depth + 1);
-      return fmt::format("({})({:#x})", t->name, p);
+      return fmt::format("({})({:#x})", display_name(t->name), p);
     }
     case GoKind::Interface:
       return format_interface(type_id, word(b, 0), word(b, 8), depth);
@@ -536,7 +612,7 @@ std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b,
     case GoKind::Map:
       return format_map(*t, word(b, 0), depth);
     default:  // maps, channels, funcs, unsafe.Pointer: the pointer for now
-      return fmt::format("{}({:#x})", t->name, word(b, 0));
+      return fmt::format("{}({:#x})", display_name(t->name), word(b, 0));
   }
 }
 

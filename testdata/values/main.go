@@ -39,6 +39,7 @@ var (
 	sinkPos          C.Pos
 	sinkStr          C.CStr
 	sinkArr          [3]int
+	sinkGrowing      map[int]int
 )
 
 //go:noinline
@@ -61,6 +62,13 @@ func goValues(n int, s string) int {
 	for i := 0; i < 20; i++ {
 		big[i] = i * i
 	}
+	// 1665 entries: the 1665th starts growing the map from 256 to 512 buckets (Go <= 1.23 moves
+	// the entries later, a bucket or two per write): caught with old and new buckets in use.
+	// Swiss tables (Go >= 1.24): more than one table fills, so the map has a directory.
+	growing := map[int]int{}
+	for i := 0; i < 1665; i++ {
+		growing[i] = -i
+	}
 	cat := C.make_cat(cs)
 	dog := C.make_dog(42)
 	num := C.make_float(1.5)
@@ -82,6 +90,7 @@ func goValues(n int, s string) int {
 	sinkM = m
 	sinkB = big
 	sinkCat, sinkDog, sinkNum, sinkPos, sinkStr, sinkArr = cat, dog, num, pos, cstr, arr
+	sinkGrowing = growing
 	return r
 }
 

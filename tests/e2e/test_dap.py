@@ -76,8 +76,8 @@ LINES: dict[str, dict[str, set[tuple[str, int]]]] = {
                   "main.GoFromRust": {("main.go", 29)}, "go_cb_trampoline": {("rustchain.c", 15)},
                   "rustlib::rust_middle": {("lib.rs", 20)}, "rustlib::rust_entry": {("lib.rs", 28)},
                   "main.goCallRust": {("main.go", 23)}, "main.main": {("main.go", 40)}},
-    "values": {"c_values_stop": {("values.c", 53)}, "main.goValues": {("main.go", 70)},
-               "main.main": {("main.go", 89)}},
+    "values": {"c_values_stop": {("values.c", 53)}, "main.goValues": {("main.go", 78)},
+               "main.main": {("main.go", 98)}},
 }
 
 # What VS Code (1.9x) sends in `initialize` for an lldb-dap debug session.
@@ -664,6 +664,24 @@ class DapGoValues(unittest.TestCase):
             members = {c["name"]: c.get("value")
                        for c in st.session.variables(got["num"]["variablesReference"])}
             self.assertEqual(members.get("tag"), "NUMBER_F", members)
+            # Maps, channels and interfaces expand: entries by key, the queue in order, the
+            # dynamic value (a pointer that expands in turn).
+            def kids(v: dict) -> dict:
+                return {c["name"]: c for c in st.session.variables(v["variablesReference"])}
+            self.assertEqual({k: c.get("value") for k, c in kids(got["m"]).items()},
+                             {'["answer"]': "42"})
+            self.assertEqual({k: c.get("value") for k, c in kids(got["ch"]).items()},
+                             {"[0]": "1", "[1]": "2"})
+            self.assertEqual({k: c.get("value") for k, c in kids(got["anyv"]).items()},
+                             {"(int)": "42"})
+            dyn = kids(got["err"])
+            self.assertEqual(list(dyn), ["(*errors.errorString)"], dyn)
+            self.assertEqual({k: c.get("value") for k, c in kids(dyn["(*errors.errorString)"]).items()},
+                             {"s": '"boom"'})
+            big = kids(got["big"])
+            self.assertEqual(len(big), 20, big)
+            self.assertEqual({k: c.get("value") for k, c in big.items()},
+                             {f"[{i}]": str(i * i) for i in range(20)})
             for shape in (got["sh"], got["psh"]):
                 fields = st.session.variables(shape["variablesReference"])
                 flat = {c["name"]: c for c in fields}

@@ -228,10 +228,25 @@ TEST(GoFormat, ValuesOnEveryToolchain) {
     EXPECT_EQ(f.format(id("map[string]int"), words({0x9000})),
               "map[string]int(<unreadable at 0x9000>)");
     mem.at[0x3000] = std::string("Tom\0", 4);
-    EXPECT_EQ(f.format(id("*main._Ctype_char"), words({0x3000})),
-              "(*main._Ctype_char)(0x3000) \"Tom\"");
+    EXPECT_EQ(f.format(id("*main._Ctype_char"), words({0x3000})), "(*C.char)(0x3000) \"Tom\"");
     EXPECT_EQ(f.format(id("chan int"), words({0x9000})), "chan int(<unreadable at 0x9000>)");
     EXPECT_EQ(f.format(id("error"), words({0x9000, 0})), "error(<unreadable itab at 0x9000>)");
+    EXPECT_TRUE(f.children(id("map[string]int"), words({0})).empty());
+    EXPECT_TRUE(f.children(id("error"), words({0x9000, 0})).empty());
+    EXPECT_TRUE(f.children(id("int"), words({1})).empty());
+    // Garbage words, pointing into readable memory or not: bounded text, no crash.
+    std::mt19937_64 rng(11);
+    const uint64_t near[] = {0, 0x1000, 0x2000, 0x3000, 0x2008, 0x9000, ~0ull};
+    for (const char* name : {"string", "[]int", "main.Point", "error", "interface {}", "chan int",
+                             "map[string]int", "map[int]int", "*main.Point"}) {
+      for (int i = 0; i < 3000; ++i) {
+        std::vector<uint64_t> ws;
+        for (int w = 0; w < 4; ++w) ws.push_back(rng() % 2 ? near[rng() % 7] + rng() % 64 : rng());
+        auto b = words({ws[0], ws[1], ws[2], ws[3]});
+        EXPECT_LT(f.format(id(name), b).size(), 8 * GoFormatter::kMaxText) << name;
+        EXPECT_LE(f.children(id(name), b).size(), GoFormatter::kMaxElements) << name;
+      }
+    }
   }
   EXPECT_EQ(type_id_from_mirror("$iface_error_89367"), 0x89367u);
   EXPECT_EQ(type_id_from_mirror("$chan_chan_int_7d917"), 0x7d917u);
@@ -303,6 +318,16 @@ TEST(GoFormat, CValuesOnEveryToolchain) {
       if (id && dwarf->c_type_for(*id) == "Animal") go = id;
     }
     ASSERT_TRUE(go.has_value());
+    // cgo's names as a Go programmer writes them.
+    std::string animal = dwarf->type(*go)->name;
+    EXPECT_EQ(cgo_display_name(*dwarf, animal), "C.Animal");
+    EXPECT_EQ(cgo_display_name(*dwarf, "[]" + animal), "[]C.Animal");
+    EXPECT_EQ(cgo_display_name(*dwarf, "*main._Ctype_char"), "*C.char");
+    EXPECT_EQ(cgo_display_name(*dwarf, "map[main._Ctype_int]seed/app._Ctype_long"),
+              "map[C.int]C.long");
+    EXPECT_EQ(cgo_display_name(*dwarf, "main._Ctype_struct_point"), "C.struct_point");
+    EXPECT_EQ(cgo_display_name(*dwarf, "main.Point"), "main.Point");
+    EXPECT_EQ(cgo_display_name(*dwarf, "._Ctype_"), "C.");
     EXPECT_EQ(f.format(*go, cat),
               "{kind = ANIMAL_KIND_CAT, {cat_name = \"Tom\" <active>, tail_len = 7171924}}");
     // Random bytes through every C type: bounded text, no crash.

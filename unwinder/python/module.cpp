@@ -193,7 +193,7 @@ class PyGoValues {
   }
   // Whether the core formats values of the Go type with this name for debuggers (format_at):
   // interfaces, channels and maps, which GDB's Go support and runtime-gdb.py print raw or not at
-  // all, and cgo structs (C unions that Go sees as bytes).
+  // all, and cgo structs (C unions that Go sees as bytes) and C strings.
   bool has_formatter(const std::string& go_name) {
     if (!dwarf_) return false;
     auto id = dwarf_->type_by_name(go_name);
@@ -201,21 +201,57 @@ class PyGoValues {
     if (t == nullptr) return false;
     if (t->kind == GoKind::Struct && t->name.find("._Ctype_") != std::string::npos)
       return dwarf_->c_type_id_for(*id).has_value();  // cgo structs, decoded through C
+    if (t->kind == GoKind::Pointer) {                 // *C.char: `(*C.char)(0x…) "text"`
+      const GoType* e = dwarf_->type(t->elem);
+      return e != nullptr && is_c_char(*e);
+    }
     return t->kind == GoKind::Interface || t->kind == GoKind::Chan || t->kind == GoKind::Map;
   }
   // The Go value of type `go_name` at `addr`, as Go-syntax text (None: unknown type).
   std::optional<std::string> format_at(const std::string& go_name, uint64_t addr,
-                                       const py::object& reader) {
+                                       const py::object& reader, size_t max_elements) {
     if (!dwarf_) return std::nullopt;
     try {
       auto id = dwarf_->type_by_name(go_name);
       if (!id) return std::nullopt;
       PyMemory mem(reader);
       GoFormatter f{*dwarf_, mem.mem(), types_base_};
+      f.max_elements = std::min<size_t>(max_elements, 100000);
       return f.format_at(*id, addr);
     } catch (std::exception& e) {
       return std::string("<internal error: ") + e.what() + ">";
     }
+  }
+  // The children (map entries, queued channel elements, an interface's dynamic value) of the Go
+  // value whose C mirror type is `mirror_type` (its name carries the Go type id) and whose bytes
+  // are `data`, at most `max_elements` of them.
+  std::vector<FrameVar> children(std::string mirror_type, const py::bytes& data,
+                                 const py::object& reader, size_t max_elements) {
+    std::vector<FrameVar> out;
+    if (!dwarf_) return out;
+    try {
+      if (mirror_type.rfind("struct ", 0) == 0) mirror_type.erase(0, 7);
+      uint64_t id = type_id_from_mirror(mirror_type);
+      if (id == 0) return out;
+      std::string raw = data;
+      std::vector<uint8_t> bytes(raw.begin(), raw.end());
+      PyMemory mem(reader);
+      GoFormatter f{*dwarf_, mem.mem(), types_base_};
+      f.max_elements = std::min<size_t>(max_elements, 100000);
+      for (GoChild& c : f.children(id, bytes)) {
+        FrameVar v;
+        v.name = c.name;
+        v.type = c.type;
+        v.address = c.address;
+        if (!c.address)
+          v.data = py::bytes(reinterpret_cast<const char*>(c.data.data()), c.data.size());
+        if (const GoType* t = dwarf_->type(c.type)) v.go_type = t->name;
+        out.push_back(std::move(v));
+      }
+    } catch (std::exception& e) {
+      out.clear();
+    }
+    return out;
   }
   const std::string& error() const { return error_; }
   bool ok() const { return dwarf_ != nullptr; }
@@ -424,8 +460,10 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("reset_mirror", &PyGoValues::reset_mirror)
       .def("c_type_for_name", &PyGoValues::c_type_for_name, py::arg("go_name"))
       .def("has_formatter", &PyGoValues::has_formatter, py::arg("go_name"))
+      .def("children", &PyGoValues::children, py::arg("mirror_type"), py::arg("data"),
+           py::arg("reader"), py::arg("max_elements") = GoFormatter::kMaxElements)
       .def("format_at", &PyGoValues::format_at, py::arg("go_name"), py::arg("addr"),
-           py::arg("reader"));
+           py::arg("reader"), py::arg("max_elements") = GoFormatter::kMaxElements);
   py::class_<CodeModules, std::shared_ptr<CodeModules>>(m, "CodeModules")
       .def(py::init<>())
       .def(

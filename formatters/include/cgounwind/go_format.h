@@ -3,6 +3,7 @@
 // "boom"}`. Bounded (depth, elements, text length); unreadable memory is shown inline.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,16 @@
 
 namespace cgounwind {
 
+// A child of a value that debuggers show expanded: a map entry (named `[key]`), a channel's
+// queued element (`[i]`), an interface's dynamic value (`(T)`). Its bytes are at `address`, or
+// are `data` (a pointer-shaped value held in an interface word).
+struct GoChild {
+  std::string name;
+  uint64_t type = 0;
+  std::optional<uint64_t> address;
+  std::vector<uint8_t> data;
+};
+
 struct GoFormatter {
   const GoDwarf& dwarf;
   Memory& mem;
@@ -19,6 +30,7 @@ struct GoFormatter {
 
   static constexpr int kMaxDepth = 3;
   static constexpr size_t kMaxElements = 16;
+  size_t max_elements = kMaxElements;  // elements of a slice, array, map or channel shown
   static constexpr size_t kMaxText = 1024;
 
   // The value of type `type_id` whose bytes are `bytes` / which lies at `addr`.
@@ -33,11 +45,22 @@ struct GoFormatter {
   // and char arrays show as text. `active`: the union member to put first (lower case).
   std::string format_c(uint64_t type_id, const std::vector<uint8_t>& bytes, int depth = 0,
                        std::string_view active = {}) const;
-  std::string format_chan(const GoType& t, uint64_t hchan, int depth = 0) const;
-  std::string format_map(const GoType& t, uint64_t hmap, int depth = 0) const;
+  // A Go type name as shown: cgo's `main._Ctype_char` as `C.char`, `main._Ctype_struct___0` as
+  // `C.Animal` (the C typedef), inside composite names too (`*C.char`, `[]C.int`).
+  std::string display_name(const std::string& go_name) const;
+  // The children of a map, channel or interface value (at most max_elements), in the order
+  // its text shows them; empty for other kinds.
+  std::vector<GoChild> children(uint64_t type_id, const std::vector<uint8_t>& bytes) const;
+  // `sink`: also collects the entries shown, as children.
+  std::string format_chan(const GoType& t, uint64_t hchan, int depth = 0,
+                          std::vector<GoChild>* sink = nullptr) const;
+  std::string format_map(const GoType& t, uint64_t hmap, int depth = 0,
+                         std::vector<GoChild>* sink = nullptr) const;
   std::string format_swiss_map(const GoType& t, const GoType& m, const std::vector<uint8_t>& mb,
-                               int depth) const;
+                               int depth, std::vector<GoChild>* sink = nullptr) const;
 };
+
+std::string cgo_display_name(const GoDwarf& dwarf, const std::string& go_name);
 
 // For an enum value: the enumerator's own part, lower case, without the prefix every enumerator
 // of the type shares (ANIMAL_KIND_CAT among ANIMAL_KIND_* → "cat"); empty when none matches.
