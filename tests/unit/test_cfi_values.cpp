@@ -11,6 +11,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "cgounwind/cfi.h"
@@ -356,6 +357,64 @@ TEST(GoFormat, CValuesOnEveryToolchain) {
   EXPECT_FALSE(member_matches_token("category", "cat"));
   EXPECT_FALSE(member_matches_token("tail_len", "dog"));
   EXPECT_FALSE(member_matches_token("", ""));
+}
+
+// A Swiss-table map (Go >= 1.24) whose directory has a table in two slots (its local depth
+// below the global depth): built in memory from the binary's own layouts; every table is read
+// once.
+TEST(GoFormat, SwissMapTableInSeveralDirectorySlots) {
+  int tested = 0;
+  for (const auto& path : binaries("values")) {
+    SCOPED_TRACE(path.string());
+    std::string err;
+    auto dwarf = GoDwarf::open(path.string(), &err);
+    ASSERT_TRUE(dwarf) << err;
+    auto map_id = dwarf->type_by_name("internal/runtime/maps.Map");
+    auto table_id = dwarf->type_by_name("internal/runtime/maps.table");
+    auto group_id = dwarf->type_by_name("noalg.map.group[int]int");
+    if (!map_id || !table_id || !group_id) continue;  // classic hash maps (Go <= 1.23)
+    const GoType* m = dwarf->type(*map_id);
+    const GoType* table = dwarf->type(*table_id);
+    const GoType* group = dwarf->type(*group_id);
+    ASSERT_TRUE(m && table && group);
+    const GoField* slots = group->field("slots");
+    ASSERT_NE(slots, nullptr);
+    const GoType* slot = dwarf->type(dwarf->type(slots->type)->elem);
+    ASSERT_NE(slot, nullptr);
+    auto put = [](std::string& b, uint64_t off, uint64_t v) {
+      if (b.size() < off + 8) b.resize(off + 8);
+      std::memcpy(b.data() + off, &v, 8);
+    };
+    Regions mem;
+    std::string mb(m->size, '\0');
+    put(mb, m->field("used")->offset, 2);
+    put(mb, m->field("dirPtr")->offset, 0x11000);
+    put(mb, m->field("dirLen")->offset, 3);
+    mem.at[0x10000] = mb;
+    std::string dir;
+    put(dir, 0, 0x12000);  // table 1 fills directory slots 0 and 1
+    put(dir, 8, 0x12000);
+    put(dir, 16, 0x14000);
+    mem.at[0x11000] = dir;
+    for (auto [t, g, key] : {std::tuple{0x12000, 0x13000, 1}, std::tuple{0x14000, 0x15000, 2}}) {
+      std::string tb(table->size, '\0');
+      put(tb, table->field("groups")->offset, static_cast<uint64_t>(g));  // data
+      put(tb, table->field("groups")->offset + 8, 0);                     // lengthMask
+      mem.at[static_cast<uint64_t>(t)] = tb;
+      std::string gb(group->size, '\0');
+      put(gb, group->field("ctrl")->offset, 0x8080808080808000ull);  // slot 0 full
+      put(gb, slots->offset + slot->field("key")->offset, static_cast<uint64_t>(key));
+      put(gb, slots->offset + slot->field("elem")->offset, static_cast<uint64_t>(key * 10));
+      mem.at[static_cast<uint64_t>(g)] = gb;
+    }
+    GoFormatter f{*dwarf, mem, 0};
+    auto id = dwarf->type_by_name("map[int]int");
+    ASSERT_TRUE(id.has_value());
+    EXPECT_EQ(f.format(*id, words({0x10000})), "map[int]int len: 2 [1: 10, 2: 20]");
+    EXPECT_EQ(f.children(*id, words({0x10000})).size(), 2u);
+    ++tested;
+  }
+  EXPECT_GT(tested, 0) << "no toolchain with Swiss-table maps";
 }
 
 TEST(GoValues, LocationExpressions) {
