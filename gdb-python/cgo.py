@@ -68,11 +68,17 @@ class _Target:
         self.states: Dict[int, List[Tuple[int, "core.WalkState"]]] = {}
         self.reported: set = set()
         self._values: Optional["core.GoValues"] = None
+        self._formatted: Dict[str, bool] = {}
+        # (thread, level) -> (pc, sp, bp) of the caller that level's step gave GDB: the next
+        # level's registers, without asking GDB for them again (PendingFrame.read_register is
+        # the costliest call of an unwind).
+        self.callers: Dict[Tuple[int, int], Tuple[int, int, int]] = {}
 
     def reset(self) -> None:
         self.walker.clear_cache()
         self.states.clear()
         self.reported.clear()
+        self.callers.clear()
 
     def state_before(self, thread: int, level: int) -> "core.WalkState":
         entries = self.states.setdefault(thread, [])
@@ -97,6 +103,13 @@ class _Target:
         if self._values is None:
             self._values = core.GoValues(self.binary)
         return self._values
+
+    def has_formatter(self, go_name: str) -> bool:
+        """Whether the core formats values of this Go type (asked once per type)."""
+        known = self._formatted.get(go_name)
+        if known is None:
+            known = self._formatted[go_name] = self.values().has_formatter(go_name)
+        return known
 
 
 _targets: Dict[str, Optional[_Target]] = {}
@@ -162,8 +175,16 @@ class _FrameId:
         self.special = gdb.Value(special).cast(_u64())
 
 
+_U64: Dict[str, "gdb.Type"] = {}
+
+
 def _u64() -> "gdb.Type":
-    return gdb.lookup_type("unsigned long")
+    """uint64 of the current architecture (architecture types live as long as GDB: cached)."""
+    arch = gdb.selected_inferior().architecture()
+    t = _U64.get(arch.name())
+    if t is None:
+        t = _U64[arch.name()] = arch.integer_type(64, False)
+    return t
 
 
 def _reg(frame: "gdb.PendingFrame", name: str) -> int:
@@ -215,7 +236,12 @@ class CgoUnwinder(gdb.unwinder.Unwinder):
         if _view is not None and _view.thread == thread.num and level == 0:
             return self._view_frame0(pending_frame, target, thread.num)
         try:
-            pc, sp, bp = (_reg(pending_frame, r) for r in ("rip", "rsp", "rbp"))
+            known = target.callers.get((thread.num, level - 1)) if level > 0 else None
+            sp = _reg(pending_frame, "rsp")
+            if known is not None and known[1] == sp:
+                pc, bp = known[0], known[2]
+            else:
+                pc, bp = _reg(pending_frame, "rip"), _reg(pending_frame, "rbp")
         except gdb.error:
             return None  # registers unavailable (e.g. the end-of-stack frame): nothing to do
         if pc == 0:
@@ -234,6 +260,7 @@ class CgoUnwinder(gdb.unwinder.Unwinder):
         special = step.cfa if step.cfa else pc
         info = pending_frame.create_unwind_info(_FrameId(step.id_sp, step.func_entry or pc, special))
         if kind == core.StepKind.Caller:
+            target.callers[(thread.num, level)] = (step.pc, step.sp, step.bp)
             info.add_saved_register("rip", gdb.Value(step.pc).cast(_u64()))
             info.add_saved_register("rsp", gdb.Value(step.sp).cast(_u64()))
             info.add_saved_register("rbp", gdb.Value(step.bp).cast(_u64()))
@@ -344,56 +371,50 @@ _MAX_VIEWED_FRAMES = 256
 
 
 def _spliced_args(target: "_Target") -> Dict[int, List[Tuple["gdb.Symbol", object]]]:
-    """Arguments of the spliced Go frames of the selected thread, read in view mode (see
-    CgoFrame): level -> [(symbol, value or error text)]. Bounded; GDB's frame cache is left as it
-    was found."""
-    global _view
+    """Arguments of the spliced Go frames of the selected thread: level -> [(symbol, value or
+    text)]. GDB would read them at the lifted frame id (see CgoFrame); the core knows each
+    frame's true CFA and where Go's DWARF puts each argument there, so the values are made at
+    those addresses with GDB's own types, without unwinding again. Bounded."""
     thread = gdb.selected_thread()
-    if thread is None or _view is not None:
+    if thread is None or _view is not None or not target.values().ok():
         return {}
-    frames: List[Tuple[int, "gdb.Frame"]] = []
+    result: Dict[int, List[Tuple["gdb.Symbol", object]]] = {}
     frame = gdb.newest_frame()
-    while frame is not None and frame.level() < 4096:
+    while frame is not None and frame.level() < 4096 and len(result) < _MAX_VIEWED_FRAMES:
         if frame.pc() == 0:
             break
-        frames.append((frame.level(), frame))
-        frame = frame.older()
-    wanted = []
-    for level, f in frames:
+        level = frame.level()
         state = target.state_at(thread.num, level) if level > 0 else None
-        if state is not None and state.spliced and f.function() is not None:
-            wanted.append((level, f.pc(), int(f.read_register("rsp")),
-                           int(f.read_register("rbp")), state))
-    result: Dict[int, List[Tuple["gdb.Symbol", object]]] = {}
-    if not wanted:
-        return result
-    selected = gdb.selected_frame().level()
-    try:
-        for level, pc, sp, bp, state in wanted[:_MAX_VIEWED_FRAMES]:
-            _view = _View(thread.num, pc, sp, bp, state)
-            target.reset()
-            gdb.invalidate_cached_frames()
-            viewed = gdb.newest_frame().older()
-            args: List[Tuple["gdb.Symbol", object]] = []
-            try:
-                for sym in viewed.block():
-                    if not sym.is_argument:
-                        continue
-                    try:
-                        v = sym.value(viewed)
-                        v.fetch_lazy()
-                        args.append((sym, v))
-                    except gdb.error as e:
-                        args.append((sym, "<error: %s>" % e))
-            except RuntimeError:
-                pass  # no block for this pc: keep GDB's own rendering
-            result[level] = args
-    finally:
-        _view = None
-        target.reset()
-        gdb.invalidate_cached_frames()
-        _select_level(selected)
+        if state is not None and state.spliced and frame.function() is not None:
+            result[level] = _core_args(target, frame)
+        frame = frame.older()
     return result
+
+
+def _core_args(target: "_Target", frame: "gdb.Frame") -> List[Tuple["gdb.Symbol", object]]:
+    pc, sp = frame.pc(), int(frame.read_register("rsp"))
+    cfa = target.walker.frame_cfa(pc, sp, False)
+    found = {v.name: v for v in target.values().frame(pc, False, cfa, {}, _read_memory)} \
+        if cfa else {}
+    args: List[Tuple["gdb.Symbol", object]] = []
+    try:
+        block = frame.block()
+    except RuntimeError:
+        return args  # no block for this pc: keep GDB's own rendering
+    for sym in block:
+        if not sym.is_argument:
+            continue
+        v = found.get(sym.name)
+        try:
+            if v is not None and v.address is not None:
+                args.append((sym, gdb.Value(v.address).cast(sym.type.pointer()).dereference()))
+            elif v is not None and v.data is not None:
+                args.append((sym, gdb.Value(v.data, sym.type)))
+            else:  # results before the return, or a value Go keeps only in a register
+                args.append((sym, "<optimized out>"))
+        except gdb.error as e:
+            args.append((sym, "<error: %s>" % e))
+    return args
 
 
 class _ArgValue:
@@ -529,7 +550,7 @@ def _go_printer(value: "gdb.Value") -> Optional[object]:
             name = "*" + (value.type.target().name or "")
         target = _target()
         if name and target is not None and value.address is not None \
-                and target.values().has_formatter(name):
+                and target.has_formatter(name):
             text = target.values().format_at(name, int(value.address), _read_memory)
             if text is not None:
                 return _GoTextPrinter(text)
@@ -613,20 +634,11 @@ Usage: info goroutines"""
 
     def invoke(self, arg: str, from_tty: bool) -> None:
         target = _require_target()
-        table = target.walker.goroutines()
-        if table.error:
-            _warn(table.error)
-        lines = ["  %-8s %-28s %-7s %-5s %s" % ("Id", "Status", "Thread", "In C", "Location")]
-        for g in table.goroutines:
-            status = g.status_name + (" (%s)" % g.wait_reason if g.wait_reason else "")
-            thread = _thread_for_lwp(g.lwp) if g.lwp else None
-            where = g.func or "0x%x" % g.pc
-            if g.file:
-                where += " at %s:%d" % (g.file, g.line)
-            lines.append("%s %-8d %-28s %-7s %-5s %s" % (
-                "*" if g.m else " ", g.goid, status, str(thread.num) if thread else "-",
-                "yes" if g.in_c else "no", where))
-        gdb.write("\n".join(lines) + "\n")
+        threads = {t.ptid[1]: t.num for t in gdb.selected_inferior().threads()}
+        text, error = target.walker.goroutine_listing(threads)
+        if error:
+            _warn(error)
+        gdb.write(text)
 
 
 class GoroutineCmd(gdb.Command):

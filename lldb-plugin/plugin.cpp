@@ -8,11 +8,16 @@
 //
 // Commands: goroutine list | goroutine bt ID | cgo configure [-q]
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <lldb/API/LLDB.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -57,18 +62,54 @@ std::string plugin_dir() {
 
 using cgounwind::GoBinary;
 
-// Process memory through the SB API, cached per page for one command.
+std::string exe_path(lldb::SBTarget& t);
+
+// /proc/PID/mem of a stopped process of this session on this host, or -1. LLDB on Linux reads
+// memory through lldb-server's protocol (about 60 MB/s here: 0.7 s for the g structs of 100k
+// goroutines); GDB reads this file. Only when /proc/PID/exe is the target's executable and the
+// process has a tracer; core files, remote targets and CGOUNWIND_NO_PROC_MEM=1 use the SB API.
+int open_proc_mem(lldb::SBProcess& p) {
+  if (std::getenv("CGOUNWIND_NO_PROC_MEM") != nullptr) return -1;
+  const char* plugin = p.GetPluginName();
+  if (!p.IsValid() || p.GetState() != lldb::eStateStopped || plugin == nullptr ||
+      std::string(plugin) != "gdb-remote")
+    return -1;
+  lldb::SBTarget t = p.GetTarget();
+  std::string proc = fmt::format("/proc/{}", p.GetProcessID());
+  std::error_code ec;
+  auto exe = std::filesystem::canonical(proc + "/exe", ec);
+  if (ec || exe != std::filesystem::canonical(exe_path(t), ec) || ec) return -1;
+  std::ifstream status(proc + "/status");
+  std::string line;
+  bool traced = false;
+  while (std::getline(status, line))
+    if (line.rfind("TracerPid:", 0) == 0) traced = std::strtol(line.c_str() + 10, nullptr, 10) > 0;
+  if (!traced) return -1;
+  return ::open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+}
+
+// Process memory, cached per page for one command: /proc/PID/mem when possible, else the SB API.
 class ProcessMemory {
  public:
   explicit ProcessMemory(const lldb::SBProcess& p)
-      : process_(p), cache_([this](uint64_t a, void* b, size_t n) {
+      : process_(p), fd_(open_proc_mem(process_)), cache_([this](uint64_t a, void* b, size_t n) {
+          if (fd_ >= 0) {
+            ssize_t got = ::pread(fd_, b, n, static_cast<off_t>(a));
+            return got >= 0 && static_cast<size_t>(got) == n;
+          }
           lldb::SBError err;
           return process_.ReadMemory(a, b, n, err) == n && err.Success();
         }) {}
+  ~ProcessMemory() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ProcessMemory(const ProcessMemory&) = delete;
+  ProcessMemory& operator=(const ProcessMemory&) = delete;
   cgounwind::Memory& mem() { return cache_; }
 
  private:
   lldb::SBProcess process_;
+  int fd_ = -1;
   cgounwind::PageCache cache_;
 };
 
@@ -460,17 +501,10 @@ class GoroutineListCmd : public lldb::SBCommandPluginInterface {
     if (!context(dbg, c, result)) return false;
     ProcessMemory mem(c.process);
     auto table = cgounwind::read_goroutines(*c.bin, mem.mem());
-    std::string out = fmt::format("  {:<8} {:<28} {:<8} {:<5} {}\n", "Id", "Status", "Thread",
-                                  "In C", "Location");
-    for (const auto& g : table.goroutines) {
-      std::string status = g.status_name;
-      if (!g.wait_reason.empty()) status += " (" + g.wait_reason + ")";
-      lldb::SBThread th = g.lwp ? c.process.GetThreadByID(g.lwp) : lldb::SBThread();
-      std::string thread = th.IsValid() ? std::to_string(th.GetIndexID()) : "-";
-      out +=
-          fmt::format("{} {:<8} {:<28} {:<8} {:<5} {}\n", g.m ? '*' : ' ', g.goid, status, thread,
-                      g.in_c ? "yes" : "no", location(g.func, g.file, g.line, g.regs.pc));
-    }
+    std::string out = cgounwind::format_goroutine_table(table, [&](uint64_t lwp) {
+      lldb::SBThread th = c.process.GetThreadByID(lwp);
+      return th.IsValid() ? std::to_string(th.GetIndexID()) : std::string();
+    });
     result.AppendMessage(out.c_str());
     if (!table.error.empty()) result.AppendWarning(("cgounwind: " + table.error).c_str());
     return true;

@@ -83,6 +83,16 @@ class PyWalker {
   void clear_cache() { mem_.clear(); }
   size_t reads() const { return mem_.reads(); }
   std::optional<uint64_t> m_for_lwp(uint64_t lwp) { return unw_.m_for_lwp(lwp); }
+  // `info goroutines`' text (and the table's error): `threads` maps an lwp to the debugger's
+  // thread number. One call for 100k goroutines: no per-goroutine Python objects.
+  std::pair<std::string, std::string> goroutine_listing(const std::map<uint64_t, int>& threads) {
+    GoroutineTable t = goroutines();
+    std::string text = format_goroutine_table(t, [&](uint64_t lwp) {
+      auto it = threads.find(lwp);
+      return it == threads.end() ? std::string() : std::to_string(it->second);
+    });
+    return {text, t.error};
+  }
   GoroutineTable goroutines() {
     GoroutineTable t;
     try {
@@ -434,6 +444,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("reads", &PyWalker::reads)
       .def("m_for_lwp", &PyWalker::m_for_lwp)
       .def("goroutines", &PyWalker::goroutines)
+      .def("goroutine_listing", &PyWalker::goroutine_listing, py::arg("threads"))
       .def("goroutine_stack", &PyWalker::goroutine_stack, py::arg("g"), py::arg("pc"),
            py::arg("sp"), py::arg("bp"), py::arg("max_frames") = 1024)
       .def("walk_thread", &PyWalker::walk_thread, py::arg("modules"), py::arg("regs"),

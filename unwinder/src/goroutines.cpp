@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <tuple>
+#include <unordered_map>
 
 namespace cgounwind {
 namespace {
@@ -58,6 +61,7 @@ GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
   // In chunks, so a bad pointer fails after one chunk instead of a huge allocation and read.
   constexpr uint64_t kChunk = 65536;
   std::vector<uint64_t> gs;
+  mem.prefetch({{*ptr, std::min<uint64_t>(n, kChunk) * 8}});
   for (uint64_t i = 0; i < n; i += kChunk) {
     uint64_t k = std::min(kChunk, n - i);
     size_t at = gs.size();
@@ -80,6 +84,14 @@ GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
   const int64_t dead = L.constant("_Gdead", 6), syscall = L.constant("_Gsyscall", 3),
                 waiting = L.constant("_Gwaiting", 4);
   std::vector<uint8_t> buf(gsize);
+  // The g structs in a few large reads rather than one per page (or per field).
+  std::vector<std::pair<uint64_t, size_t>> ranges;
+  ranges.reserve(gs.size());
+  for (uint64_t gp : gs)
+    if (gp != 0) ranges.emplace_back(gp, buf.size());
+  mem.prefetch(ranges);
+  // Most goroutines wait at the same few pcs: look each up once.
+  std::unordered_map<uint64_t, std::tuple<std::string, std::string, int>> where;
   for (uint64_t gp : gs) {
     if (gp == 0) continue;
     if (!mem.read(gp, buf.data(), buf.size())) {
@@ -108,13 +120,42 @@ GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
       if (reason < 256) g.wait_reason = read_go_string(mem, *wr_strings + reason * 16);
     }
     uint64_t lookup = g.regs.pc ? g.regs.pc - 1 : 0;
-    if (auto f = bin.pcln().func_for_pc(lookup)) {
-      g.func = f->name;
-      if (auto fl = bin.pcln().file_line(lookup)) std::tie(g.file, g.line) = *fl;
+    auto it = where.find(lookup);
+    if (it == where.end()) {
+      std::tuple<std::string, std::string, int> w;
+      if (auto f = bin.pcln().func_for_pc(lookup)) {
+        std::get<0>(w) = f->name;
+        if (auto fl = bin.pcln().file_line(lookup)) std::tie(std::get<1>(w), std::get<2>(w)) = *fl;
+      }
+      it = where.emplace(lookup, std::move(w)).first;
     }
+    std::tie(g.func, g.file, g.line) = it->second;
     t.goroutines.push_back(std::move(g));
   }
   return t;
+}
+
+std::string format_goroutine_table(const GoroutineTable& t,
+                                   const std::function<std::string(uint64_t)>& thread_label) {
+  std::string out =
+      fmt::format("  {:<8} {:<28} {:<8} {:<5} {}\n", "Id", "Status", "Thread", "In C", "Location");
+  out.reserve(out.size() + t.goroutines.size() * 96);
+  std::unordered_map<uint64_t, std::string> labels;
+  for (const Goroutine& g : t.goroutines) {
+    std::string status = g.status_name;
+    if (!g.wait_reason.empty()) status += " (" + g.wait_reason + ")";
+    std::string thread = "-";
+    if (g.lwp != 0) {
+      auto it = labels.find(g.lwp);
+      if (it == labels.end()) it = labels.emplace(g.lwp, thread_label(g.lwp)).first;
+      if (!it->second.empty()) thread = it->second;
+    }
+    std::string where = g.func.empty() ? fmt::format("{:#x}", g.regs.pc) : g.func;
+    if (!g.file.empty()) where += fmt::format(" at {}:{}", g.file, g.line);
+    fmt::format_to(std::back_inserter(out), "{} {:<8} {:<28} {:<8} {:<5} {}\n", g.m ? '*' : ' ',
+                   g.goid, status, thread, g.in_c ? "yes" : "no", where);
+  }
+  return out;
 }
 
 GoStack walk_goroutine(const GoBinary& bin, Memory& mem, uint64_t g, Regs start, int max_frames) {

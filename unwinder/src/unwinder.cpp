@@ -85,6 +85,14 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
   if (st.ended) return {};  // past the end: whatever the debugger finds there is not ours
   if (st.steps >= kMaxClaimedFrames) return stop(r, st, "stack deeper than 4096 frames");
   uint64_t lookup = innermost ? r.pc : r.pc - 1;
+  // A pc at runtime.systemstack_switch's entry is not a return address but the fake frame that
+  // systemstack and asmcgocall (Go <= 1.20) leave in g.sched: look it up at the pc itself, as
+  // Go's own traceback does for a pc at a function's entry.
+  if (!innermost) {
+    if (auto at = bin_.pcln().func_for_pc(r.pc);
+        at && at->entry == r.pc && at->name == "runtime.systemstack_switch")
+      lookup = r.pc;
+  }
   auto fn = bin_.pcln().func_for_pc(lookup);
   if (!innermost) {  // by ELF symbol: pclntab may attribute this C code to a Go neighbour
     Step s = rule_c_thread_entry(r, st, lookup);

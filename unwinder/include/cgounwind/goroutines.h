@@ -1,6 +1,7 @@
 // The goroutine table (runtime.allgs) and goroutine-stack walks that need no debugger unwinder.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,17 @@ struct GoroutineTable {
   bool truncated = false;
 };
 
-// Reads allgs with one bulk read for the pointer array and one read per g.
+// Reads allgs: the pointer array and the g structs in bulk (Memory::prefetch), then the few
+// fields of each g.
 GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit = 10000000);
+
+// The listing both adapters print (`info goroutines`, `goroutine list`): a header, then a line per
+// goroutine, `*` for those on a thread:
+//   * 1        syscall                      1        yes   runtime.cgocall at
+//   runtime/cgocall.go:157
+// thread_label(lwp) is the debugger's name for the thread (empty: "-").
+std::string format_goroutine_table(const GoroutineTable& t,
+                                   const std::function<std::string(uint64_t lwp)>& thread_label);
 
 struct GoFrame {
   uint64_t pc = 0, sp = 0, cfa = 0;

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <utility>
+#include <vector>
 
 namespace cgounwind {
 
@@ -12,6 +14,10 @@ class Memory {
  public:
   virtual ~Memory() = default;
   virtual bool read(uint64_t addr, void* buf, size_t len) = 0;
+  // A hint that [addr, addr+len) of each range will be read soon: a cache may fetch them in
+  // a few large reads (one round trip per run of pages, for remote targets) instead of one per
+  // page. The default does nothing.
+  virtual void prefetch(const std::vector<std::pair<uint64_t, size_t>>& ranges) { (void)ranges; }
 
   std::optional<uint64_t> u64(uint64_t addr) {
     uint64_t v = 0;
