@@ -1,0 +1,518 @@
+#!/usr/bin/python3
+"""cgounwind benchmarks, side by side with runtime-gdb.py and Delve, in one run on one binary.
+
+    /usr/bin/python3 bench/bench.py [--counts 1000,10000,100000] [--runs 3] [--out DIR]
+
+Sets up and builds cgounwind (scripts/setup.sh, CMake into build/), builds its own programs
+(bench/programs) with the machine's Go into build/bench/, installs Delve there with `go install`
+when the Go module proxy serves it, then measures:
+
+  - goroutine listing at each count (a mix parked on channels and 16 blocked in C): our GDB
+    `info goroutines`, runtime-gdb.py's `info goroutines`, our LLDB `goroutine list`, and Delve's
+    ListGoroutines (the RPC behind its `goroutines` command); each timed inside the debugger
+    around the command alone, at the same stop, median of --runs sessions;
+  - `bt` of a 50-level Go<->C alternating stack (ours) against a plain C `bt` of the same number
+    of frames, in GDB and LLDB;
+  - what `source cgo.py` / `plugin load` add to debugger start-up (with a Go binary loaded);
+  - memory reads for one listing: live (reads and bytes through our reader, in GDB), and
+    remote round trips (memory-read packets) over gdbserver and lldb-server on loopback, ours
+    against runtime-gdb.py;
+
+then prints a table, and writes DIR/results.md and DIR/listing.png (default: bench/results).
+Only the standard library and Debian's python3-matplotlib (installed by scripts/setup.sh).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build"
+WORK = BUILD / "bench"
+PLUGIN = BUILD / "lldb-plugin" / "libcgounwind.so"
+CGO_PY = ROOT / "gdb-python" / "cgo.py"
+DELVE = "github.com/go-delve/delve/cmd/dlv@v1.27.2"
+IN_C = 16
+GDB = ["gdb", "-batch", "-nx", "-iex", "set auto-load python-scripts off",
+       "-ex", "set pagination off", "-ex", "set confirm off"]
+
+
+def say(*a: object) -> None:
+    print(*a, file=sys.stderr, flush=True)
+
+
+def run(cmd: list[str], timeout: float = 1800, env: Optional[dict] = None,
+        cwd: Optional[Path] = None) -> str:
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=timeout, env=env, cwd=cwd)
+    return p.stdout
+
+
+def go_binary() -> str:
+    for g in (shutil.which("go"), "/usr/local/go/bin/go"):
+        if g and os.path.exists(g):
+            return g
+    raise SystemExit("bench: no go command")
+
+
+# ---------------------------------------------------------------------------------------------
+# building
+
+def build_all(go: str) -> dict[str, str]:
+    WORK.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "CGO_ENABLED": "1", "GOFLAGS": "-mod=mod", "GOWORK": "off",
+           "GOCACHE": str(WORK / ".gocache"), "GOPATH": str(WORK / ".gopath")}
+    out = {}
+    for name in ("goroutines", "alternate", "godeep"):
+        dst = WORK / name
+        src = ROOT / "bench" / "programs" / name
+        text = run([go, "build", "-o", str(dst), "."], env=env, cwd=src)
+        if not dst.exists():
+            raise SystemExit(f"bench: building {name} failed:\n{text}")
+        out[name] = str(dst)
+    dst = WORK / "cdeep"
+    text = run(["gcc", "-O0", "-g", "-o", str(dst), str(ROOT / "bench/programs/cdeep/deep.c")])
+    if not dst.exists():
+        raise SystemExit(f"bench: building cdeep failed:\n{text}")
+    out["cdeep"] = str(dst)
+    return out
+
+
+def install_delve(go: str) -> tuple[Optional[str], str]:
+    dlv = WORK / "bin" / "dlv"
+    if dlv.exists():
+        return str(dlv), "installed"
+    env = {**os.environ, "GOBIN": str(WORK / "bin"), "GOCACHE": str(WORK / ".gocache"),
+           "GOPATH": str(WORK / ".gopath"), "GOFLAGS": "-mod=mod"}
+    try:
+        text = run([go, "install", DELVE], env=env, timeout=900)
+    except subprocess.TimeoutExpired:
+        return None, f"`go install {DELVE}` timed out"
+    if dlv.exists():
+        return str(dlv), "installed"
+    last = [ln for ln in text.strip().splitlines() if ln.strip()][-1:] or ["?"]
+    return None, f"`go install {DELVE}` failed: {last[0][:160]}"
+
+
+def runtime_gdb_py(go: str) -> str:
+    root = run([go, "env", "GOROOT"]).strip()
+    return os.path.join(root, "src", "runtime", "runtime-gdb.py")
+
+
+# ---------------------------------------------------------------------------------------------
+# measurements inside the debuggers
+
+GDB_TIMER = """python
+import re, time
+def _bench(cmd):
+    t = time.perf_counter()
+    out = gdb.execute(cmd, to_string=True)
+    dt = time.perf_counter() - t
+    print("@@time %.6f %d" % (dt, len(out.splitlines())))
+    # With `set debug remote 1`, GDB's packet log is captured with the command's output.
+    pk = re.findall(r"Sending packet: \\$[mx][0-9a-f]+,([0-9a-f]+)#", out)
+    print("@@packets %d %d" % (len(pk), sum(int(n, 16) for n in pk)))
+end
+"""
+
+GDB_READ_COUNTER = """python
+_bench_reads = [0, 0]
+_bench_orig_read = _read_memory
+def _read_memory(addr, size):
+    _bench_reads[0] += 1
+    _bench_reads[1] += size
+    return _bench_orig_read(addr, size)
+end
+"""
+
+LLDB_TIMER = """import time
+ci = lldb.debugger.GetCommandInterpreter()
+r = lldb.SBCommandReturnObject()
+t = time.perf_counter()
+ci.HandleCommand(CMD, r)
+dt = time.perf_counter() - t
+print("@@time %.6f %d" % (dt, len((r.GetOutput() or "").splitlines())))
+if not r.Succeeded():
+    print("@@error", r.GetError())
+"""
+
+
+def parse_time(out: str, what: str) -> tuple[float, int]:
+    m = re.findall(r"^@@time ([0-9.]+) (\d+)$", out, re.M)
+    if not m:
+        raise RuntimeError(f"{what}: no timing in the debugger's output:\n{out[-2000:]}")
+    return float(m[-1][0]), int(m[-1][1])
+
+
+def gdb_session(prog: str, args: list[str], pre: list[str], script: str,
+                timeout: float = 3600) -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as f:
+        f.write(script)
+    try:
+        cmd = GDB + [a for c in pre for a in ("-ex", c)] + ["-ex", f"source {f.name}",
+                                                             "--args", prog, *args]
+        return run(cmd, timeout=timeout)
+    finally:
+        os.unlink(f.name)
+
+
+def gdb_listing(prog: str, n: int, ours: bool, rgdb: str) -> tuple[float, int, tuple[int, int]]:
+    # One or the other: runtime-gdb.py sourced last would take `info goroutines` back.
+    pre = [f"source {CGO_PY}"] if ours else [f"source {rgdb}"]
+    script = (GDB_READ_COUNTER if ours else "") + GDB_TIMER + (
+        "break bench_ready\nrun\n"
+        + ("python _bench_reads[0] = _bench_reads[1] = 0\n" if ours else "")
+        + "python _bench('info goroutines')\n"
+        + ("python print('@@reads %d %d' % tuple(_bench_reads))\n" if ours else "")
+        + "kill\n")
+    out = gdb_session(prog, [str(n), str(IN_C)], pre, script)
+    dt, lines = parse_time(out, "gdb info goroutines")
+    m = re.search(r"^@@reads (\d+) (\d+)$", out, re.M)
+    return dt, lines, (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+def lldb_session(prog: str, args: list[str], commands: list[str], script: str,
+                 extra_env: Optional[dict] = None, timeout: float = 3600) -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(script)
+    try:
+        cmd = ["lldb-22", "-b", "--no-lldbinit"]
+        for c in commands + [f"script exec(open('{f.name}').read())", "process kill"]:
+            cmd += ["-o", c]
+        cmd += ["--", prog, *args]
+        return run(cmd, timeout=timeout, env={**os.environ, **(extra_env or {})})
+    finally:
+        os.unlink(f.name)
+
+
+def lldb_listing(prog: str, n: int) -> tuple[float, int]:
+    out = lldb_session(prog, [str(n), str(IN_C)],
+                       [f"plugin load {PLUGIN}", "breakpoint set -n bench_ready", "process launch"],
+                       LLDB_TIMER.replace("CMD", repr("goroutine list")))
+    return parse_time(out, "lldb goroutine list")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class JsonRpc:
+    """Delve's JSON-RPC API (api-version 2) over TCP."""
+
+    def __init__(self, port: int) -> None:
+        deadline = time.time() + 60
+        while True:
+            try:
+                self.sock = socket.create_connection(("127.0.0.1", port), timeout=3600)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.1)
+        self.file = self.sock.makefile("rb")
+        self.next_id = 0
+
+    def call(self, method: str, params: dict) -> dict:
+        self.next_id += 1
+        msg = {"method": "RPCServer." + method, "params": [params], "id": self.next_id}
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        reply = json.loads(self.file.readline())
+        if reply.get("error"):
+            raise RuntimeError(f"dlv {method}: {reply['error']}")
+        return reply.get("result") or {}
+
+
+def delve_listing(dlv: str, prog: str, n: int) -> tuple[float, int]:
+    port = free_port()
+    server = subprocess.Popen([dlv, "exec", prog, "--headless", "--api-version=2",
+                               f"--listen=127.0.0.1:{port}", "--", str(n), str(IN_C)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        rpc = JsonRpc(port)
+        src = ROOT / "bench" / "programs" / "goroutines" / "main.go"
+        line = next(i for i, ln in enumerate(src.read_text().splitlines(), 1)
+                    if "C.bench_ready(" in ln)
+        rpc.call("CreateBreakpoint", {"Breakpoint": {"file": str(src), "line": line}})
+        rpc.call("Command", {"name": "continue"})
+        t = time.perf_counter()
+        res = rpc.call("ListGoroutines", {"Start": 0, "Count": 0})
+        dt = time.perf_counter() - t
+        count = len(res.get("Goroutines") or [])
+        try:
+            rpc.call("Detach", {"Kill": True})
+        except (RuntimeError, OSError, ValueError):
+            pass
+        return dt, count
+    finally:
+        server.kill()
+        server.wait()
+
+
+def median_of(runs: int, f: Callable[[], tuple]) -> tuple:
+    results = [f() for _ in range(runs)]
+    results.sort(key=lambda r: r[0])
+    return results[len(results) // 2]
+
+
+# ---------------------------------------------------------------------------------------------
+# bt, start-up, remote
+
+def gdb_bt(prog: str, args: list[str], ours: bool, bp: str = "c_bottom") -> tuple[float, int]:
+    pre = [f"source {CGO_PY}"] if ours else []
+    out = gdb_session(prog, args, pre, GDB_TIMER + f"break {bp}\nrun\npython _bench('bt')\nkill\n")
+    return parse_time(out, "gdb bt")
+
+
+def lldb_bt(prog: str, args: list[str], ours: bool, bp: str = "c_bottom") -> tuple[float, int]:
+    # Plain LLDB stops on Go's SIGURG unless told not to.
+    pre = [f"plugin load {PLUGIN}"] if ours else ["process handle -p true -s false -n false SIGURG"]
+    out = lldb_session(prog, args, pre + [f"breakpoint set -n {bp}", "process launch"],
+                       LLDB_TIMER.replace("CMD", repr("bt")))
+    return parse_time(out, "lldb bt")
+
+
+def startup(cmd: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        run(cmd, timeout=300)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def remote_gdb_reads(prog: str, n: int, ours: bool, rgdb: str) -> tuple[int, int, float]:
+    """Memory-read packets ($m/$x) and bytes asked for during one `info goroutines` over
+    gdbserver on loopback, and the listing's time there."""
+    port = free_port()
+    server = subprocess.Popen(["gdbserver", f"127.0.0.1:{port}", prog, str(n), str(IN_C)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        pre = [f"file {prog}"] + ([f"source {CGO_PY}"] if ours else [f"source {rgdb}"])
+        script = GDB_TIMER + (
+            f"target remote 127.0.0.1:{port}\nbreak bench_ready\ncontinue\n"
+            "set debug remote 1\npython _bench('info goroutines')\nset debug remote 0\nkill\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as f:
+            f.write(script)
+        try:
+            out = run(GDB + [a for c in pre for a in ("-ex", c)] + ["-ex", f"source {f.name}"],
+                      timeout=3600)
+        finally:
+            os.unlink(f.name)
+        m = re.search(r"^@@packets (\d+) (\d+)$", out, re.M)
+        dt, _ = parse_time(out, "remote gdb listing")
+        return (int(m.group(1)), int(m.group(2)), dt) if m else (0, 0, dt)
+    finally:
+        server.kill()
+        server.wait()
+
+
+def remote_lldb_reads(prog: str, n: int) -> tuple[int, int, float]:
+    port = free_port()
+    server = subprocess.Popen(["lldb-server-22", "gdbserver", f"127.0.0.1:{port}", "--", prog,
+                               str(n), str(IN_C)], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False).name
+    try:
+        time.sleep(0.5)
+        script = ("import time\nci = lldb.debugger.GetCommandInterpreter()\n"
+                  "r = lldb.SBCommandReturnObject()\n"
+                  f"ci.HandleCommand('log enable -f {log} gdb-remote packets', r)\n"
+                  + LLDB_TIMER.replace("CMD", repr("goroutine list")).split("import time\n", 1)[1]
+                  + "ci.HandleCommand('log disable gdb-remote packets', r)\n")
+        # On loopback the process is also local: keep the plugin from reading /proc/PID/mem, so
+        # that this measures what a remote target costs.
+        out = lldb_session(prog, [], [f"plugin load {PLUGIN}", f"gdb-remote 127.0.0.1:{port}",
+                                      "breakpoint set -n bench_ready", "continue"], script,
+                           extra_env={"CGOUNWIND_NO_PROC_MEM": "1"})
+        dt, _ = parse_time(out, "remote lldb listing")
+        text = Path(log).read_text(errors="replace")
+        packets = re.findall(r"send packet: \$([mx])([0-9a-f]+),([0-9a-f]+)#", text)
+        return len(packets), sum(int(p[2], 16) for p in packets), dt
+    finally:
+        server.kill()
+        server.wait()
+        os.unlink(log)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def fmt_s(x: Optional[float]) -> str:
+    if x is None:
+        return "–"
+    return f"{x * 1000:.0f} ms" if x < 10 else f"{x:.1f} s"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--counts", default="1000,10000,100000")
+    ap.add_argument("--runs", type=int, default=3, help="sessions per measurement (median)")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    ap.add_argument("--no-setup", action="store_true", help="skip setup.sh and the CMake build")
+    ap.add_argument("--skip-runtime-gdb-above", type=int, default=100000,
+                    help="runtime-gdb.py is not timed above this many goroutines")
+    ns = ap.parse_args()
+    counts = [int(c) for c in ns.counts.split(",")]
+    if not ns.no_setup:
+        say("bench: setup and build")
+        subprocess.run(["bash", str(ROOT / "scripts" / "setup.sh")], check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run(["cmake", "-S", str(ROOT), "-B", str(BUILD), "-G", "Ninja",
+                        "-DCMAKE_BUILD_TYPE=RelWithDebInfo"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["cmake", "--build", str(BUILD), "-j", str(os.cpu_count() or 2)],
+                       check=True, stdout=subprocess.DEVNULL)
+    go = go_binary()
+    progs = build_all(go)
+    rgdb = runtime_gdb_py(go)
+    dlv, dlv_note = install_delve(go)
+    say(f"bench: Delve: {dlv_note}")
+    goversion = run([go, "version"]).strip()
+
+    # 1. listing
+    listing: dict[str, dict[int, Optional[float]]] = {k: {} for k in
+                                                       ("gdb", "rgdb", "lldb", "dlv")}
+    reads: dict[int, tuple[int, int]] = {}
+    for n in counts:
+        say(f"bench: listing {n} goroutines")
+        dt, lines, rd = median_of(ns.runs, lambda: gdb_listing(progs["goroutines"], n, True, rgdb))
+        if lines < n:
+            raise SystemExit(f"bench: our info goroutines listed {lines} lines for {n}")
+        listing["gdb"][n], reads[n] = dt, rd
+        listing["lldb"][n] = median_of(ns.runs, lambda: lldb_listing(progs["goroutines"], n))[0]
+        if n <= ns.skip_runtime_gdb_above:
+            listing["rgdb"][n] = median_of(
+                1 if n >= 100000 else ns.runs,
+                lambda: gdb_listing(progs["goroutines"], n, False, rgdb))[0]
+        if dlv:
+            try:
+                listing["dlv"][n] = median_of(ns.runs,
+                                              lambda: delve_listing(dlv, progs["goroutines"], n))[0]
+            except (RuntimeError, OSError, ValueError) as e:
+                say(f"bench: Delve at {n}: {e}")
+
+    # 2. bt: 50 Go<->C levels against plain C of the same depth
+    say("bench: backtraces")
+    bt: dict[str, tuple[float, int]] = {}
+    bt["gdb-spliced"] = median_of(ns.runs, lambda: gdb_bt(progs["alternate"], ["50"], True))
+    depth = bt["gdb-spliced"][1]
+    bt["gdb-c"] = median_of(ns.runs, lambda: gdb_bt(progs["cdeep"], [str(depth - 2)], False))
+    bt["lldb-spliced"] = median_of(ns.runs, lambda: lldb_bt(progs["alternate"], ["50"], True))
+    bt["lldb-c"] = median_of(ns.runs, lambda: lldb_bt(progs["cdeep"], [str(depth - 2)], False))
+    # The debuggers' own cost for Go frames: a plain Go stack of that depth, no cgounwind.
+    bt["gdb-go"] = median_of(ns.runs, lambda: gdb_bt(progs["godeep"], [str(depth - 5)], False,
+                                                     "main.bottom"))
+    bt["lldb-go"] = median_of(ns.runs, lambda: lldb_bt(progs["godeep"], [str(depth - 5)], False,
+                                                       "main.bottom"))
+
+    # 3. start-up
+    say("bench: start-up")
+    prog = progs["goroutines"]
+    su = {
+        "gdb": startup(GDB + [prog], 10),
+        "gdb+cgo.py": startup(GDB + ["-ex", f"source {CGO_PY}", prog], 10),
+        "lldb": startup(["lldb-22", "-b", "--no-lldbinit", prog], 10),
+        "lldb+plugin": startup(["lldb-22", "-b", "--no-lldbinit", "-o", f"plugin load {PLUGIN}",
+                                prog], 10),
+    }
+
+    # 4. remote round trips
+    say("bench: remote")
+    remote = {}
+    for n in (1000, 10000):
+        remote[("gdb", n)] = remote_gdb_reads(prog, n, True, rgdb)
+        remote[("rgdb", n)] = remote_gdb_reads(prog, n, False, rgdb)
+        remote[("lldb", n)] = remote_lldb_reads(prog, n)
+
+    # report
+    out_dir = Path(ns.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lines = [f"Measured by `bench/bench.py` on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
+             f"{goversion}; median of {ns.runs} sessions (runtime-gdb.py at 100k: one).", "",
+             "### Goroutine listing (time of the command alone, at one stop)", "",
+             "| goroutines | cgounwind GDB | runtime-gdb.py | speed-up | cgounwind LLDB | Delve |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    for n in counts:
+        g, r = listing["gdb"].get(n), listing["rgdb"].get(n)
+        ratio = f"{r / g:.0f}×" if g and r else "–"
+        lines.append(f"| {n:,} | {fmt_s(g)} | {fmt_s(r)} | {ratio} | "
+                     f"{fmt_s(listing['lldb'].get(n))} | {fmt_s(listing['dlv'].get(n))} |")
+    if not dlv:
+        lines += ["", f"Delve: not measured ({dlv_note})."]
+    lines += ["", "### Backtrace of a 50-level Go↔C stack against plain C of the same depth", "",
+              "| debugger | frames (spliced / C / Go) | spliced (cgounwind) | plain C | ratio | "
+              "plain Go, no cgounwind |", "|---|---:|---:|---:|---:|---:|"]
+    for dbg in ("gdb", "lldb"):
+        s, c, g = bt[f"{dbg}-spliced"], bt[f"{dbg}-c"], bt[f"{dbg}-go"]
+        lines.append(f"| {dbg} | {s[1]} / {c[1]} / {g[1]} | {fmt_s(s[0])} | {fmt_s(c[0])} | "
+                     f"{s[0] / c[0]:.2f}× | {fmt_s(g[0])} ({g[0] / c[0]:.2f}× C) |")
+    lines += ["", "### Start-up (a Go binary loaded, batch mode, median of 10)", "",
+              "| | without | with cgounwind | added |", "|---|---:|---:|---:|",
+              f"| GDB (`source cgo.py`) | {fmt_s(su['gdb'])} | {fmt_s(su['gdb+cgo.py'])} | "
+              f"{fmt_s(su['gdb+cgo.py'] - su['gdb'])} |",
+              f"| LLDB (`plugin load`) | {fmt_s(su['lldb'])} | {fmt_s(su['lldb+plugin'])} | "
+              f"{fmt_s(su['lldb+plugin'] - su['lldb'])} |",
+              "", "### Memory reads for one listing", "",
+              "Live, through cgounwind's reader in GDB: "
+              + ", ".join(f"{n:,} goroutines: {r[0]:,} reads, {r[1] / 1e6:.1f} MB"
+                          for n, r in reads.items()) + ".", "",
+              "Remote, on loopback (memory-read packets during the command; gdbserver / lldb-server):",
+              "", "| goroutines | tool | packets | bytes | time |", "|---:|---|---:|---:|---:|"]
+    names = {"gdb": "cgounwind GDB", "rgdb": "runtime-gdb.py", "lldb": "cgounwind LLDB"}
+    for (tool, n), (pk, by, dt) in remote.items():
+        lines.append(f"| {n:,} | {names[tool]} | {pk:,} | {by / 1e6:.2f} MB | {fmt_s(dt)} |")
+    report = "\n".join(lines) + "\n"
+    (out_dir / "results.md").write_text(report)
+    (out_dir / "results.json").write_text(json.dumps(
+        {"listing": {k: {str(n): v for n, v in d.items()} for k, d in listing.items()},
+         "bt": bt, "startup": su, "reads": {str(k): v for k, v in reads.items()},
+         "remote": {f"{t}:{n}": v for (t, n), v in remote.items()}}, indent=1))
+    plot(listing, counts, out_dir / "listing.png")
+    print(report)
+    print(f"bench: wrote {out_dir / 'results.md'} and {out_dir / 'listing.png'}")
+    return 0
+
+
+def plot(listing: dict[str, dict[int, Optional[float]]], counts: list[int], path: Path) -> None:
+    try:
+        import matplotlib  # Debian's python3-matplotlib (run this script with /usr/bin/python3)
+    except ImportError:
+        say(f"bench: no plot: matplotlib is not importable by {sys.executable}")
+        return
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    labels = {"gdb": "cgounwind (GDB)", "lldb": "cgounwind (LLDB)", "rgdb": "runtime-gdb.py (GDB)",
+              "dlv": "Delve"}
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=100)
+    for key, label in labels.items():
+        pts = [(n, listing[key][n]) for n in counts if listing[key].get(n)]
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("goroutines")
+    ax.set_ylabel("listing time (s)")
+    ax.set_title("Goroutine listing time")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

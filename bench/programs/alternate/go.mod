@@ -1,0 +1,3 @@
+module alternate
+
+go 1.19

@@ -1,0 +1,3 @@
+module godeep
+
+go 1.19
