@@ -1,5 +1,5 @@
-// The per-stop page cache: page-sized reads, bulk prefetch in runs of adjacent pages, and the
-// fallbacks when a read fails.
+// The per-stop page cache (page-sized reads, bulk prefetch in runs of adjacent pages, and the
+// fallbacks when a read fails) and the goroutine listing text.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "cgounwind/goroutines.h"
 #include "cgounwind/page_cache.h"
 
 namespace cgounwind {
@@ -72,6 +73,39 @@ TEST(PageCache, FailedPrefetchFallsBackToPages) {
   size_t before = b.calls.size();
   c.prefetch({{~uint64_t{0} - 10, 100}, {0x10000, size_t{1} << 40}, {0x10000, 0}});
   EXPECT_EQ(b.calls.size(), before);
+}
+
+}  // namespace
+}  // namespace cgounwind
+
+namespace cgounwind {
+namespace {
+
+TEST(GoroutineTable, ListingColumns) {
+  GoroutineTable t;
+  Goroutine a;
+  a.goid = 1;
+  a.status_name = "syscall";
+  a.m = 0x1000;
+  a.lwp = 77;
+  a.in_c = true;
+  a.regs.pc = 0x401000;
+  a.func = "runtime.cgocall";
+  a.file = "runtime/cgocall.go";
+  a.line = 157;
+  Goroutine b;
+  b.goid = 123456789;
+  b.status_name = "waiting";
+  b.wait_reason = "chan receive";
+  b.regs.pc = 0x402000;
+  t.goroutines = {a, b};
+  std::string text = format_goroutine_table(
+      t, [](uint64_t lwp) { return lwp == 77 ? std::string("3") : std::string(); });
+  EXPECT_EQ(text,
+            "  Id       Status                       Thread   In C  Location\n"
+            "* 1        syscall                      3        yes   runtime.cgocall at "
+            "runtime/cgocall.go:157\n"
+            "  123456789 waiting (chan receive)       -        no    0x402000\n");
 }
 
 }  // namespace

@@ -40,9 +40,14 @@ class PyMemory {
     try {
       py::object r = reader_(addr, len);
       if (r.is_none()) return false;
-      std::string s = r.cast<py::bytes>();
-      if (s.size() != len) return false;
-      std::memcpy(buf, s.data(), len);
+      char* data = nullptr;
+      Py_ssize_t size = 0;  // the bytes' own buffer: no copy into a std::string first
+      if (!PyBytes_Check(r.ptr()) || PyBytes_AsStringAndSize(r.ptr(), &data, &size) != 0 ||
+          static_cast<size_t>(size) != len) {
+        PyErr_Clear();
+        return false;
+      }
+      std::memcpy(buf, data, len);
       return true;
     } catch (py::error_already_set&) {
       return false;

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <iterator>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 
@@ -23,6 +25,46 @@ uint64_t field(const std::vector<uint8_t>& g, int64_t off, size_t size = 8) {
   if (off >= 0 && static_cast<size_t>(off) + size <= g.size())
     std::memcpy(&v, g.data() + off, size);
   return v;
+}
+
+// The `size` bytes at each address, read in runs of nearby addresses (one read per run of up
+// to 256 KiB, not kept by a cache); an address whose run cannot be read is read alone. ok[i]
+// says whether addrs[i] was read.
+std::vector<uint8_t> bulk_read(Memory& mem, const std::vector<uint64_t>& addrs, size_t size,
+                               std::vector<bool>& ok) {
+  constexpr uint64_t kMaxRunBytes = 256 * 1024, kMaxGap = 4096;
+  std::vector<uint8_t> out(addrs.size() * size);
+  ok.assign(addrs.size(), false);
+  std::vector<size_t> order(addrs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return addrs[a] < addrs[b]; });
+  std::vector<uint8_t> run;
+  for (size_t i = 0; i < order.size();) {
+    uint64_t start = addrs[order[i]], end = start + size;
+    size_t j = i + 1;
+    while (j < order.size() && addrs[order[j]] >= start && addrs[order[j]] <= end + kMaxGap &&
+           addrs[order[j]] + size - start <= kMaxRunBytes) {
+      end = std::max(end, addrs[order[j]] + size);
+      ++j;
+    }
+    bool whole = false;
+    if (end > start && end - start <= kMaxRunBytes) {
+      run.resize(end - start);
+      whole = mem.read_uncached(start, run.data(), run.size());
+    }
+    for (size_t k = i; k < j; ++k) {
+      size_t idx = order[k];
+      uint8_t* dst = out.data() + idx * size;
+      if (whole) {
+        std::memcpy(dst, run.data() + (addrs[idx] - start), size);
+        ok[idx] = true;
+      } else {
+        ok[idx] = mem.read(addrs[idx], dst, size);
+      }
+    }
+    i = j;
+  }
+  return out;
 }
 
 std::string read_go_string(Memory& mem, uint64_t hdr, size_t max_len = 256) {
@@ -83,21 +125,20 @@ GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
   const int64_t deadextra = L.constant("_Gdeadextra", -1);
   const int64_t dead = L.constant("_Gdead", 6), syscall = L.constant("_Gsyscall", 3),
                 waiting = L.constant("_Gwaiting", 4);
-  std::vector<uint8_t> buf(gsize);
   // The g structs in a few large reads rather than one per page (or per field).
-  std::vector<std::pair<uint64_t, size_t>> ranges;
-  ranges.reserve(gs.size());
-  for (uint64_t gp : gs)
-    if (gp != 0) ranges.emplace_back(gp, buf.size());
-  mem.prefetch(ranges);
+  std::vector<bool> read_ok;
+  const std::vector<uint8_t> all = bulk_read(mem, gs, static_cast<size_t>(gsize), read_ok);
+  std::vector<uint8_t> buf(gsize);
   // Most goroutines wait at the same few pcs: look each up once.
   std::unordered_map<uint64_t, std::tuple<std::string, std::string, int>> where;
-  for (uint64_t gp : gs) {
+  for (size_t i = 0; i < gs.size(); ++i) {
+    uint64_t gp = gs[i];
     if (gp == 0) continue;
-    if (!mem.read(gp, buf.data(), buf.size())) {
+    if (!read_ok[i]) {
       t.error = fmt::format("unreadable g at {:#x}", gp);
       continue;
     }
+    std::memcpy(buf.data(), all.data() + i * buf.size(), buf.size());
     Goroutine g;
     g.addr = gp;
     g.status = static_cast<uint32_t>(field(buf, L.g_atomicstatus, 4)) & ~0x1000u;
@@ -137,23 +178,44 @@ GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
 
 std::string format_goroutine_table(const GoroutineTable& t,
                                    const std::function<std::string(uint64_t)>& thread_label) {
+  // By hand rather than with fmt: 100k lines are a tenth of a second through fmt.
   std::string out =
       fmt::format("  {:<8} {:<28} {:<8} {:<5} {}\n", "Id", "Status", "Thread", "In C", "Location");
-  out.reserve(out.size() + t.goroutines.size() * 96);
-  std::unordered_map<uint64_t, std::string> labels;
+  out.reserve(out.size() + t.goroutines.size() * 112);
+  auto column = [&out](std::string_view text, size_t width) {
+    out.append(text);
+    if (text.size() < width) out.append(width - text.size(), ' ');
+  };
+  std::unordered_map<uint64_t, std::string> labels, places;
+  std::string status;
+  char id[24];
   for (const Goroutine& g : t.goroutines) {
-    std::string status = g.status_name;
-    if (!g.wait_reason.empty()) status += " (" + g.wait_reason + ")";
-    std::string thread = "-";
+    status = g.status_name;
+    if (!g.wait_reason.empty()) status.append(" (").append(g.wait_reason).append(")");
+    std::string_view thread = "-";
     if (g.lwp != 0) {
       auto it = labels.find(g.lwp);
       if (it == labels.end()) it = labels.emplace(g.lwp, thread_label(g.lwp)).first;
       if (!it->second.empty()) thread = it->second;
     }
-    std::string where = g.func.empty() ? fmt::format("{:#x}", g.regs.pc) : g.func;
-    if (!g.file.empty()) where += fmt::format(" at {}:{}", g.file, g.line);
-    fmt::format_to(std::back_inserter(out), "{} {:<8} {:<28} {:<8} {:<5} {}\n", g.m ? '*' : ' ',
-                   g.goid, status, thread, g.in_c ? "yes" : "no", where);
+    auto place = places.find(g.regs.pc);
+    if (place == places.end()) {
+      std::string where = g.func.empty() ? fmt::format("{:#x}", g.regs.pc) : g.func;
+      if (!g.file.empty()) where += fmt::format(" at {}:{}", g.file, g.line);
+      place = places.emplace(g.regs.pc, std::move(where)).first;
+    }
+    auto [end, ec] = std::to_chars(id, id + sizeof id, g.goid);
+    (void)ec;
+    out.append(g.m ? "* " : "  ");
+    column(std::string_view(id, static_cast<size_t>(end - id)), 8);
+    out += ' ';
+    column(status, 28);
+    out += ' ';
+    column(thread, 8);
+    out += ' ';
+    column(g.in_c ? "yes" : "no", 5);
+    out += ' ';
+    out.append(place->second).append("\n");
   }
   return out;
 }

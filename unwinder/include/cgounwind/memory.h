@@ -18,6 +18,8 @@ class Memory {
   // a few large reads (one round trip per run of pages, for remote targets) instead of one per
   // page. The default does nothing.
   virtual void prefetch(const std::vector<std::pair<uint64_t, size_t>>& ranges) { (void)ranges; }
+  // A read that a cache need not keep (bulk data read once, e.g. the g structs of a listing).
+  virtual bool read_uncached(uint64_t addr, void* buf, size_t len) { return read(addr, buf, len); }
 
   std::optional<uint64_t> u64(uint64_t addr) {
     uint64_t v = 0;
