@@ -2,6 +2,7 @@
 """cgounwind benchmarks, side by side with runtime-gdb.py and Delve, in one run on one binary.
 
     /usr/bin/python3 bench/bench.py [--counts 1000,10000,100000] [--runs 3] [--out DIR]
+                                    [--no-setup] [--build DIR]
 
 Sets up and builds cgounwind (scripts/setup.sh, CMake into build/), builds its own programs
 (bench/programs) with the machine's Go into build/bench/, installs Delve there with `go install`
@@ -360,15 +361,19 @@ def fmt_s(x: Optional[float]) -> str:
 
 
 def main() -> int:
+    global BUILD, WORK, PLUGIN
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--counts", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=3, help="sessions per measurement (median)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
     ap.add_argument("--no-setup", action="store_true", help="skip setup.sh and the CMake build")
+    ap.add_argument("--build", default=str(BUILD), help="cgounwind's build tree (default build/)")
     ap.add_argument("--skip-runtime-gdb-above", type=int, default=100000,
                     help="runtime-gdb.py is not timed above this many goroutines")
     ns = ap.parse_args()
     counts = [int(c) for c in ns.counts.split(",")]
+    BUILD = Path(ns.build).resolve()
+    WORK, PLUGIN = BUILD / "bench", BUILD / "lldb-plugin" / "libcgounwind.so"
     if not ns.no_setup:
         say("bench: setup and build")
         subprocess.run(["bash", str(ROOT / "scripts" / "setup.sh")], check=True,
@@ -434,7 +439,7 @@ def main() -> int:
     # 4. remote round trips
     say("bench: remote")
     remote = {}
-    for n in (1000, 10000):
+    for n in [c for c in (1000, 10000) if c <= max(counts)] or [min(counts)]:
         remote[("gdb", n)] = remote_gdb_reads(prog, n, True, rgdb)
         remote[("rgdb", n)] = remote_gdb_reads(prog, n, False, rgdb)
         remote[("lldb", n)] = remote_lldb_reads(prog, n)
@@ -482,18 +487,19 @@ def main() -> int:
         {"listing": {k: {str(n): v for n, v in d.items()} for k, d in listing.items()},
          "bt": bt, "startup": su, "reads": {str(k): v for k, v in reads.items()},
          "remote": {f"{t}:{n}": v for (t, n), v in remote.items()}}, indent=1))
-    plot(listing, counts, out_dir / "listing.png")
+    plotted = plot(listing, counts, out_dir / "listing.png")
     print(report)
-    print(f"bench: wrote {out_dir / 'results.md'} and {out_dir / 'listing.png'}")
+    print(f"bench: wrote {out_dir / 'results.md'}"
+          + (f" and {out_dir / 'listing.png'}" if plotted else " (no plot)"))
     return 0
 
 
-def plot(listing: dict[str, dict[int, Optional[float]]], counts: list[int], path: Path) -> None:
+def plot(listing: dict[str, dict[int, Optional[float]]], counts: list[int], path: Path) -> bool:
     try:
         import matplotlib  # Debian's python3-matplotlib (run this script with /usr/bin/python3)
     except ImportError:
         say(f"bench: no plot: matplotlib is not importable by {sys.executable}")
-        return
+        return False
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     labels = {"gdb": "cgounwind (GDB)", "lldb": "cgounwind (LLDB)", "rgdb": "runtime-gdb.py (GDB)",
@@ -512,6 +518,7 @@ def plot(listing: dict[str, dict[int, Optional[float]]], counts: list[int], path
     ax.legend()
     fig.tight_layout()
     fig.savefig(path)
+    return True
 
 
 if __name__ == "__main__":
