@@ -386,7 +386,11 @@ def _spliced_args(target: "_Target") -> Dict[int, List[Tuple["gdb.Symbol", objec
         level = frame.level()
         state = target.state_at(thread.num, level) if level > 0 else None
         if state is not None and state.spliced and frame.function() is not None:
-            result[level] = _core_args(target, frame)
+            try:
+                result[level] = _core_args(target, frame)
+            except Exception as e:  # no values rather than GDB's, read at the lifted frame id
+                result[level] = []
+                _warn("frame #%d: arguments not shown: %s" % (level, e))
         frame = frame.older()
     return result
 
@@ -394,8 +398,8 @@ def _spliced_args(target: "_Target") -> Dict[int, List[Tuple["gdb.Symbol", objec
 def _core_args(target: "_Target", frame: "gdb.Frame") -> List[Tuple["gdb.Symbol", object]]:
     pc, sp = frame.pc(), int(frame.read_register("rsp"))
     cfa = target.walker.frame_cfa(pc, sp, False)
-    found = {v.name: v for v in target.values().frame(pc, False, cfa, {}, _read_memory)} \
-        if cfa else {}
+    found = {v.name: v for v in target.values().frame(pc, False, cfa, {}, _read_memory,
+                                                      results=True)} if cfa else {}
     args: List[Tuple["gdb.Symbol", object]] = []
     try:
         block = frame.block()

@@ -196,7 +196,7 @@ struct GoDwarf::Impl {
   }
 
   void collect_vars(Dwarf_Die parent, uint64_t pc, std::vector<GoVariable>& args,
-                    std::vector<GoVariable>& locals, int depth) const {
+                    std::vector<GoVariable>& locals, int depth, bool with_results) const {
     dw::for_each_child(dwarf.get(), parent, [&](Dwarf_Die d) {
       int tag = dw::tag_of(d);
       if (tag == DW_TAG_formal_parameter || tag == DW_TAG_variable) {
@@ -204,14 +204,15 @@ struct GoDwarf::Impl {
         v.name = dw::die_name(d);
         v.is_arg = tag == DW_TAG_formal_parameter;
         v.type = dw::attr_ref(d, DW_AT_type).value_or(0);
-        // Results (~r0, ~r1, …) are not readable before the return: leave them out.
-        if (!v.name.empty() && v.name[0] != '~' && v.type != 0) {
+        // Results (~r0, ~r1, …) are not meaningful before the return: left out unless asked.
+        if (!v.name.empty() && (with_results || v.name[0] != '~') && v.type != 0) {
           v.expr = location_at(d, pc);
           (v.is_arg ? args : locals).push_back(std::move(v));
         }
       } else if (tag == DW_TAG_lexical_block && depth < 32) {
         auto r = pc_range(d);
-        if (!r || (pc >= r->first && pc < r->second)) collect_vars(d, pc, args, locals, depth + 1);
+        if (!r || (pc >= r->first && pc < r->second))
+          collect_vars(d, pc, args, locals, depth + 1, with_results);
       }
       return true;
     });
@@ -249,7 +250,7 @@ std::unique_ptr<GoDwarf> GoDwarf::open(const std::string& path, std::string* err
   return g;
 }
 
-std::vector<GoVariable> GoDwarf::variables(uint64_t pc) const {
+std::vector<GoVariable> GoDwarf::variables(uint64_t pc, bool with_results) const {
   const auto& funcs = impl_->funcs;
   auto it = std::upper_bound(funcs.begin(), funcs.end(), pc,
                              [](uint64_t p, const FuncRange& f) { return p < f.lo; });
@@ -259,7 +260,7 @@ std::vector<GoVariable> GoDwarf::variables(uint64_t pc) const {
   dw::Die fn = dw::offdie(impl_->dwarf.get(), it->die);
   if (!fn) return {};
   std::vector<GoVariable> args, locals;
-  impl_->collect_vars(fn.get(), pc, args, locals, 0);
+  impl_->collect_vars(fn.get(), pc, args, locals, 0, with_results);
   args.insert(args.end(), std::make_move_iterator(locals.begin()),
               std::make_move_iterator(locals.end()));
   return args;

@@ -274,12 +274,13 @@ class PyGoValues {
   // Variables of the Go frame at `pc` whose CFA is `cfa`; `regs` (DWARF number -> value) only
   // for the innermost frame. `reader(addr, size) -> bytes | None`.
   std::vector<FrameVar> frame(uint64_t pc, bool innermost, uint64_t cfa,
-                              const std::map<int, uint64_t>& regs, const py::object& reader) {
+                              const std::map<int, uint64_t>& regs, const py::object& reader,
+                              bool results) {
     std::vector<FrameVar> out;
     if (!dwarf_) return out;
     try {
       PyMemory mem(reader);
-      for (const GoVariable& v : dwarf_->variables(innermost ? pc : pc - 1)) {
+      for (const GoVariable& v : dwarf_->variables(innermost ? pc : pc - 1, results)) {
         FrameVar f;
         f.name = v.name;
         f.is_arg = v.is_arg;
@@ -471,7 +472,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def_property_readonly("error", &PyGoValues::error)
       .def("ok", &PyGoValues::ok)
       .def("frame", &PyGoValues::frame, py::arg("pc"), py::arg("innermost"), py::arg("cfa"),
-           py::arg("regs"), py::arg("reader"))
+           py::arg("regs"), py::arg("reader"), py::arg("results") = false)
       .def("holder_expression", &PyGoValues::holder_expression, py::arg("type_ids"))
       .def("reset_mirror", &PyGoValues::reset_mirror)
       .def("c_type_for_name", &PyGoValues::c_type_for_name, py::arg("go_name"))

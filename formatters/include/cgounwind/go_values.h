@@ -111,7 +111,9 @@ class GoDwarf {
 
   // Arguments, then locals, of the Go function containing `pc` (a lookup pc: callers pass a
   // return address minus one), with the location in force at `pc`. Empty outside Go functions.
-  std::vector<GoVariable> variables(uint64_t pc) const;
+  // Results (~r0, ~r1, …) only with `with_results`: before the return they hold whatever the
+  // stack slot holds (a debugger shows them among the arguments, as GDB does).
+  std::vector<GoVariable> variables(uint64_t pc, bool with_results = false) const;
   // The type with this DIE offset (cached), or nullptr.
   const GoType* type(uint64_t id) const;
   // The Go type with this name (e.g. "main.Point", "seed/app._Ctype_struct___0"), or nullopt.
