@@ -184,7 +184,7 @@ class Regions : public Memory {
   std::map<uint64_t, std::string> at;
   bool read(uint64_t addr, void* buf, size_t len) override {
     for (const auto& [base, bytes] : at) {
-      if (addr >= base && addr + len <= base + bytes.size()) {
+      if (addr >= base && len <= bytes.size() && addr - base <= bytes.size() - len) {
         std::memcpy(buf, bytes.data() + (addr - base), len);
         return true;
       }

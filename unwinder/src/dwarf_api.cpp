@@ -7,7 +7,12 @@ namespace cgounwind {
 const DwarfApi* dwarf_api(std::string* error) {
   static std::string load_error;
   static const DwarfApi* api = []() -> const DwarfApi* {
+#ifdef CGOUNWIND_SANITIZE
+    // ASan refuses RTLD_DEEPBIND; sanitizer builds are never loaded into GDB (libdw's clash).
+    void* h = dlopen("libdwarf.so.1", RTLD_NOW | RTLD_LOCAL);
+#else
     void* h = dlopen("libdwarf.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+#endif
     if (h == nullptr) {
       const char* e = dlerror();
       load_error = std::string("cannot load libdwarf.so.1: ") + (e ? e : "?");
