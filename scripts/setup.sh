@@ -21,7 +21,8 @@ PKGS=(build-essential cmake ninja-build pkg-config gdb libc6-dbg clang-tidy clan
       lldb-22 liblldb-22-dev python3-lldb-22
       pybind11-dev libdwarf-dev libelf-dev libfmt-dev libgtest-dev python3-dev
       golang-1.19-go golang-1.21-go golang-1.22-go golang-1.23-go
-      gdbserver python3-matplotlib)  # the last two for bench/bench.py
+      gdbserver python3-matplotlib  # for bench/bench.py
+      clang-14 libclang-rt-14-dev)  # libFuzzer, for scripts/fuzz.sh
 
 missing=()
 for p in "${PKGS[@]}"; do
