@@ -193,14 +193,10 @@ const GoTypes& go_types(lldb::SBTarget t) {
   return it->second;
 }
 
-// Summary of a Go value the core formats as a whole (interfaces, channels): the mirror's name
-// carries the Go type id, its bytes are the Go value's.
-// NOLINTNEXTLINE(performance-unnecessary-value-param)
-bool go_value_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBStream& out) {
-  std::string name = value.GetType().GetName() ? value.GetType().GetName() : "";
-  if (name.rfind("struct ", 0) == 0) name.erase(0, 7);
-  uint64_t id = cgounwind::type_id_from_mirror(name);
-  const GoTypes& types = go_types(value.GetTarget());
+// Writes the core's text for `value` (type id `id`, C type if `c`) to `out`; false when the
+// value's bytes cannot be had (LLDB then shows no summary).
+bool summarize(lldb::SBValue& value, const GoTypes& types, uint64_t id, bool c,
+               lldb::SBStream& out) {
   lldb::SBData data = value.GetData();
   if (id == 0 || !types.dwarf || !data.IsValid()) return false;
   std::vector<uint8_t> bytes(data.GetByteSize());
@@ -209,9 +205,19 @@ bool go_value_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBS
     return false;
   ProcessMemory mem(value.GetProcess());
   cgounwind::GoFormatter f{*types.dwarf, mem.mem(), types.types_base};
-  std::string text = f.format(id, bytes);
+  std::string text = c ? f.format_c(id, bytes) : f.format(id, bytes);
   out.Printf("%s", text.c_str());
   return true;
+}
+
+// Summary of a Go value the core formats as a whole (interfaces, channels, maps): the mirror's
+// name carries the Go type id, its bytes are the Go value's.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
+bool go_value_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBStream& out) {
+  std::string name = value.GetType().GetName() ? value.GetType().GetName() : "";
+  if (name.rfind("struct ", 0) == 0) name.erase(0, 7);
+  return summarize(value, go_types(value.GetTarget()), cgounwind::type_id_from_mirror(name), false,
+                   out);
 }
 
 // Summary of a C struct or union that Go code uses through cgo (and so is shown in Go frames as
@@ -221,19 +227,8 @@ bool c_value_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBSt
   const GoTypes& types = go_types(value.GetTarget());
   if (!types.dwarf) return false;
   lldb::SBType type = value.GetType().GetUnqualifiedType();
-  std::string name = type.GetName() ? type.GetName() : "";
-  auto id = types.dwarf->c_type_by_name(name);
-  lldb::SBData data = value.GetData();
-  if (!id || !data.IsValid()) return false;
-  std::vector<uint8_t> bytes(data.GetByteSize());
-  lldb::SBError err;
-  if (!bytes.empty() && data.ReadRawData(err, 0, bytes.data(), bytes.size()) != bytes.size())
-    return false;
-  ProcessMemory mem(value.GetProcess());
-  cgounwind::GoFormatter f{*types.dwarf, mem.mem(), types.types_base};
-  std::string text = f.format_c(*id, bytes);
-  out.Printf("%s", text.c_str());
-  return true;
+  auto id = types.dwarf->c_type_by_name(type.GetName() ? type.GetName() : "");
+  return id && summarize(value, types, *id, true, out);
 }
 
 // Summaries for the C types behind the binary's cgo structs (once per executable).
