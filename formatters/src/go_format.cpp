@@ -570,9 +570,7 @@ std::string GoFormatter::format(uint64_t type_id, const std::vector<uint8_t>& b,
       return out + "]";
     }
     case GoKind::Struct: {
-      if (t->name.find("._Ctype_") != std::string::npos) {  // a cgo struct: its C type
-        if (auto c = dwarf.c_type_id_for(type_id)) return format_c(*c, b, depth);
-      }
+      if (auto c = dwarf.c_type_id_for(type_id)) return format_c(*c, b, depth);  // cgo struct
       out = display_name(t->name) + "{";
       bool first = true;
       for (const GoField& f : t->fields) {

@@ -130,6 +130,9 @@ struct GoDwarf::Impl {
   mutable std::optional<std::map<std::string, uint64_t>> go_names;  // Go type name -> DIE
   mutable std::map<uint64_t, uint64_t> runtime_types;               // runtime type offset -> DIE
   mutable std::optional<std::vector<CAggregate>> c_aggregates;
+  // Go type id -> its C type (c_type_match), looked up once: the layout match scans every C
+  // aggregate of the binary.
+  mutable std::unordered_map<uint64_t, std::optional<std::pair<std::string, uint64_t>>> c_matches;
 
   const std::map<std::string, uint64_t>& go_type_names() const {
     if (go_names) return *go_names;
@@ -411,6 +414,13 @@ std::optional<uint64_t> GoDwarf::c_type_by_name(const std::string& name) const {
 }
 
 std::optional<std::pair<std::string, uint64_t>> GoDwarf::c_type_match(uint64_t id) const {
+  if (auto it = impl_->c_matches.find(id); it != impl_->c_matches.end()) return it->second;
+  auto found = c_type_match_uncached(id);
+  if (impl_->c_matches.size() < kMaxTypes) impl_->c_matches.emplace(id, found);
+  return found;
+}
+
+std::optional<std::pair<std::string, uint64_t>> GoDwarf::c_type_match_uncached(uint64_t id) const {
   const GoType* t = type(id);
   if (t == nullptr || t->kind != GoKind::Struct) return std::nullopt;
   static constexpr std::string_view kCtype = "._Ctype_";

@@ -214,9 +214,9 @@ class PyGoValues {
     auto id = dwarf_->type_by_name(go_name);
     const GoType* t = id ? dwarf_->type(*id) : nullptr;
     if (t == nullptr) return false;
-    if (t->kind == GoKind::Struct && t->name.find("._Ctype_") != std::string::npos)
-      return dwarf_->c_type_id_for(*id).has_value();  // cgo structs, decoded through C
-    if (t->kind == GoKind::Pointer) {                 // *C.char: `(*C.char)(0x…) "text"`
+    if (t->kind == GoKind::Struct)  // cgo structs, decoded through C
+      return dwarf_->c_type_id_for(*id).has_value();
+    if (t->kind == GoKind::Pointer) {  // *C.char: `(*C.char)(0x…) "text"`
       const GoType* e = dwarf_->type(t->elem);
       return e != nullptr && is_c_char(*e);
     }

@@ -136,6 +136,7 @@ class GoDwarf {
  private:
   GoDwarf() = default;
   std::optional<std::pair<std::string, uint64_t>> c_type_match(uint64_t id) const;
+  std::optional<std::pair<std::string, uint64_t>> c_type_match_uncached(uint64_t id) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
