@@ -1,7 +1,8 @@
-// The per-stop page cache (page-sized reads, bulk prefetch in runs of adjacent pages, and the
-// fallbacks when a read fails) and the goroutine listing text.
+// The per-stop page cache (page-sized reads), read_many (nearby addresses in one uncached read,
+// with the fallbacks when a read fails) and the goroutine listing text.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <utility>
@@ -41,38 +42,40 @@ TEST(PageCache, ReadsWholePagesOnce) {
   EXPECT_EQ(b.calls.size(), 2u);
 }
 
-TEST(PageCache, PrefetchCoalescesAdjacentPages) {
+TEST(ReadMany, NearbyAddressesInOneReadNotCached) {
   Backing b;
   PageCache c = cache_over(b);
-  std::vector<std::pair<uint64_t, size_t>> gs;
-  // g-sized ranges from 0x10000 to just past 0x20000: 17 adjacent pages.
-  for (uint64_t a = 0x10000; a < 0x20000; a += 448) gs.emplace_back(a, 448);
-  gs.emplace_back(0x28000, 8);  // one more run
-  c.prefetch(gs);
-  EXPECT_EQ(b.calls.size(), 2u);
-  EXPECT_EQ(b.calls[0], std::make_pair(uint64_t{0x10000}, size_t{17 * 4096}));
-  uint8_t x[448];
-  for (const auto& [a, n] : gs) ASSERT_TRUE(c.read(a, x, n));
-  EXPECT_EQ(x[0], 0x00);
-  EXPECT_EQ(b.calls.size(), 2u) << "every read after the prefetch is a cache hit";
-  c.prefetch(gs);  // nothing left to fetch
-  EXPECT_EQ(b.calls.size(), 2u);
+  std::vector<uint64_t> gs;
+  // g structs 448 bytes apart from 0x10000 to just past 0x20000: one run.
+  for (uint64_t a = 0x10000; a < 0x20000; a += 448) gs.push_back(a);
+  gs.push_back(0x28000);  // far away: a run of its own
+  std::vector<bool> ok;
+  std::vector<uint8_t> bytes = read_many(c, gs, 448, ok);
+  ASSERT_EQ(b.calls.size(), 2u);
+  EXPECT_EQ(b.calls[0],
+            std::make_pair(uint64_t{0x10000}, size_t{gs[gs.size() - 2] + 448 - 0x10000}));
+  EXPECT_EQ(b.calls[1], std::make_pair(uint64_t{0x28000}, size_t{448}));
+  EXPECT_EQ(std::count(ok.begin(), ok.end(), true), static_cast<long>(gs.size()));
+  EXPECT_EQ(bytes[0], 0x00);
+  EXPECT_EQ(bytes[448], static_cast<uint8_t>(0x10000 + 448));
+  EXPECT_EQ(bytes[(gs.size() - 1) * 448], 0x00);
+  uint8_t x[8];
+  ASSERT_TRUE(c.read(0x10000, x, 8));
+  EXPECT_EQ(b.calls.size(), 3u) << "read_many's bytes are not kept by the page cache";
 }
 
-TEST(PageCache, FailedPrefetchFallsBackToPages) {
+TEST(ReadMany, FailedRunFallsBackToEachAddress) {
   Backing b;
   PageCache c = cache_over(b);
-  // One run straddling the end of the mapping fails as a whole; the pages are then read one by
-  // one when needed, and the mapped ones succeed.
-  c.prefetch({{0x2e000, 4 * 4096}});
-  EXPECT_EQ(b.calls.size(), 1u);
-  uint8_t x[8];
-  EXPECT_TRUE(c.read(0x2f000, x, 8));
-  EXPECT_FALSE(c.read(0x30000, x, 8));
-  // Garbage ranges are ignored.
-  size_t before = b.calls.size();
-  c.prefetch({{~uint64_t{0} - 10, 100}, {0x10000, size_t{1} << 40}, {0x10000, 0}});
-  EXPECT_EQ(b.calls.size(), before);
+  // One run straddling the end of the mapping fails as a whole; each address is then read on
+  // its own, and the mapped ones succeed.
+  std::vector<bool> ok;
+  read_many(c, {0x2fe00, 0x2ff00, 0x30000}, 0x80, ok);
+  EXPECT_EQ(b.calls.front(), std::make_pair(uint64_t{0x2fe00}, size_t{0x280}));
+  EXPECT_EQ(ok, (std::vector<bool>{true, true, false}));
+  // Garbage addresses (wrapping past 2^64, far apart): no crash, nothing read.
+  read_many(c, {~uint64_t{0} - 10, 0x10, ~uint64_t{0}}, 448, ok);
+  EXPECT_EQ(ok, (std::vector<bool>{false, false, false}));
 }
 
 }  // namespace

@@ -27,46 +27,6 @@ uint64_t field(const std::vector<uint8_t>& g, int64_t off, size_t size = 8) {
   return v;
 }
 
-// The `size` bytes at each address, read in runs of nearby addresses (one read per run of up
-// to 256 KiB, not kept by a cache); an address whose run cannot be read is read alone. ok[i]
-// says whether addrs[i] was read.
-std::vector<uint8_t> bulk_read(Memory& mem, const std::vector<uint64_t>& addrs, size_t size,
-                               std::vector<bool>& ok) {
-  constexpr uint64_t kMaxRunBytes = 256 * 1024, kMaxGap = 4096;
-  std::vector<uint8_t> out(addrs.size() * size);
-  ok.assign(addrs.size(), false);
-  std::vector<size_t> order(addrs.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return addrs[a] < addrs[b]; });
-  std::vector<uint8_t> run;
-  for (size_t i = 0; i < order.size();) {
-    uint64_t start = addrs[order[i]], end = start + size;
-    size_t j = i + 1;
-    while (j < order.size() && addrs[order[j]] >= start && addrs[order[j]] <= end + kMaxGap &&
-           addrs[order[j]] + size - start <= kMaxRunBytes) {
-      end = std::max(end, addrs[order[j]] + size);
-      ++j;
-    }
-    bool whole = false;
-    if (end > start && end - start <= kMaxRunBytes) {
-      run.resize(end - start);
-      whole = mem.read_uncached(start, run.data(), run.size());
-    }
-    for (size_t k = i; k < j; ++k) {
-      size_t idx = order[k];
-      uint8_t* dst = out.data() + idx * size;
-      if (whole) {
-        std::memcpy(dst, run.data() + (addrs[idx] - start), size);
-        ok[idx] = true;
-      } else {
-        ok[idx] = mem.read(addrs[idx], dst, size);
-      }
-    }
-    i = j;
-  }
-  return out;
-}
-
 std::string read_go_string(Memory& mem, uint64_t hdr, size_t max_len = 256) {
   auto p = mem.u64(hdr), n = mem.u64(hdr + 8);
   if (!p || !n || *n == 0 || *n > max_len) return {};
@@ -103,12 +63,12 @@ GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
   // In chunks, so a bad pointer fails after one chunk instead of a huge allocation and read.
   constexpr uint64_t kChunk = 65536;
   std::vector<uint64_t> gs;
-  mem.prefetch({{*ptr, std::min<uint64_t>(n, kChunk) * 8}});
   for (uint64_t i = 0; i < n; i += kChunk) {
     uint64_t k = std::min(kChunk, n - i);
     size_t at = gs.size();
     gs.resize(at + k);
-    if (!mem.read(*ptr + i * 8, gs.data() + at, k * 8)) {
+    if (!mem.read_uncached(*ptr + i * 8, gs.data() + at, k * 8) &&
+        !mem.read(*ptr + i * 8, gs.data() + at, k * 8)) {
       gs.resize(at);
       t.error = fmt::format("cannot read the allgs array at entry {}", i);
       t.truncated = true;
@@ -127,7 +87,7 @@ GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
                 waiting = L.constant("_Gwaiting", 4);
   // The g structs in a few large reads rather than one per page (or per field).
   std::vector<bool> read_ok;
-  const std::vector<uint8_t> all = bulk_read(mem, gs, static_cast<size_t>(gsize), read_ok);
+  const std::vector<uint8_t> all = read_many(mem, gs, static_cast<size_t>(gsize), read_ok);
   std::vector<uint8_t> buf(gsize);
   // Most goroutines wait at the same few pcs: look each up once.
   std::unordered_map<uint64_t, std::tuple<std::string, std::string, int>> where;

@@ -32,7 +32,7 @@ struct GoroutineTable {
   bool truncated = false;
 };
 
-// Reads allgs: the pointer array and the g structs in bulk (Memory::prefetch), then the few
+// Reads allgs: the pointer array and the g structs in bulk (read_many), then the few
 // fields of each g.
 GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit = 10000000);
 

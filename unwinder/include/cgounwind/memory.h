@@ -3,7 +3,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <utility>
 #include <vector>
 
 namespace cgounwind {
@@ -14,10 +13,6 @@ class Memory {
  public:
   virtual ~Memory() = default;
   virtual bool read(uint64_t addr, void* buf, size_t len) = 0;
-  // A hint that [addr, addr+len) of each range will be read soon: a cache may fetch them in
-  // a few large reads (one round trip per run of pages, for remote targets) instead of one per
-  // page. The default does nothing.
-  virtual void prefetch(const std::vector<std::pair<uint64_t, size_t>>& ranges) { (void)ranges; }
   // A read that a cache need not keep (bulk data read once, e.g. the g structs of a listing).
   virtual bool read_uncached(uint64_t addr, void* buf, size_t len) { return read(addr, buf, len); }
 
@@ -32,5 +27,12 @@ class Memory {
     return v;
   }
 };
+
+// The `size` bytes at each address, in one buffer (addrs[i]'s at i * size): nearby addresses
+// are read together, one read_uncached of at most 256 KiB per run (one round trip for a remote
+// target) rather than one read per page or per field; an address whose run cannot be read is
+// read alone. ok[i] says whether addrs[i] was read.
+std::vector<uint8_t> read_many(Memory& mem, const std::vector<uint64_t>& addrs, size_t size,
+                               std::vector<bool>& ok);
 
 }  // namespace cgounwind

@@ -17,7 +17,6 @@ class PageCache : public Memory {
   using Reader = std::function<bool(uint64_t, void*, size_t)>;
   static constexpr uint64_t kPage = 4096;
   static constexpr size_t kMaxPages = 65536;
-  static constexpr size_t kMaxRun = 64;  // pages per prefetch read (256 KiB: 1 MiB was slower)
   explicit PageCache(Reader reader) : reader_(std::move(reader)) {}
 
   bool read(uint64_t addr, void* buf, size_t len) override {
@@ -39,38 +38,6 @@ class PageCache : public Memory {
       len -= n;
     }
     return true;
-  }
-  // Fetches the pages the ranges touch that are not cached yet, coalescing runs of adjacent
-  // pages into one read of at most kMaxRun pages; a run that fails is left to per-page reads.
-  void prefetch(const std::vector<std::pair<uint64_t, size_t>>& ranges) override {
-    std::vector<uint64_t> pages;
-    for (const auto& [addr, len] : ranges) {
-      if (len == 0 || len > (256u << 20) || addr + len < addr) continue;
-      for (uint64_t p = addr & ~(kPage - 1); p < addr + len; p += kPage)
-        if (!pages_.count(p)) pages.push_back(p);
-    }
-    std::sort(pages.begin(), pages.end());
-    pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
-    if (pages_.size() + pages.size() > kMaxPages) return;  // the cache bound wins
-    pages_.reserve(pages_.size() + pages.size());
-    std::vector<uint8_t> buf;
-    for (size_t i = 0; i < pages.size();) {
-      size_t j = i + 1;
-      while (j < pages.size() && j - i < kMaxRun && pages[j] == pages[j - 1] + kPage) ++j;
-      size_t n = j - i;
-      buf.resize(n * kPage);
-      if (reader_(pages[i], buf.data(), buf.size())) {
-        ++reads_;
-        for (size_t k = 0; k < n; ++k) {
-          Entry& e = pages_[pages[i + k]];
-          e.ok = true;
-          e.bytes.assign(buf.begin() + static_cast<long>(k * kPage),
-                         buf.begin() + static_cast<long>((k + 1) * kPage));
-          if (recording_) recorded_.emplace_back(pages[i + k], e.bytes);
-        }
-      }
-      i = j;
-    }
   }
   bool read_uncached(uint64_t addr, void* buf, size_t len) override {
     if (!reader_(addr, buf, len)) return false;
