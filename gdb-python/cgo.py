@@ -143,7 +143,6 @@ def _reset_all(*_args: object) -> None:
 
 def _forget_binaries(*_args: object) -> None:
     _targets.clear()
-    _c_types.clear()
 
 
 def _printers_first(*_args: object) -> None:
@@ -524,17 +523,6 @@ def _hint_spliced_selection() -> None:
         return
 
 
-class _CgoCTypePrinter:
-    """A cgo struct/union (`pkg._Ctype_struct_…`) shown as the C type it stands for, so that a C
-    union is decoded through its real members instead of cgo's byte array `anonN`."""
-
-    def __init__(self, value: "gdb.Value", ctype: "gdb.Type") -> None:
-        self.value, self.ctype = value, ctype
-
-    def to_string(self) -> "gdb.Value":
-        return self.value.address.cast(self.ctype.pointer()).dereference()
-
-
 class _GoTextPrinter:
     """A Go value formatted by the core (interfaces: `error(*errors.errorString) &…`, channels:
     `chan int len: 2, cap: 4 [1, 2]`)."""
@@ -560,33 +548,7 @@ def _go_printer(value: "gdb.Value") -> Optional[object]:
                 return _GoTextPrinter(text)
     except (gdb.error, RuntimeError, ValueError, TypeError):
         pass
-    return _cgo_printer(value)
-
-
-_c_types: Dict[Tuple[str, str], Optional["gdb.Type"]] = {}
-
-
-def _cgo_printer(value: "gdb.Value") -> Optional[_CgoCTypePrinter]:
-    try:
-        t = value.type.strip_typedefs()
-        name = t.name or value.type.name or ""
-        if "._Ctype_" not in name or value.address is None:
-            return None
-        path = gdb.current_progspace().filename or ""
-        key = (path, name)
-        if key not in _c_types:
-            _c_types[key] = None
-            target = _target()
-            if target is not None:
-                cname = target.values().c_type_for_name(name)
-                if cname:
-                    ctype = gdb.lookup_type(cname)
-                    if ctype.sizeof == t.sizeof:
-                        _c_types[key] = ctype
-        ctype = _c_types[key]
-        return _CgoCTypePrinter(value, ctype) if ctype is not None else None
-    except (gdb.error, RuntimeError, ValueError, TypeError):
-        return None
+    return None
 
 
 def _register() -> None:
