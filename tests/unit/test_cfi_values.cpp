@@ -20,6 +20,7 @@
 #include "cgounwind/go_format.h"
 #include "cgounwind/go_text.h"
 #include "cgounwind/go_values.h"
+#include "cgounwind/thread_walk.h"
 
 namespace cgounwind {
 namespace {
@@ -95,6 +96,41 @@ TEST(Cfi, GccFramePointerPrologueOnEveryToolchain) {
     EXPECT_EQ(s.caller.r[7], 0x7010u);
     EXPECT_EQ(s.caller.r[6], 0x7100u);
     EXPECT_FALSE(mods.row(1).has_value());  // outside every module
+  }
+}
+
+// testdata/hostile's cycle mode, rebuilt in memory: cycle_a's saved frame pointer points back at
+// cycle_b's frame. The core's thread walk must stop at the first caller whose stack pointer is
+// not above its callee's, not go round the cycle up to the frame limit.
+TEST(ThreadWalk, CyclicFramePointerChainStopsAtTheFirstBadStep) {
+  auto paths = binaries("hostile");
+  ASSERT_FALSE(paths.empty()) << "no testdata under " << testdata_root();
+  for (const auto& path : paths) {
+    SCOPED_TRACE(path.string());
+    std::string err;
+    auto bin = GoBinary::load(path.string(), &err);
+    ASSERT_TRUE(bin) << err;
+    ElfFile elf;
+    ASSERT_TRUE(elf.load(path.string())) << elf.error();
+    CodeModules mods;
+    mods.add(elf, 0);
+    auto b = elf.symbol("cycle_b"), a = elf.symbol("cycle_a"), sab = elf.symbol("hostile_sabotage");
+    ASSERT_TRUE(b && a && sab);
+    Words mem;
+    mem.words[0x7000] = 0x7100;          // cycle_b's frame: saved rbp = cycle_a's frame
+    mem.words[0x7008] = a->value + 8;    // return into cycle_a's body
+    mem.words[0x7100] = 0x7000;          // cycle_a's saved rbp: back to cycle_b's frame
+    mem.words[0x7108] = sab->value + 8;  // return into hostile_sabotage's body
+    CRegs r;
+    r.set(16, b->value + 8);
+    r.set(7, 0x6ff0);
+    r.set(6, 0x7000);
+    ThreadStack s = walk_thread(*bin, mods, mem, r, {}, 0, 4096);
+    ASSERT_EQ(s.frames.size(), 3u) << s.error;
+    EXPECT_EQ(s.frames[1].pc, a->value + 8);
+    EXPECT_EQ(s.frames[2].pc, sab->value + 8);
+    EXPECT_NE(s.error.find("frame #2: caller's sp 0x7010 is not above"), std::string::npos)
+        << s.error;
   }
 }
 

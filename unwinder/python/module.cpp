@@ -144,7 +144,7 @@ class PyWalker {
   // debugger's own frames, innermost first.
   ThreadStack walk_thread(const CodeModules& mods, const std::map<int, uint64_t>& regs,
                           const std::vector<std::tuple<uint64_t, uint64_t, uint64_t>>& native,
-                          uint64_t lwp, int max_frames) {
+                          uint64_t lwp, int max_frames, bool innermost) {
     try {
       CRegs c;
       for (const auto& [n, v] : regs) {
@@ -153,7 +153,7 @@ class PyWalker {
       std::vector<NativeFrame> nf;
       nf.reserve(native.size());
       for (const auto& [pc, sp, fp] : native) nf.push_back(NativeFrame{pc, sp, fp});
-      return cgounwind::walk_thread(*bin_, mods, mem_.mem(), c, nf, lwp, max_frames);
+      return cgounwind::walk_thread(*bin_, mods, mem_.mem(), c, nf, lwp, max_frames, innermost);
     } catch (std::exception& e) {
       ThreadStack s;
       s.error = std::string("internal error: ") + e.what();
@@ -454,7 +454,8 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("goroutine_stack", &PyWalker::goroutine_stack, py::arg("g"), py::arg("pc"),
            py::arg("sp"), py::arg("bp"), py::arg("max_frames") = 1024)
       .def("walk_thread", &PyWalker::walk_thread, py::arg("modules"), py::arg("regs"),
-           py::arg("native"), py::arg("lwp"), py::arg("max_frames") = 1024)
+           py::arg("native"), py::arg("lwp"), py::arg("max_frames") = 1024,
+           py::arg("innermost") = true)
       .def("start_recording", &PyWalker::start_recording, py::arg("name"))
       .def("stop_recording", &PyWalker::stop_recording)
       .def("recording", &PyWalker::recording)

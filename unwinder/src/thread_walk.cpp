@@ -27,7 +27,7 @@ CRegs from_regs(const Regs& r) {
 
 ThreadStack walk_thread(const GoBinary& bin, const CodeModules& mods, Memory& mem,
                         const CRegs& regs0, const std::vector<NativeFrame>& native, uint64_t lwp,
-                        int max_frames) {
+                        int max_frames, bool first_innermost) {
   ThreadStack out;
   Unwinder unw(bin, mem);
   CRegs regs = regs0;
@@ -38,7 +38,7 @@ ThreadStack walk_thread(const GoBinary& bin, const CodeModules& mods, Memory& me
   auto fp_of = [](const CRegs& c) { return c.has(arch::kDwarfFp) ? c.r[arch::kDwarfFp] : 0; };
   int k = native_index(native, pc_of(regs), sp_of(regs), 0);
   for (int i = 0; i < max_frames; ++i) {
-    bool innermost = i == 0;
+    bool innermost = i == 0 && first_innermost;
     ThreadFrame f;
     f.pc = pc_of(regs);
     f.sp = sp_of(regs);
@@ -55,6 +55,15 @@ ThreadStack walk_thread(const GoBinary& bin, const CodeModules& mods, Memory& me
         out.frames.push_back(f);
         if (c.outermost) return out;
         next = c.caller;
+        // C frames only ever return to higher addresses on the same stack (the switches to
+        // another stack are the rules above): anything else is a smashed or cyclic chain.
+        if (sp_of(next) <= f.sp) {
+          out.error = fmt::format(
+              "frame #{}: caller's sp {:#x} is not above this frame's sp {:#x} (corrupt or "
+              "cyclic frame chain at pc {:#x})",
+              i, sp_of(next), f.sp, f.pc);
+          return out;
+        }
       } else if (k >= 0 && static_cast<size_t>(k) + 1 < native.size()) {
         f.rule = "debugger";  // C without unwind information, still in step with the debugger
         out.frames.push_back(f);
