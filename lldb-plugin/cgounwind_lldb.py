@@ -14,6 +14,7 @@ never let an exception out (it ends the stack silently).
 from __future__ import annotations
 
 import os
+import threading
 import sys
 from typing import Any, Callable, Optional
 
@@ -122,7 +123,7 @@ def _registers(frame: lldb.SBFrame) -> dict[int, int]:
 
 
 def walk(thread: lldb.SBThread, frames: list[tuple[int, int, int]],
-         regs: dict[int, int]) -> tuple[list[Any], str]:
+         regs: dict[int, int], innermost: bool = True) -> tuple[list[Any], str]:
     """The core's walk of one thread: (ThreadFrames, one-line error or '')."""
     target = thread.GetProcess().GetTarget()
     binary, why = binary_for(target)
@@ -132,7 +133,7 @@ def walk(thread: lldb.SBThread, frames: list[tuple[int, int, int]],
         return [], "Go runtime layout unknown (missing: " + ", ".join(binary.layout_missing()) + ")"
     walker = core.Walker(binary, _reader(thread.GetProcess()))
     stack = walker.walk_thread(code_modules(target, binary), regs, frames, thread.GetThreadID(),
-                               MAX_FRAMES)
+                               MAX_FRAMES, innermost)
     return list(stack.frames), stack.error
 
 
@@ -143,8 +144,8 @@ def walk(thread: lldb.SBThread, frames: list[tuple[int, int, int]],
 # recognized arguments of a frame recognizer on the Go executable, which `frame variable`,
 # SBFrame.GetVariables and lldb-dap's Variables pane include.
 
-# (pid, tid) -> (stop id, the provider's frames of that thread)
-_walks: dict[tuple[int, int], tuple[int, list[Any]]] = {}
+# (pid, tid) -> (stop id, index of the first walked frame, the provider's frames of that thread)
+_walks: dict[tuple[int, int], tuple[int, int, list[Any]]] = {}
 # executable path -> (GoValues, {type id: SBType})
 _values: dict[str, tuple[Any, dict[int, lldb.SBType]]] = {}
 
@@ -207,9 +208,10 @@ def go_variables(frame: lldb.SBFrame) -> list[lldb.SBValue]:
     gv, types = found
     index, pc = frame.GetFrameID(), frame.GetPC()
     cfa = 0
-    stop, frames = _walks.get((process.GetProcessID(), thread.GetThreadID()), (-1, []))
-    if stop == process.GetStopID() and index < len(frames) and frames[index].pc == pc:
-        cfa = frames[index].cfa
+    stop, first, frames = _walks.get((process.GetProcessID(), thread.GetThreadID()), (-1, 0, []))
+    if (stop == process.GetStopID() and first <= index < first + len(frames)
+            and frames[index - first].pc == pc):
+        cfa = frames[index - first].cfa
     if not cfa:
         cfa = frame.GetCFA()
     if not cfa or cfa == lldb.LLDB_INVALID_ADDRESS:
@@ -403,12 +405,20 @@ class GoRecognizer:
 class CgoFrame(ScriptedFrame):
     """A frame LLDB's own unwinder did not find: pc, symbol context, no registers."""
 
-    def __init__(self, thread: lldb.SBThread, index: int, pc: int, innermost: bool) -> None:
+    def __init__(self, thread: lldb.SBThread, index: int, pc: int, innermost: bool,
+                 name: Optional[str] = None) -> None:
         super().__init__(thread, lldb.SBStructuredData())
         self.id = index
         self.pc = pc
         self.innermost = innermost
+        self.name = name  # a Go function's name from the binary's own table (no symbols)
         self.target = thread.GetProcess().GetTarget()
+
+    def get_function_name(self) -> Optional[str]:
+        return self.name
+
+    def get_display_function_name(self) -> Optional[str]:
+        return self.name
 
     def get_id(self) -> int:
         return self.id
@@ -431,6 +441,41 @@ class CgoFrame(ScriptedFrame):
         return None
 
 
+class _Frame:
+    """What the provider keeps of one walked frame."""
+
+    __slots__ = ("pc", "native", "innermost")
+
+    def __init__(self, pc: int, native: int, innermost: bool) -> None:
+        self.pc, self.native, self.innermost = pc, native, innermost
+
+
+def _go_names_without_symbols(target: lldb.SBTarget, frames: list[Any],
+                              first: int) -> dict[int, str]:
+    """Frame index -> Go function name from the binary's own function table, for the Go frames
+    of an executable without a symbol table (-ldflags=-s), which LLDB cannot name."""
+    module = target.GetModuleAtIndex(0)
+    if not module.IsValid() or module.FindSymbol("runtime.main").IsValid():
+        return {}
+    binary, _ = binary_for(target)
+    if binary is None:
+        return {}
+    names = {}
+    for j, f in enumerate(frames):
+        name = binary.func_name(f.pc if f.innermost else f.pc - 1)
+        if name and j + first > 0:
+            names[j + first] = name
+    return names
+
+
+def _on_event_thread() -> bool:
+    try:
+        with open(f"/proc/self/task/{threading.get_native_id()}/comm") as f:
+            return f.read().strip() == "dbg.evt-handler"
+    except OSError:
+        return False
+
+
 class CgoFrameProvider(ScriptedFrameProvider):
     """Splices Go and C stacks across Go's runtime stack switches (cgounwind core)."""
 
@@ -439,38 +484,75 @@ class CgoFrameProvider(ScriptedFrameProvider):
         return "cgounwind: Go and C frames across Go's stack switches"
 
     def __init__(self, input_frames: lldb.SBFrameList, args: lldb.SBStructuredData) -> None:
-        super().__init__(input_frames, args)
+        self.input = input_frames
         self.frames: list[Any] = []
         self.native = 0
+        self.first = 0  # input frames before this one were handed out before the walk
+        self.names: dict[int, str] = {}  # frame index -> Go name, in binaries without symbols
+        self.walked = False
+        # LLDB's event thread builds providers to print a stop (frame 0 only) without the
+        # target's API lock, which every SB call takes, while a command on the main thread can
+        # hold that lock and wait for this thread's frame list: a deadlock (seen loading a core
+        # file: `bt` then `thread backtrace all`). There, touch nothing and walk later.
+        if not _on_event_thread():
+            self._walk()
+
+    def _walk(self) -> None:
+        """The whole walk, input frames first: LLDB 22.1.8 aborts when an input frame is read
+        after its index was returned, so a late walk starts from input frame 1."""
+        self.walked = True
         try:
-            n = input_frames.GetSize()
+            super().__init__(self.input, None)
+            n = self.input.GetSize()
             self.native = n
+            first = self.first
+            if first >= n:
+                return
             native = []
-            for i in range(n):
-                f = input_frames.GetFrameAtIndex(i)
+            for i in range(first, n):
+                f = self.input.GetFrameAtIndex(i)
                 native.append((f.GetPC(), f.GetSP(), f.GetFP()))
-            regs = _registers(input_frames.GetFrameAtIndex(0)) if n else {}
-            if n:
-                self.frames, error = walk(self.thread, native, regs)
-                process = self.thread.GetProcess()
-                _walks[(process.GetProcessID(), self.thread.GetThreadID())] = (
-                    process.GetStopID(), self.frames)
-                if error:
-                    _say_once(self.target.GetDebugger(),
-                              f"thread #{self.thread.GetIndexID()}: {error}; backtrace truncated")
+            regs = _registers(self.input.GetFrameAtIndex(first))
+            self.frames, error = walk(self.thread, native, regs, innermost=first == 0)
+            self.names = _go_names_without_symbols(self.target, self.frames, first)
+            process = self.thread.GetProcess()
+            _walks[(process.GetProcessID(), self.thread.GetThreadID())] = (
+                process.GetStopID(), first, self.frames)
+            if error:
+                _say_once(self.target.GetDebugger(),
+                          f"thread #{self.thread.GetIndexID()}: {error}; backtrace truncated")
         except Exception as e:  # noqa: BLE001 - nothing may escape into LLDB
             self.frames = []
-            _say_once(self.target.GetDebugger(), f"frame provider failed: {e}")
+            _say_once(self.target.GetDebugger() if self.target else lldb.debugger,
+                      f"frame provider failed: {e}")
+        # LLDB 22.1.8 keeps every provider it ever made alive (one per thread and stop): keep
+        # nothing big. The input frame list holds LLDB's whole unwind of the thread.
+        self.input = self.input_frames = self.process = self.target = self.args = None
+        self.frames = [_Frame(f.pc, f.native, f.innermost) for f in self.frames]
 
     def get_frame_at_index(self, index: int) -> Any:
         try:
+            if not self.walked:
+                if index == 0:  # the thread's own innermost frame, always
+                    self.first = 1
+                    return 0
+                self._walk()
+            if index < self.first:
+                return index
             if not self.frames:  # not a Go thread we can walk: LLDB's own frames
                 return index if index < self.native else None
-            if index >= len(self.frames):
+            j = index - self.first
+            if j >= len(self.frames):
+                # LLDB has all frames now and keeps this provider until the target goes (see
+                # _walk): keep nothing.
+                self.frames, self.names, self.thread = [], {}, None
+                self.native = 0
                 return None
-            f = self.frames[index]
+            f = self.frames[j]
+            if index in self.names:
+                return CgoFrame(self.thread, index, f.pc, f.innermost, self.names[index])
             if f.native >= 0:
-                return f.native
+                return f.native + self.first
             return CgoFrame(self.thread, index, f.pc, f.innermost)
         except Exception:  # noqa: BLE001
             return None

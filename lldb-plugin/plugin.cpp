@@ -514,7 +514,9 @@ std::string goroutine_stack(Context& c, cgounwind::Memory& mem, const cgounwind:
   int n = 0;
   lldb::SBThread th = g.lwp ? c.process.GetThreadByID(g.lwp) : lldb::SBThread();
   if (g.in_c && th.IsValid()) {
-    for (uint32_t i = 0; i < th.GetNumFrames() && i < 1024; ++i) {
+    bool reached = false;
+    uint32_t frames = th.GetNumFrames();
+    for (uint32_t i = 0; i < frames && i < 1024; ++i) {
       lldb::SBFrame f = th.GetFrameAtIndex(i);
       const char* fn = f.GetFunctionName();
       std::string name = fn ? fn : "";
@@ -523,7 +525,16 @@ std::string goroutine_stack(Context& c, cgounwind::Memory& mem, const cgounwind:
           le.IsValid() && le.GetFileSpec().GetFilename() ? le.GetFileSpec().GetFilename() : "";
       out += fmt::format("  frame #{}: {:#018x} {}\n", n++, f.GetPC(),
                          location(name, file, static_cast<int>(le.GetLine()), f.GetPC()));
-      if (name.rfind("runtime.asmcgocall", 0) == 0) break;
+      if (name.rfind("runtime.asmcgocall", 0) == 0) {
+        reached = true;
+        break;
+      }
+    }
+    if (!reached) {
+      *warning += fmt::format(
+          "cgounwind: goroutine {}: its thread's C frames end after frame #{} without reaching "
+          "runtime.asmcgocall; C frames truncated\n",
+          g.goid, n > 0 ? n - 1 : 0);
     }
   }
   auto stack = cgounwind::walk_goroutine(*c.bin, mem, g.addr, g.regs, 1024);
