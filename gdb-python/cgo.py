@@ -66,7 +66,8 @@ class _Target:
         self.walker = core.Walker(binary, _read_memory)
         # thread number -> list of (level, WalkState after that level), in level order.
         self.states: Dict[int, List[Tuple[int, "core.WalkState"]]] = {}
-        self.reported: set = set()
+        # (thread, level) -> why the core stopped the walk there: said where `bt` ends.
+        self.stops: Dict[Tuple[int, int], str] = {}
         self._values: Optional["core.GoValues"] = None
         self._formatted: Dict[str, bool] = {}
         # (thread, level) -> (pc, sp, bp) of the caller that level's step gave GDB: the next
@@ -77,7 +78,7 @@ class _Target:
     def reset(self) -> None:
         self.walker.clear_cache()
         self.states.clear()
-        self.reported.clear()
+        self.stops.clear()
         self.callers.clear()
 
     def state_before(self, thread: int, level: int) -> "core.WalkState":
@@ -265,10 +266,7 @@ class CgoUnwinder(gdb.unwinder.Unwinder):
             info.add_saved_register("rbp", gdb.Value(step.bp).cast(_u64()))
             return info
         if kind == core.StepKind.Stop:
-            key = (thread.num, level, pc)
-            if key not in target.reported:
-                target.reported.add(key)
-                _warn("thread %d frame #%d: %s; backtrace truncated" % (thread.num, level, step.error))
+            target.stops[(thread.num, level)] = step.error
         # Outermost or Stop: a zero return address ends the backtrace (hidden by the filter).
         info.add_saved_register("rip", gdb.Value(0).cast(_u64()))
         info.add_saved_register("rsp", gdb.Value(step.id_sp).cast(_u64()))
@@ -413,11 +411,46 @@ def _core_args(target: "_Target", frame: "gdb.Frame") -> List[Tuple["gdb.Symbol"
                 args.append((sym, gdb.Value(v.address).cast(sym.type.pointer()).dereference()))
             elif v is not None and v.data is not None:
                 args.append((sym, gdb.Value(v.data, sym.type)))
-            else:  # results before the return, or a value Go keeps only in a register
-                args.append((sym, "<optimized out>"))
+            elif v is not None:
+                # Results before the return, or a value Go keeps only in a register: no
+                # memory to read. GDB finds the same (it prints <optimized out>).
+                args.append((sym, None))
+            else:
+                args.append((sym, _marker("<optimized out>")))
         except gdb.error as e:
-            args.append((sym, "<error: %s>" % e))
+            args.append((sym, _marker("<error: %s>" % e)))
     return args
+
+
+# Text shown in place of an argument's value (rare: the core could not place the frame). GDB 13
+# leaks what it makes of a non-scalar value a frame filter hands it (~3 KB per spliced
+# backtrace, measured by tests/e2e/test_soak.py), so the common cases hand it scalars or None;
+# a gdb.Value made once per text at least avoids a new one each time. _go_printer prints these
+# raw.
+_MARKERS: Dict[str, "gdb.Value"] = {}
+
+
+def _marker(text: str) -> "gdb.Value":
+    v = _MARKERS.get(text)
+    if v is None:
+        if len(_MARKERS) > 256:
+            _MARKERS.clear()
+        v = _MARKERS[text] = gdb.Value(text)
+    return v
+
+
+def _marker_text(value: "gdb.Value") -> Optional[str]:
+    """The text of a _marker value (a char array equal to one), else None."""
+    t = value.type
+    if t.code != gdb.TYPE_CODE_ARRAY or t.target().sizeof != 1 or value.address is not None:
+        return None
+    if not any(len(k) + 1 == t.sizeof for k in _MARKERS):
+        return None
+    try:
+        text = value.string()
+    except (gdb.error, UnicodeDecodeError):
+        return None
+    return text if text in _MARKERS else None
 
 
 class _ArgValue:
@@ -445,13 +478,17 @@ class _ViewedArgs(gdb.FrameDecorator.FrameDecorator):  # type: ignore[name-defin
 
 
 class _Named(gdb.FrameDecorator.FrameDecorator):  # type: ignore[name-defined]
-    """Keeps GDB's `??` for frames without any symbol: with a frame filter active, GDB 13
-    would print an empty name for them."""
+    """Names frames without any symbol: Go code by the binary's own function table (what a
+    binary stripped with -s still has), anything else `??` (with a frame filter active, GDB 13
+    would print an empty name)."""
 
     def function(self):
         f = super().function()
         if isinstance(f, int) and "<" not in gdb.format_address(f):
-            return "??"
+            target = _target()
+            lookup = f - 1 if self.inferior_frame().level() > 0 else f  # return addresses
+            name = target.binary.func_name(lookup) if target is not None else ""
+            return name or "??"
         return f
 
 
@@ -462,7 +499,21 @@ class _CgoFrameFilter:
     def __init__(self) -> None:
         self.name = "cgounwind"
         self.priority = 100
-        self.enabled = True
+        self._enabled = True
+
+    @property
+    def enabled(self) -> bool:
+        """Only for Go programs: with any frame filter enabled GDB prints backtraces its
+        other way (`at` for `from`, no "Backtrace stopped" line), so non-Go programs keep
+        GDB's own output. `disable frame-filter global cgounwind` still works."""
+        try:
+            return self._enabled and _target() is not None
+        except Exception:  # noqa: BLE001 - asked by GDB at every backtrace
+            return False
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        self._enabled = value
 
     def filter(self, frame_iter):
         target = _target()
@@ -476,6 +527,7 @@ class _CgoFrameFilter:
 
     @staticmethod
     def _decorate(frame_iter, args):
+        last = None
         for dec in frame_iter:
             if _is_end_frame(dec):
                 continue
@@ -483,7 +535,28 @@ class _CgoFrameFilter:
                 level = dec.inferior_frame().level()
             except gdb.error:
                 level = -1
+            last = dec
             yield _ViewedArgs(dec, args[level]) if level in args else _Named(dec)
+        if last is not None:  # the whole stack was shown: say why it ends, if it ends early
+            _say_why_truncated(last.inferior_frame())
+
+
+def _say_why_truncated(frame: "gdb.Frame") -> None:
+    """One line after a truncated backtrace: the core's reason, or GDB's own (GDB prints its
+    "Backtrace stopped" line only when no frame filter is registered)."""
+    try:
+        target = _target()
+        thread = gdb.selected_thread()
+        why = target.stops.get((thread.num, frame.level())) if target and thread else None
+        if why is not None:
+            _warn("thread %d frame #%d: %s; backtrace truncated" % (thread.num, frame.level(), why))
+            return
+        reason = frame.unwind_stop_reason()
+        # GDB's order: no reason, null id, outermost, then the errors (UNAVAILABLE first).
+        if reason >= getattr(gdb, "FRAME_UNWIND_FIRST_ERROR", gdb.FRAME_UNWIND_UNAVAILABLE):
+            gdb.write("Backtrace stopped: %s\n" % gdb.frame_stop_reason_string(reason))
+    except Exception:  # noqa: BLE001 - a frame filter must never raise into `bt`
+        return
 
 
 def _is_end_frame(decorator) -> bool:
@@ -537,6 +610,9 @@ class _GoTextPrinter:
 def _go_printer(value: "gdb.Value") -> Optional[object]:
     """Looked up before runtime-gdb.py's printers (which print interfaces raw)."""
     try:
+        marker = _marker_text(value)
+        if marker is not None:
+            return _GoTextPrinter(marker)
         name = value.type.name or value.type.strip_typedefs().name
         if not name and value.type.code == gdb.TYPE_CODE_PTR:  # Go names its pointer types
             name = "*" + (value.type.target().name or "")
