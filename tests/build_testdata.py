@@ -92,6 +92,9 @@ PROGRAMS = [
     # Built as a user debugging it would (-N -l: no optimization, no inlining in package main),
     # so that every local of main.goValues has a stack slot across the C call.
     Program("values", "values", gcflags="-N -l"),
+    # Breaks its own runtime state before stopping (issue 6); -stripped: no symbols, no DWARF.
+    Program("hostile", "hostile"),
+    Program("hostile-stripped", "hostile", ldflags="-s -w"),
 ]
 
 _print_lock = threading.Lock()

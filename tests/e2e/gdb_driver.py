@@ -11,6 +11,22 @@ from dataclasses import dataclass, field
 SRC = os.environ.get("CGOUNWIND_SRC", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 BUILD = os.environ.get("CGOUNWIND_BUILD", os.path.join(SRC, "build"))
 CGO_PY = os.path.join(SRC, "gdb-python", "cgo.py")
+# Where the native module and the LLDB plugin are (default: BUILD). scripts/sanitize.sh points it
+# at its ASan + UBSan build and sets CGOUNWIND_DEBUGGER_PRELOAD to the ASan runtime, which the
+# debuggers (not the test programs they run) get as LD_PRELOAD.
+ARTIFACTS = os.environ.get("CGOUNWIND_ARTIFACTS", BUILD)
+PRELOAD = os.environ.get("CGOUNWIND_DEBUGGER_PRELOAD", "")
+
+
+def debugger_env() -> dict[str, str]:
+    env = {**os.environ, "CGOUNWIND_PYTHONPATH": os.path.join(ARTIFACTS, "python")}
+    if PRELOAD:
+        env["LD_PRELOAD"] = PRELOAD
+    return env
+
+
+# gdb options that keep the preloaded runtime out of the programs gdb runs.
+GDB_CLEAN_INFERIOR = ["-iex", "unset environment LD_PRELOAD"] if PRELOAD else []
 
 # "#3  0x000000000046a0fd in main.worker (wg=0xc0000140d0) at main.go:10" / "#0  leaf (x=1) at …"
 _FRAME = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(.*?) \((.*)$")
@@ -25,7 +41,7 @@ class Backtrace:
 
 def run_gdb(binary: str, commands: list[str], core: str | None = None, timeout: int = 180,
             load_cgo: bool = True) -> str:
-    args = ["gdb", "-batch", "-nx", "-iex", "set auto-load python-scripts off",
+    args = ["gdb", "-batch", "-nx", *GDB_CLEAN_INFERIOR, "-iex", "set auto-load python-scripts off",
             "-ex", "set pagination off", "-ex", "set width 0", "-ex", "set confirm off"]
     if load_cgo:
         args += ["-ex", f"source {CGO_PY}"]
@@ -36,19 +52,17 @@ def run_gdb(binary: str, commands: list[str], core: str | None = None, timeout: 
     if core:
         args.append(core)
     p = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True, timeout=timeout,
-                       env={**os.environ, "CGOUNWIND_PYTHONPATH": os.path.join(BUILD, "python")})
+                       stderr=subprocess.STDOUT, text=True, timeout=timeout, env=debugger_env())
     return p.stdout
 
 
 def run_gdb_interactive(binary: str, commands: list[str], timeout: int = 180) -> str:
     """gdb reading commands from stdin, as a user typing them (prompt hooks run)."""
     script = "\n".join([f"source {CGO_PY}", *commands, "quit"]) + "\n"
-    p = subprocess.run(["gdb", "-nx", "-q", "-iex", "set auto-load python-scripts off",
+    p = subprocess.run(["gdb", "-nx", "-q", *GDB_CLEAN_INFERIOR, "-iex", "set auto-load python-scripts off",
                         "-iex", "set confirm off", "-iex", "set pagination off", binary],
                        input=script, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       timeout=timeout,
-                       env={**os.environ, "CGOUNWIND_PYTHONPATH": os.path.join(BUILD, "python")})
+                       timeout=timeout, env=debugger_env())
     return p.stdout
 
 

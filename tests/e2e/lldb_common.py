@@ -13,7 +13,7 @@ import subprocess
 import gdb_driver as G
 import programs as P
 
-PLUGIN = os.path.join(G.BUILD, "lldb-plugin", "libcgounwind.so")
+PLUGIN = os.path.join(G.ARTIFACTS, "lldb-plugin", "libcgounwind.so")
 EXPECTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "expected")
 # A `bt` line: `  * frame #3: 0x0000000000401234 module`function(args) at file.c:3:1 [synthetic]`
 BT_FRAME = re.compile(r"^\s*\*?\s*frame #(\d+): 0x[0-9a-f]+(?: (?:[^`\s]+)`(.*))?$")
@@ -52,6 +52,20 @@ def parse_threads(out: str) -> dict[int, list[str]]:
     return threads
 
 
+def selected_bt(text: str) -> str:
+    """The selected thread's `bt` from the output of a `bt` command that ran while LLDB's event
+    thread was still reporting every thread's stop (a core file just loaded: `  thread #N` +
+    `frame #0` lines of other threads, anywhere): its `* thread` line, its `  * frame #0` and
+    every frame numbered 1 and up."""
+    frames: dict[int, str] = {}
+    header = next((ln for ln in text.splitlines() if ln.startswith("* thread #")), "")
+    for ln in text.splitlines():
+        m = re.match(r"^  ( |\*) frame #(\d+):", ln)
+        if m and (m.group(1) == "*" or m.group(2) != "0"):
+            frames.setdefault(int(m.group(2)), ln)
+    return header + "\n" + "\n".join(frames[k] for k in sorted(frames)) + "\n"
+
+
 def gdb_golden(toolchain: str, prog: P.Program) -> list[str]:
     """The stack GDB shows at prog's stop (tests/e2e/expected/<toolchain>/<name>.bt.txt)."""
     path = os.path.join(EXPECTED, toolchain, prog.name + ".bt.txt")
@@ -66,14 +80,22 @@ def same_stack(expected: list[str], frames: list[str]) -> bool:
         P.names_match(norm(e), norm(a)) for e, a in zip(expected, frames))
 
 
-def run_lldb(commands: list[str], target: str | None = None, timeout: int = 180) -> str:
+def run_lldb(commands: list[str], target: str | None = None, timeout: int = 180,
+             after_signal: list[str] | None = None) -> str:
+    """`after_signal`: commands run when a command stops the process with a signal (which
+    ends the -o commands of `lldb -b`)."""
     args = ["lldb-22", "-b", "--no-lldbinit"]
+    if G.PRELOAD:  # the programs LLDB runs inherit its environment otherwise
+        args += ["-O", "settings set target.unset-env-vars LD_PRELOAD"]
     for c in commands:
         args += ["-o", c]
+    for c in after_signal or []:
+        args += ["-k", c]
     if target:
         args.append(target)
     return subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=timeout).stdout
+                          stderr=subprocess.STDOUT, text=True, timeout=timeout,
+                          env=G.debugger_env()).stdout
 
 
 GOROUTINE_FRAME = re.compile(r"^\s+frame #(\d+): 0x[0-9a-f]+ (\S+)")

@@ -119,11 +119,12 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
         prog = P.BY_NAME["callback"]
         path = binary(prog.binary)
         cli = G.parse_backtraces(G.run_gdb(path, list(prog.gdb_commands) + ["bt"]))[-1].frames
-        args = ["gdb", "-nx", "-batch", "-i=mi", "-iex", "set auto-load python-scripts off",
+        args = ["gdb", "-nx", "-batch", "-i=mi", *G.GDB_CLEAN_INFERIOR,
+                "-iex", "set auto-load python-scripts off",
                 "-ex", f"source {G.CGO_PY}"] + [a for c in prog.gdb_commands for a in ("-ex", c)]
         args += ["-ex", "interpreter-exec mi \"-stack-list-frames\"", path]
         out = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                             timeout=180, env={**os.environ, "CGOUNWIND_PYTHONPATH": os.path.join(G.BUILD, "python")}).stdout
+                             timeout=180, env=G.debugger_env()).stdout
         stack = [ln for ln in out.splitlines() if ln.startswith("^done,stack=")]
         self.assertTrue(stack, out)
         funcs = re.findall(r'frame=\{level="\d+",addr="(0x[0-9a-f]+)"(?:,func="([^"]*)")?', stack[-1])

@@ -199,13 +199,7 @@ class LldbCoreFile(unittest.TestCase):
             def bt_only(text: str) -> str:
                 text = text[text.rfind("(lldb) bt"):]
                 text = text[:text.find("(lldb) frame select")] if "(lldb) frame select" in text else text
-                frames: dict[int, str] = {}
-                for ln in text.splitlines():
-                    m = re.match(r"^  ( |\*) frame #(\d+):", ln)
-                    if m and (m.group(1) == "*" or m.group(2) != "0"):
-                        frames.setdefault(int(m.group(2)), ln)
-                body = [frames[k] for k in sorted(frames)]
-                return "(lldb) bt\n* thread #1, stop reason = core\n" + "\n".join(body) + "\n"
+                return "(lldb) bt\n" + L.selected_bt(text)
             first = run_lldb(cmds)
             n = frame_index(bt_only(first), "main.goOuter")
             out = run_lldb(cmds + [f"frame select {n}", "frame variable", "goroutine list"])
