@@ -1048,8 +1048,8 @@ TEST_P(ImageTest, RandomByteFlips) {
 // KNOWN ISSUE (disabled until the core checks it): on asmcgocall's no-switch path (Go < 1.22,
 // called on the system stack) the saved SP is used as is. A saved SP below the frame makes the
 // caller an inner frame of the same stack, already walked: asmcgocall → the C frames it called →
-// asmcgocall again, a cycle only the kMaxClaimedFrames limit ends, after 4096 claimed but
-// 3 × 4096 frames in all (go1.21-multiblock: RandomByteFlips variant 6678 with
+// asmcgocall again, a cycle only the kMaxClaimedFrames limit ends, after that many claimed but
+// three times that in all (go1.21-multiblock: RandomByteFlips variant 6678 with
 // CGOUNWIND_IMAGE_FLIPS=30000 found it). Expected: a Stop, or at least a caller above the frame.
 TEST_P(ImageTest, NosaveSavedSpBelowTheFrame) {
   Transitions known = transitions_of(img());

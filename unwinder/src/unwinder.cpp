@@ -83,7 +83,8 @@ std::optional<uint64_t> Unwinder::m_of_frame(const WalkState& st, const ThreadIn
 Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, bool innermost) const {
   if (!bin_.layout().complete()) return {};  // adapters report the missing layout once
   if (st.ended) return {};  // past the end: whatever the debugger finds there is not ours
-  if (st.steps >= kMaxClaimedFrames) return stop(r, st, "stack deeper than 4096 frames");
+  if (st.steps >= kMaxClaimedFrames)
+    return stop(r, st, fmt::format("stack deeper than {} frames", kMaxClaimedFrames));
   uint64_t lookup = innermost ? r.pc : r.pc - 1;
   // A pc at runtime.systemstack_switch's entry is not a return address but the fake frame that
   // systemstack and asmcgocall (Go <= 1.20) leave in g.sched: look it up at the pc itself, as

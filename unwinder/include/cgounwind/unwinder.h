@@ -49,7 +49,7 @@ struct ThreadInfo {
   uint64_t lwp = 0;  // kernel thread id, matched against m.procid
 };
 
-constexpr int kMaxClaimedFrames = 4096;
+constexpr int kMaxClaimedFrames = 1024;
 
 class Unwinder {
  public:
