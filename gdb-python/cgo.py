@@ -411,46 +411,51 @@ def _core_args(target: "_Target", frame: "gdb.Frame") -> List[Tuple["gdb.Symbol"
                 args.append((sym, gdb.Value(v.address).cast(sym.type.pointer()).dereference()))
             elif v is not None and v.data is not None:
                 args.append((sym, gdb.Value(v.data, sym.type)))
-            elif v is not None:
-                # Results before the return, or a value Go keeps only in a register: no
-                # memory to read. GDB finds the same (it prints <optimized out>).
-                args.append((sym, None))
-            else:
-                args.append((sym, _marker("<optimized out>")))
+            else:  # results before the return, or a value Go keeps only in a register
+                args.append((sym, _optimized_out(sym.type)))
         except gdb.error as e:
-            args.append((sym, _marker("<error: %s>" % e)))
+            args.append((sym, "<error: %s>" % e))
     return args
 
 
-# Text shown in place of an argument's value (rare: the core could not place the frame). GDB 13
-# leaks what it makes of a non-scalar value a frame filter hands it (~3 KB per spliced
-# backtrace, measured by tests/e2e/test_soak.py), so the common cases hand it scalars or None;
-# a gdb.Value made once per text at least avoids a new one each time. _go_printer prints these
-# raw.
-_MARKERS: Dict[str, "gdb.Value"] = {}
+# Arguments with no memory to read get a value of their own type holding a marker pattern, which
+# _go_printer shows as <optimized out>. Not a Python str (GDB 13 leaks ~3 KB per spliced `bt`
+# converting those, measured by tests/e2e/test_soak.py), not None (GDB would read the argument
+# itself at the lifted frame id, and GDB 13 then sometimes drops a frame's `#N` from `bt`).
+_MARK = b"<cgounwind:optimized-out>"
 
 
-def _marker(text: str) -> "gdb.Value":
-    v = _MARKERS.get(text)
-    if v is None:
-        if len(_MARKERS) > 256:
-            _MARKERS.clear()
-        v = _MARKERS[text] = gdb.Value(text)
-    return v
-
-
-def _marker_text(value: "gdb.Value") -> Optional[str]:
-    """The text of a _marker value (a char array equal to one), else None."""
-    t = value.type
-    if t.code != gdb.TYPE_CODE_ARRAY or t.target().sizeof != 1 or value.address is not None:
-        return None
-    if not any(len(k) + 1 == t.sizeof for k in _MARKERS):
-        return None
+def _optimized_out(t: "gdb.Type") -> object:
+    size = t.sizeof
+    if size <= 0:  # C void (cgo's results of void functions): any scalar carries the marker
+        return _optimized_out(gdb.lookup_type("long"))
+    if size > 4096:
+        return "<optimized out>"
+    pattern = (_MARK * (size // len(_MARK) + 1))[:size]
     try:
-        text = value.string()
-    except (gdb.error, UnicodeDecodeError):
-        return None
-    return text if text in _MARKERS else None
+        return gdb.Value(pattern, t)
+    except (gdb.error, TypeError, ValueError):
+        return "<optimized out>"
+
+
+def _is_optimized_out_marker(value: "gdb.Value") -> bool:
+    """Whether `value` is one of _optimized_out's (its first scalar holds the pattern)."""
+    if value.address is not None:
+        return False
+    v, t = value, value.type.strip_typedefs()
+    for _ in range(8):  # down to the first scalar: first fields, first elements
+        if t.code == gdb.TYPE_CODE_STRUCT and t.fields():
+            v = v[t.fields()[0]]
+        elif t.code == gdb.TYPE_CODE_ARRAY:
+            v = v[0]
+        else:
+            break
+        t = v.type.strip_typedefs()
+    if t.code not in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_BOOL,
+                      gdb.TYPE_CODE_CHAR, gdb.TYPE_CODE_ENUM) or t.sizeof < 2:
+        return False
+    want = int.from_bytes(_MARK[:t.sizeof], "little")
+    return (int(v) & ((1 << (8 * t.sizeof)) - 1)) == want
 
 
 class _ArgValue:
@@ -610,9 +615,8 @@ class _GoTextPrinter:
 def _go_printer(value: "gdb.Value") -> Optional[object]:
     """Looked up before runtime-gdb.py's printers (which print interfaces raw)."""
     try:
-        marker = _marker_text(value)
-        if marker is not None:
-            return _GoTextPrinter(marker)
+        if _is_optimized_out_marker(value):
+            return _GoTextPrinter("<optimized out>")
         name = value.type.name or value.type.strip_typedefs().name
         if not name and value.type.code == gdb.TYPE_CODE_PTR:  # Go names its pointer types
             name = "*" + (value.type.target().name or "")
