@@ -87,15 +87,23 @@ def run_sections(binary: str, setup: list[str], sections: list[tuple[str, str]],
         cmds += [f"echo {MARK}{name}\\n", command]
     cmds.append(f"echo {MARK}end\\n")
     out = run_gdb(binary, cmds, core=core, load_cgo=load_cgo)
+    return out, split_sections(out, MARK)
+
+
+def split_sections(out: str, mark: str, ends: tuple[str, ...] = ()) -> dict[str, str]:
+    """Each section's output: the lines after a `<mark>NAME` line, up to the next such line or
+    a line starting with one of `ends`."""
     parts: dict[str, str] = {}
     current = None
     for line in out.splitlines():
-        if line.startswith(MARK):
-            current = line[len(MARK):].strip()
+        if line.startswith(mark):
+            current = line[len(mark):].strip()
             parts[current] = ""
+        elif ends and line.startswith(ends):
+            current = None
         elif current is not None:
             parts[current] += line + "\n"
-    return out, parts
+    return parts
 
 
 def parse_backtraces(text: str) -> list[Backtrace]:

@@ -61,7 +61,7 @@ CASES = {c.mode if c.binary == "hostile" else c.binary: c for c in [
     # hostile_sabotage's caller is computed from the broken chain: the stack ends at it.
     Case("cycle", frames=tuple(CYCLE_STACK),
          reason=r"previous frame inner to this frame|frame #3: .*(cyclic|not above)"),
-    Case("deep", frames=tuple(TRUE_STACK[:8]), prefix=True, min_recurse=4000,
+    Case("deep", frames=tuple(TRUE_STACK[:8]), prefix=True, min_recurse=1000,
          reason=r"deeper than \d+ frames"),
     # No symbols at all: C frames are nameless; Go frames named from Go's own function table.
     Case("normal", binary="hostile-stripped",
@@ -106,17 +106,7 @@ def gdb_timed(commands: list[tuple[str, str]]) -> list[str]:
 
 
 def gdb_sections(out: str) -> dict[str, str]:
-    parts: dict[str, str] = {}
-    current = None
-    for line in out.splitlines():
-        if line.startswith(MARK):
-            current = line[len(MARK):].strip()
-            parts[current] = ""
-        elif line.startswith("@@time") or line.startswith("@@alive"):
-            current = None
-        elif current is not None:
-            parts[current] += line + "\n"
-    return parts
+    return G.split_sections(out, MARK, ("@@time", "@@alive"))
 
 
 def gdb_stop(case: Case) -> list[str]:
@@ -129,7 +119,35 @@ GDB_COMMANDS = [("bt", "bt"), ("all", "thread apply all bt"), ("goroutines", "in
                 ("g1", "goroutine 1 bt")]
 
 
-class GdbHostile(unittest.TestCase):
+class Cases:
+    """The hostile cases, for each debugger's test class (which defines run_case)."""
+
+    def run_case(self, key: str) -> None:
+        raise NotImplementedError
+
+    def test_normal(self) -> None:
+        self.run_case("normal")
+
+    def test_depth_slot_overwritten(self) -> None:
+        self.run_case("depth")
+
+    def test_g_zeroed(self) -> None:
+        self.run_case("gzero")
+
+    def test_g_scrambled(self) -> None:
+        self.run_case("gscramble")
+
+    def test_cyclic_frame_pointers(self) -> None:
+        self.run_case("cycle")
+
+    def test_10k_deep(self) -> None:
+        self.run_case("deep")
+
+    def test_fully_stripped(self) -> None:
+        self.run_case("hostile-stripped")
+
+
+class GdbHostile(Cases, unittest.TestCase):
     maxDiff = None
 
     def check(self, case: Case, out: str, where: str) -> None:
@@ -167,27 +185,6 @@ class GdbHostile(unittest.TestCase):
             self.assertTrue(os.path.exists(core), live)
             dead = G.run_gdb(path, gdb_timed(GDB_COMMANDS), core=core)
             self.check(case, dead, f"{key} core")
-
-    def test_normal(self) -> None:
-        self.run_case("normal")
-
-    def test_depth_slot_overwritten(self) -> None:
-        self.run_case("depth")
-
-    def test_g_zeroed(self) -> None:
-        self.run_case("gzero")
-
-    def test_g_scrambled(self) -> None:
-        self.run_case("gscramble")
-
-    def test_cyclic_frame_pointers(self) -> None:
-        self.run_case("cycle")
-
-    def test_10k_deep(self) -> None:
-        self.run_case("deep")
-
-    def test_fully_stripped(self) -> None:
-        self.run_case("hostile-stripped")
 
     def test_not_go(self) -> None:
         """/bin/true: bt is GDB's own, the goroutine commands say in one line that this is not a
@@ -249,7 +246,7 @@ LLDB_COMMANDS = [("bt", "bt"), ("all", "thread backtrace all"), ("goroutines", "
                  ("g1", "goroutine bt 1")]
 
 
-class LldbHostile(unittest.TestCase):
+class LldbHostile(Cases, unittest.TestCase):
     maxDiff = None
 
     def check(self, case: Case, out: str, where: str) -> None:
@@ -301,27 +298,6 @@ class LldbHostile(unittest.TestCase):
             dead = L.run_lldb([f"plugin load {L.PLUGIN}", f"target create {path} -c {core}",
                                *lldb_timed(commands)])
             self.check(case, dead, f"{key} core")
-
-    def test_normal(self) -> None:
-        self.run_case("normal")
-
-    def test_depth_slot_overwritten(self) -> None:
-        self.run_case("depth")
-
-    def test_g_zeroed(self) -> None:
-        self.run_case("gzero")
-
-    def test_g_scrambled(self) -> None:
-        self.run_case("gscramble")
-
-    def test_cyclic_frame_pointers(self) -> None:
-        self.run_case("cycle")
-
-    def test_10k_deep(self) -> None:
-        self.run_case("deep")
-
-    def test_fully_stripped(self) -> None:
-        self.run_case("hostile-stripped")
 
     def test_not_go(self) -> None:
         """/bin/true: LLDB's own bt, `goroutine list` says in one line it is not Go."""
