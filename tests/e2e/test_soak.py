@@ -123,17 +123,18 @@ class Soak(unittest.TestCase):
 
     def lldb_soak(self, setup: list[str], check: bool = True) -> tuple[dict, float]:
         with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as h:
-            h.write(HELPERS + textwrap.dedent("""
+            h.write(HELPERS + textwrap.dedent(f"""
                 import lldb
                 def _cgu_bt():
                     r = lldb.SBCommandReturnObject()
                     lldb.debugger.GetCommandInterpreter().HandleCommand("bt", r)
-                    if CHECK:
+                    if {check}:
                         _cgu_check(r.GetOutput() + r.GetError())
-            """).replace("CHECK", str(check)))
+            """))
+        module = os.path.basename(h.name)[:-3]  # `command script import` names it by its file
         lines = [f"command script import {h.name}", *cycle_commands(
-            "bt", "process continue", f"script {os.path.basename(h.name)[:-3]}._cgu_bt()",
-            "script " + os.path.basename(h.name)[:-3] + "._cgu_rss('{tag}')")]
+            "bt", "process continue", f"script {module}._cgu_bt()",
+            f"script {module}._cgu_rss('{{tag}}')")]
         try:
             out, secs = self.run_script(".lldb", lines, lambda path: L.run_lldb(
                 [*setup, P._LLDB_SIGNALS, "breakpoint set -n hostile_bp",
