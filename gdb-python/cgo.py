@@ -10,6 +10,7 @@ and turns the core's answers into GDB unwinder results. It holds no Go-runtime k
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -59,17 +60,20 @@ def _read_memory(addr: int, size: int) -> Optional[bytes]:
 
 
 class _Target:
-    """The core's view of one executable, and per-thread walk states for the current stop."""
+    """The core's view of the Go modules of the current inferior (an executable, c-shared
+    libraries, several runtimes), and per-thread walk states for the current stop."""
 
-    def __init__(self, binary: "core.Binary") -> None:
-        self.binary = binary
-        self.walker = core.Walker(binary, _read_memory)
+    def __init__(self, modules: List[Tuple["core.Binary", int]]) -> None:
+        self.modules = modules
+        self.walker = core.Walker(modules, _read_memory)
+        # Whether any module's runtime layout is known (the core skips the others' frames).
+        self.complete = any(b.layout_complete() for b, _ in modules)
         # thread number -> list of (level, WalkState after that level), in level order.
         self.states: Dict[int, List[Tuple[int, "core.WalkState"]]] = {}
         # (thread, level) -> why the core stopped the walk there: said where `bt` ends.
         self.stops: Dict[Tuple[int, int], str] = {}
-        self._values: Optional["core.GoValues"] = None
-        self._formatted: Dict[str, bool] = {}
+        self._values: Dict[int, "core.GoValues"] = {}
+        self._formatted: Dict[str, int] = {}
         # (thread, level) -> (pc, sp, bp) of the caller that level's step gave GDB: the next
         # level's registers, without asking GDB for them again (PendingFrame.read_register is
         # the costliest call of an unwind).
@@ -99,51 +103,121 @@ class _Target:
     def record(self, thread: int, level: int, state: "core.WalkState") -> None:
         self.states.setdefault(thread, []).append((level, state))
 
-    def values(self) -> "core.GoValues":
-        """The binary's Go DWARF types (loaded on first use)."""
-        if self._values is None:
-            self._values = core.GoValues(self.binary)
-        return self._values
+    def values(self, index: int = 0) -> "core.GoValues":
+        """Go DWARF types of module `index` (loaded on first use)."""
+        gv = self._values.get(index)
+        if gv is None:
+            binary, bias = self.modules[index]
+            gv = self._values[index] = core.GoValues(binary, bias)
+        return gv
 
-    def has_formatter(self, go_name: str) -> bool:
-        """Whether the core formats values of this Go type (asked once per type)."""
+    def values_at(self, pc: int) -> Optional["core.GoValues"]:
+        """Go DWARF types of the module whose code holds pc."""
+        index = self.walker.module_index(pc)
+        return self.values(index) if index >= 0 else None
+
+    def formatter_module(self, go_name: str) -> int:
+        """The module whose core formats values of this Go type, or -1 (asked once per type)."""
         known = self._formatted.get(go_name)
         if known is None:
-            known = self._formatted[go_name] = self.values().has_formatter(go_name)
+            known = -1
+            for i in range(len(self.modules)):
+                if self.values(i).has_formatter(go_name):
+                    known = i
+                    break
+            self._formatted[go_name] = known
         return known
 
 
-_targets: Dict[str, Optional[_Target]] = {}
+# Go modules of the current inferior. GDB's objfiles are the debugger's list of what is loaded
+# (executable, shared libraries, dlopen'ed ones); which of them are Go is read from their section
+# headers once per file, and their load biases from `info files`, whenever that list changes.
+_is_go_file: Dict[str, bool] = {}
+_binaries: Dict[str, Optional["core.Binary"]] = {}
+_current: List[Optional[_Target]] = []  # [] = not computed since the objfiles last changed
+
+
+def _go_objfile_paths() -> List[str]:
+    paths = []
+    for objfile in gdb.objfiles():
+        if getattr(objfile, "owner", None) is not None:  # separate debug info of another one
+            continue
+        path = objfile.filename
+        if not path or not os.path.isabs(path) or path in paths:
+            continue
+        if path not in _is_go_file:
+            _is_go_file[path] = bool(core.looks_like_go(path))
+        if _is_go_file[path]:
+            paths.append(path)
+    return paths
+
+
+def _text_addresses() -> Dict[str, int]:
+    """Run-time start of each loaded file's .text ('' for the executable), from `info files`:
+    it lists the executable's and every shared library's sections, live and in core files."""
+    out: Dict[str, int] = {}
+    try:
+        text = gdb.execute("info files", to_string=True)
+    except gdb.error:
+        return out
+    for line in text.splitlines():
+        m = _SECTION_LINE.match(line)
+        if m is not None and m.group(2) == ".text":
+            out.setdefault(m.group(3) or "", int(m.group(1), 16))
+    return out
+
+
+_SECTION_LINE = re.compile(r"^\s*0x([0-9a-fA-F]+) - 0x[0-9a-fA-F]+ is (\S+)(?: in (.+))?$")
+
+
+def _load_modules() -> Optional[_Target]:
+    paths = _go_objfile_paths()
+    if not paths:
+        return None
+    texts = _text_addresses()
+    try:
+        exe = gdb.current_progspace().filename
+    except gdb.error:
+        exe = None
+    modules: List[Tuple["core.Binary", int]] = []
+    for path in paths:
+        if path not in _binaries:
+            binary, err = core.load_binary(path)
+            _binaries[path] = binary
+            if binary is None:  # looks like Go but is not one we can read: say so, skip it
+                _warn("%s: %s; its frames are left to GDB" % (os.path.basename(path), err))
+            elif not binary.layout_complete():
+                _warn("%s: runtime layout incomplete (%s); stack splicing disabled"
+                      % (os.path.basename(path), binary.layout_missing()))
+        binary = _binaries[path]
+        if binary is None:
+            continue
+        start = texts.get("" if path == exe else path)
+        link = binary.section_address(".text")
+        if start is None and path == exe:
+            start = link  # not running: the executable sits at its link-time addresses
+        if start is None or link is None:
+            _warn("%s: load address unknown; its frames are left to GDB" % os.path.basename(path))
+            continue
+        modules.append((binary, start - link))
+    return _Target(modules) if modules else None
 
 
 def _target() -> Optional[_Target]:
-    """The _Target of the current program space's executable, or None when it is not Go."""
-    try:
-        path = gdb.current_progspace().filename
-    except gdb.error:
-        return None
-    if not path:
-        return None
-    if path not in _targets:
-        binary, err = core.load_binary(path)
-        if binary is None:
-            _targets[path] = None  # not Go (or unreadable): stay silent and harmless
-        else:
-            if not binary.layout_complete():
-                _warn("%s: runtime layout incomplete (%s); stack splicing disabled"
-                      % (os.path.basename(path), binary.layout_missing()))
-            _targets[path] = _Target(binary)
-    return _targets[path]
+    """The _Target of the current inferior's Go modules, or None when none is Go."""
+    if not _current:
+        _current.append(_load_modules())
+    return _current[0]
 
 
 def _reset_all(*_args: object) -> None:
-    for t in _targets.values():
-        if t is not None:
-            t.reset()
+    if _current and _current[0] is not None:
+        _current[0].reset()
 
 
 def _forget_binaries(*_args: object) -> None:
-    _targets.clear()
+    """The loaded files changed (or the process went): find the Go modules again."""
+    _current.clear()
 
 
 def _printers_first(*_args: object) -> None:
@@ -225,7 +299,7 @@ class CgoUnwinder(gdb.unwinder.Unwinder):
 
     def _unwind(self, pending_frame: "gdb.PendingFrame"):
         target = _target()
-        if target is None or not target.binary.layout_complete():
+        if target is None or not target.complete:
             return None
         if pending_frame.architecture().name() != "i386:x86-64":
             return None
@@ -373,7 +447,7 @@ def _spliced_args(target: "_Target") -> Dict[int, List[Tuple["gdb.Symbol", objec
     frame's true CFA and where Go's DWARF puts each argument there, so the values are made at
     those addresses with GDB's own types, without unwinding again. Bounded."""
     thread = gdb.selected_thread()
-    if thread is None or _view is not None or not target.values().ok():
+    if thread is None or _view is not None:
         return {}
     result: Dict[int, List[Tuple["gdb.Symbol", object]]] = {}
     frame = gdb.newest_frame()
@@ -395,8 +469,9 @@ def _spliced_args(target: "_Target") -> Dict[int, List[Tuple["gdb.Symbol", objec
 def _core_args(target: "_Target", frame: "gdb.Frame") -> List[Tuple["gdb.Symbol", object]]:
     pc, sp = frame.pc(), int(frame.read_register("rsp"))
     cfa = target.walker.frame_cfa(pc, sp, False)
-    found = {v.name: v for v in target.values().frame(pc, False, cfa, {}, _read_memory,
-                                                      results=True)} if cfa else {}
+    values = target.values_at(pc - 1)
+    found = {v.name: v for v in values.frame(pc, False, cfa, {}, _read_memory, results=True)} \
+        if cfa and values is not None and values.ok() else {}
     args: List[Tuple["gdb.Symbol", object]] = []
     try:
         block = frame.block()
@@ -492,7 +567,7 @@ class _Named(gdb.FrameDecorator.FrameDecorator):  # type: ignore[name-defined]
         if isinstance(f, int) and "<" not in gdb.format_address(f):
             target = _target()
             lookup = f - 1 if self.inferior_frame().level() > 0 else f  # return addresses
-            name = target.binary.func_name(lookup) if target is not None else ""
+            name = target.walker.func_name(lookup) if target is not None else ""
             return name or "??"
         return f
 
@@ -523,7 +598,7 @@ class _CgoFrameFilter:
     def filter(self, frame_iter):
         target = _target()
         args: Dict[int, List[Tuple["gdb.Symbol", object]]] = {}
-        if target is not None and target.binary.layout_complete():
+        if target is not None and target.complete:
             try:
                 args = _spliced_args(target)
             except gdb.error as e:
@@ -583,7 +658,7 @@ def _hint_spliced_selection() -> None:
     try:
         target = _target()
         thread = gdb.selected_thread()
-        if target is None or thread is None or not target.binary.layout_complete():
+        if target is None or thread is None or not target.complete:
             return
         frame = gdb.selected_frame()
         level = frame.level()
@@ -621,9 +696,10 @@ def _go_printer(value: "gdb.Value") -> Optional[object]:
         if not name and value.type.code == gdb.TYPE_CODE_PTR:  # Go names its pointer types
             name = "*" + (value.type.target().name or "")
         target = _target()
-        if name and target is not None and value.address is not None \
-                and target.has_formatter(name):
-            text = target.values().format_at(name, int(value.address), _read_memory)
+        if name and target is not None and value.address is not None:
+            index = target.formatter_module(name)
+            text = target.values(index).format_at(name, int(value.address), _read_memory) \
+                if index >= 0 else None
             if text is not None:
                 return _GoTextPrinter(text)
     except (gdb.error, RuntimeError, ValueError, TypeError):
@@ -650,6 +726,10 @@ def _register() -> None:
     gdb.events.before_prompt.connect(_hint_spliced_selection)
     gdb.events.new_objfile.connect(_on_new_objfile)
     gdb.events.clear_objfiles.connect(_forget_binaries)
+    # dlclose, and a process that ends or is replaced: its modules and their biases go with it.
+    if hasattr(gdb.events, "free_objfile"):
+        gdb.events.free_objfile.connect(_forget_binaries)
+    gdb.events.exited.connect(_forget_binaries)
     # Go's real "main" is runtime.main: show it (and the goroutine start) below main.main.
     gdb.execute("set backtrace past-main on", to_string=True)
 

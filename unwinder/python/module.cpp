@@ -2,6 +2,7 @@
 // nothing thrown here reaches the debugger (readers' exceptions become failed reads).
 #include <pybind11/functional.h>
 #include <pybind11/pybind11.h>
+#include <fmt/format.h>
 #include <pybind11/stl.h>
 
 #include <map>
@@ -61,13 +62,21 @@ class PyMemory {
 
 class PyWalker {
  public:
-  PyWalker(std::shared_ptr<GoBinary> bin, py::object reader)
-      : bin_(std::move(bin)), mem_(std::move(reader)), unw_(*bin_, mem_.mem()) {}
+  // `modules`: each Go binary of the process with its load bias (0 for a non-PIE executable).
+  PyWalker(const std::vector<std::pair<std::shared_ptr<GoBinary>, uint64_t>>& modules,
+           py::object reader)
+      : mem_(std::move(reader)) {
+    for (const auto& [bin, bias] : modules) {
+      if (!bin) continue;
+      bins_.push_back(bin);
+      mods_.add(GoModule(*bin, bias));
+    }
+  }
   Step step(uint64_t pc, uint64_t sp, uint64_t bp, const WalkState& st, uint64_t lwp,
             bool innermost) {
     Step s;
     try {
-      s = unw_.step(Regs{pc, sp, bp}, st, ThreadInfo{lwp}, innermost);
+      s = step_in(mods_, mem_.mem(), Regs{pc, sp, bp}, st, ThreadInfo{lwp}, innermost);
     } catch (std::exception& e) {
       s = Step{};
       s.kind = StepKind::Stop;
@@ -81,13 +90,32 @@ class PyWalker {
   // True CFA of a Go frame at (pc, sp); pc is a return address unless innermost.
   std::optional<uint64_t> frame_cfa(uint64_t pc, uint64_t sp, bool innermost) {
     uint64_t lookup = innermost ? pc : pc - 1;
-    auto delta = bin_->pcln().sp_delta(lookup);
+    const GoModule* mod = mods_.for_pc(lookup);
+    auto delta = mod ? mod->sp_delta(lookup) : std::nullopt;
     if (!delta || *delta < 0) return std::nullopt;
     return arch::go_cfa(sp, *delta);
   }
+  // Name of the Go function at `pc` in whichever module holds it ("" outside Go code).
+  std::string func_name(uint64_t pc) const {
+    const GoModule* mod = mods_.for_pc(pc);
+    return mod ? mod->func_name(pc) : std::string();
+  }
+  bool is_go_pc(uint64_t pc) const {
+    const GoModule* mod = mods_.for_pc(pc);
+    return mod && mod->is_go_pc(pc);
+  }
+  // Index (in the constructor's list) of the module whose code holds pc, or -1.
+  int module_index(uint64_t pc) const {
+    const GoModule* mod = mods_.for_pc(pc);
+    return mod ? static_cast<int>(mod - mods_.all().data()) : -1;
+  }
   void clear_cache() { mem_.clear(); }
   size_t reads() const { return mem_.reads(); }
-  std::optional<uint64_t> m_for_lwp(uint64_t lwp) { return unw_.m_for_lwp(lwp); }
+  std::optional<uint64_t> m_for_lwp(uint64_t lwp) {
+    for (const GoModule& m : mods_.all())
+      if (auto found = Unwinder(m, mem_.mem()).m_for_lwp(lwp)) return found;
+    return std::nullopt;
+  }
   // `info goroutines`' text (and the table's error): `threads` maps an lwp to the debugger's
   // thread number. One call for 100k goroutines: no per-goroutine Python objects.
   std::pair<std::string, std::string> goroutine_listing(const std::map<uint64_t, int>& threads) {
@@ -101,7 +129,7 @@ class PyWalker {
   GoroutineTable goroutines() {
     GoroutineTable t;
     try {
-      t = read_goroutines(*bin_, mem_.mem());
+      t = read_all_goroutines(mods_, mem_.mem());
     } catch (std::exception& e) {
       t = GoroutineTable{};
       t.error = std::string("internal error: ") + e.what();
@@ -129,10 +157,13 @@ class PyWalker {
       MemoryImage img = *recording_;
       for (const auto& [addr, bytes] : cache().recorded())
         img.add(addr, bytes.data(), bytes.size());
-      const ElfFile& elf = bin_->elf();
-      img.meta["go_version"] = bin_->go_version();
+      if (bins_.empty()) return "no Go module";
+      const GoBinary& bin = *bins_.front();
+      const ElfFile& elf = bin.elf();
+      img.meta["go_version"] = bin.go_version();
       img.meta["binary_fnv64"] = fnv64_hex(elf.bytes().data(), elf.bytes().size());
-      img.meta["binary_fingerprint"] = binary_fingerprint(elf, bin_->pcln());
+      img.meta["binary_fingerprint"] = binary_fingerprint(elf, bin.pcln());
+      img.meta["bias"] = fmt::format("{:#x}", mods_.all().front().bias());
       std::string err;
       return img.save(path, &err) ? std::string() : err;
     } catch (std::exception& e) {
@@ -153,7 +184,7 @@ class PyWalker {
       std::vector<NativeFrame> nf;
       nf.reserve(native.size());
       for (const auto& [pc, sp, fp] : native) nf.push_back(NativeFrame{pc, sp, fp});
-      return cgounwind::walk_thread(*bin_, mods, mem_.mem(), c, nf, lwp, max_frames, innermost);
+      return cgounwind::walk_thread(mods_, mods, mem_.mem(), c, nf, lwp, max_frames, innermost);
     } catch (std::exception& e) {
       ThreadStack s;
       s.error = std::string("internal error: ") + e.what();
@@ -162,7 +193,15 @@ class PyWalker {
   }
   GoStack goroutine_stack(uint64_t g, uint64_t pc, uint64_t sp, uint64_t bp, int max_frames) {
     try {
-      return walk_goroutine(*bin_, mem_.mem(), g, Regs{pc, sp, bp}, max_frames);
+      // The goroutine's runtime is the module holding its saved pc.
+      const GoModule* mod = mods_.for_pc(pc - 1);
+      if (mod == nullptr) mod = mods_.for_pc(pc);
+      if (mod == nullptr) {
+        GoStack s;
+        s.error = fmt::format("pc {:#x} is in no Go module", pc);
+        return s;
+      }
+      return walk_goroutine(*mod, mem_.mem(), g, Regs{pc, sp, bp}, max_frames);
     } catch (std::exception& e) {
       GoStack s;
       s.error = std::string("internal error: ") + e.what();
@@ -174,9 +213,9 @@ class PyWalker {
   // PyMemory's Memory is its PageCache.
   PageCache& cache() { return static_cast<PageCache&>(mem_.mem()); }
 
-  std::shared_ptr<GoBinary> bin_;
+  std::vector<std::shared_ptr<GoBinary>> bins_;  // keep the modules' binaries alive
+  GoModules mods_;
   PyMemory mem_;
-  Unwinder unw_;
   std::unique_ptr<MemoryImage> recording_;  // non-null while recording
 };
 
@@ -196,11 +235,12 @@ struct FrameVar {
 class PyGoValues {
  public:
   // The binary is the one load_binary already read: its DWARF is opened here, its symbols reused.
-  explicit PyGoValues(const std::shared_ptr<GoBinary>& bin) {
+  // `bias`: the module's load bias; frames' pcs and runtime type addresses are run-time ones.
+  PyGoValues(const std::shared_ptr<GoBinary>& bin, uint64_t bias) : bias_(bias) {
     try {
       dwarf_ = GoDwarf::open(bin->path(), &error_);
       // runtime.types: where interfaces' dynamic type descriptors are.
-      if (auto base = bin->data_symbol("runtime.types")) types_base_ = *base;
+      if (auto base = GoModule(*bin, bias).data_symbol("runtime.types")) types_base_ = *base;
     } catch (std::exception& e) {
       error_ = std::string("internal error: ") + e.what();
     }
@@ -280,7 +320,8 @@ class PyGoValues {
     if (!dwarf_) return out;
     try {
       PyMemory mem(reader);
-      for (const GoVariable& v : dwarf_->variables(innermost ? pc : pc - 1, results)) {
+      uint64_t link_pc = (innermost ? pc : pc - 1) - bias_;  // DWARF speaks link-time addresses
+      for (const GoVariable& v : dwarf_->variables(link_pc, results)) {
         FrameVar f;
         f.name = v.name;
         f.is_arg = v.is_arg;
@@ -339,6 +380,7 @@ class PyGoValues {
   std::unique_ptr<CMirror> mirror_;
   std::string error_;
   int generation_ = 0;
+  uint64_t bias_ = 0;
   uint64_t types_base_ = 0;
 };
 
@@ -368,6 +410,14 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("func_name", &GoBinary::func_name)
       .def("func_entry", &GoBinary::func_entry)
       .def("is_go_pc", &GoBinary::is_go_pc)
+      .def(
+          "section_address",
+          [](const GoBinary& b, const std::string& name) -> std::optional<uint64_t> {
+            const ElfSection* sec = b.elf().section(name);
+            if (sec == nullptr || sec->addr == 0) return std::nullopt;
+            return sec->addr;
+          },
+          py::arg("name"), "Link-time address of a section (to find the load bias)")
       .def("layout_dict", [](const GoBinary& b) {
         const auto& L = b.layout();
         py::dict d;
@@ -417,6 +467,16 @@ PYBIND11_MODULE(_cgounwind, m) {
       },
       "Field names of the C mirror types that adapters read (slices)");
   m.def("load_binary", &load_binary, "Load a Go ELF: returns (Binary | None, error)");
+  m.def(
+      "looks_like_go",
+      [](const std::string& path) {
+        try {
+          return looks_like_go(path);
+        } catch (std::exception&) {
+          return false;
+        }
+      },
+      py::arg("path"), "Whether the ELF file is a Go module, from its section headers alone");
 
   py::class_<WalkState>(m, "WalkState")
       .def(py::init<>())
@@ -442,7 +502,18 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def_readonly("error", &Step::error)
       .def_readonly("state", &Step::state);
   py::class_<PyWalker>(m, "Walker")
-      .def(py::init<std::shared_ptr<GoBinary>, py::object>())
+      .def(py::init<const std::vector<std::pair<std::shared_ptr<GoBinary>, uint64_t>>&,
+                    py::object>(),
+           py::arg("modules"), py::arg("reader"))
+      .def(py::init([](const std::shared_ptr<GoBinary>& bin, py::object reader) {
+             return std::make_unique<PyWalker>(
+                 std::vector<std::pair<std::shared_ptr<GoBinary>, uint64_t>>{{bin, 0}},
+                 std::move(reader));
+           }),
+           py::arg("binary"), py::arg("reader"))
+      .def("func_name", &PyWalker::func_name, py::arg("pc"))
+      .def("is_go_pc", &PyWalker::is_go_pc, py::arg("pc"))
+      .def("module_index", &PyWalker::module_index, py::arg("pc"))
       .def("step", &PyWalker::step, py::arg("pc"), py::arg("sp"), py::arg("bp"), py::arg("state"),
            py::arg("lwp"), py::arg("innermost"))
       .def("frame_cfa", &PyWalker::frame_cfa, py::arg("pc"), py::arg("sp"), py::arg("innermost"))
@@ -469,7 +540,8 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def_readonly("data", &FrameVar::data)
       .def_readonly("error", &FrameVar::error);
   py::class_<PyGoValues>(m, "GoValues")
-      .def(py::init<const std::shared_ptr<GoBinary>&>(), py::arg("binary"))
+      .def(py::init<const std::shared_ptr<GoBinary>&, uint64_t>(), py::arg("binary"),
+           py::arg("bias") = 0)
       .def_property_readonly("error", &PyGoValues::error)
       .def("ok", &PyGoValues::ok)
       .def("frame", &PyGoValues::frame, py::arg("pc"), py::arg("innermost"), py::arg("cfa"),
@@ -521,6 +593,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def_readonly("m", &Goroutine::m)
       .def_readonly("lwp", &Goroutine::lwp)
       .def_readonly("in_c", &Goroutine::in_c)
+      .def_readonly("module", &Goroutine::module)
       .def_property_readonly("pc", [](const Goroutine& g) { return g.regs.pc; })
       .def_property_readonly("sp", [](const Goroutine& g) { return g.regs.sp; })
       .def_property_readonly("bp", [](const Goroutine& g) { return g.regs.bp; })

@@ -306,3 +306,40 @@ std::optional<ElfSymbol> ElfFile::symbol_at(uint64_t addr) const {
 }
 
 }  // namespace cgounwind
+
+namespace cgounwind {
+
+// Reads the ELF header, the section headers and the section-name table only (a few KiB, not the
+// whole file): enough to tell a Go module from the hundreds of libraries a host process maps.
+std::vector<std::string> elf_section_names(const std::string& path) {
+  std::vector<std::string> names;
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) return names;
+  auto read_at = [&](uint64_t off, void* buf, size_t n) {
+    return std::fseek(f.get(), static_cast<long>(off), SEEK_SET) == 0 &&
+           std::fread(buf, 1, n, f.get()) == n;
+  };
+  uint8_t eh[kEhdrSize];
+  if (!read_at(0, eh, sizeof eh) || std::memcmp(eh, "\x7f" "ELF", 4) != 0 || eh[4] != 2 ||
+      eh[5] != 1)
+    return names;
+  const uint64_t shoff = le64(eh + 40);
+  const uint16_t shentsize = le16(eh + 58);
+  const uint16_t shnum = le16(eh + 60), shstrndx = le16(eh + 62);
+  if (shoff == 0 || shentsize < kShdrSize || shnum == 0 || shnum > 4096 || shstrndx >= shnum)
+    return names;
+  std::vector<uint8_t> sh(static_cast<size_t>(shnum) * shentsize);
+  if (!read_at(shoff, sh.data(), sh.size())) return names;
+  const uint8_t* strhdr = sh.data() + static_cast<size_t>(shstrndx) * shentsize;
+  const uint64_t str_off = le64(strhdr + 24), str_size = le64(strhdr + 32);
+  if (str_size == 0 || str_size > (1u << 20)) return names;
+  std::string table(str_size, '\0');
+  if (!read_at(str_off, table.data(), table.size())) return names;
+  uint64_t budget = kScanBudget;
+  for (uint16_t i = 0; i < shnum; ++i)
+    names.push_back(table_string(table, le32(sh.data() + static_cast<size_t>(i) * shentsize),
+                                 budget));
+  return names;
+}
+
+}  // namespace cgounwind

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace cgounwind {
@@ -19,6 +20,13 @@ std::unique_ptr<GoBinary> GoBinary::load(const std::string& path, std::string* e
   }
   b->version_ = go_build_version(b->elf_);
   b->has_go_cfi_ = b->elf_.section(".debug_frame") != nullptr;
+  // Code range: every allocated, executable section (SHF_ALLOC | SHF_EXECINSTR).
+  constexpr uint64_t kExecAlloc = 0x2 | 0x4;
+  for (const ElfSection& sec : b->elf_.sections()) {
+    if ((sec.flags & kExecAlloc) != kExecAlloc || sec.size == 0) continue;
+    if (b->code_.hi == 0 || sec.addr < b->code_.lo) b->code_.lo = sec.addr;
+    b->code_.hi = std::max(b->code_.hi, sec.addr + sec.size);
+  }
   for (const char* name : {"crosscall1", "crosscall_amd64"}) {
     if (auto sym = b->elf_.symbol(name)) b->c_thread_entry_ = sym;
   }
@@ -80,5 +88,76 @@ bool GoBinary::read_image(uint64_t addr, void* buf, size_t len) const {
 }
 
 bool GoBinary::is_go_pc(uint64_t pc) const { return pcln_.func_for_pc(pc).has_value(); }
+
+bool looks_like_go(const std::string& path) {
+  for (const std::string& name : elf_section_names(path))
+    if (name == ".gopclntab" || name == ".go.buildinfo") return true;
+  return false;
+}
+
+// ---- GoModule: the same facts at run-time addresses ----
+
+std::optional<GoFunc> GoModule::func_for_pc(uint64_t pc) const {
+  if (pc < bias_) return std::nullopt;
+  auto f = bin_->pcln().func_for_pc(link(pc));
+  if (f) {
+    f->entry += bias_;
+    f->end += bias_;
+  }
+  return f;
+}
+
+std::optional<int64_t> GoModule::sp_delta(uint64_t pc) const {
+  return pc < bias_ ? std::nullopt : bin_->pcln().sp_delta(link(pc));
+}
+
+std::optional<std::pair<std::string, int>> GoModule::file_line(uint64_t pc) const {
+  return pc < bias_ ? std::nullopt : bin_->pcln().file_line(link(pc));
+}
+
+std::string GoModule::func_name(uint64_t pc) const {
+  return pc < bias_ ? std::string() : bin_->func_name(link(pc));
+}
+
+std::optional<uint64_t> GoModule::func_entry(const std::string& name) const {
+  auto e = bin_->func_entry(name);
+  if (e) *e += bias_;
+  return e;
+}
+
+bool GoModule::in_func(uint64_t pc, const std::string& name) const {
+  return pc >= bias_ && bin_->in_func(link(pc), name);
+}
+
+bool GoModule::is_go_pc(uint64_t pc) const { return pc >= bias_ && bin_->is_go_pc(link(pc)); }
+
+std::optional<uint64_t> GoModule::data_symbol(const std::string& name) const {
+  auto a = bin_->data_symbol(name);
+  if (a) *a += bias_;
+  return a;
+}
+
+bool GoModule::read_image(uint64_t addr, void* buf, size_t len) const {
+  return addr >= bias_ && bin_->read_image(link(addr), buf, len);
+}
+
+std::optional<ElfSymbol> GoModule::c_thread_entry() const {
+  auto s = bin_->c_thread_entry();
+  if (s) s->value += bias_;
+  return s;
+}
+
+std::optional<ElfSymbol> GoModule::symbol_at(uint64_t addr) const {
+  if (addr < bias_) return std::nullopt;
+  auto s = bin_->elf().symbol_at(link(addr));
+  if (s) s->value += bias_;
+  return s;
+}
+
+const GoModule* GoModules::for_pc(uint64_t pc) const {
+  for (const GoModule& m : mods_)
+    if (m.contains(pc)) return &m;
+  return nullptr;
+}
 
 }  // namespace cgounwind

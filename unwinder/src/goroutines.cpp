@@ -37,7 +37,7 @@ std::string read_go_string(Memory& mem, uint64_t hdr, size_t max_len = 256) {
 
 }  // namespace
 
-GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
+GoroutineTable read_goroutines(const GoModule& bin, Memory& mem, size_t limit) {
   GoroutineTable t;
   const auto& L = bin.layout();
   auto allgs = bin.data_symbol("runtime.allgs");
@@ -124,9 +124,9 @@ GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
     auto it = where.find(lookup);
     if (it == where.end()) {
       std::tuple<std::string, std::string, int> w;
-      if (auto f = bin.pcln().func_for_pc(lookup)) {
+      if (auto f = bin.func_for_pc(lookup)) {
         std::get<0>(w) = f->name;
-        if (auto fl = bin.pcln().file_line(lookup)) std::tie(std::get<1>(w), std::get<2>(w)) = *fl;
+        if (auto fl = bin.file_line(lookup)) std::tie(std::get<1>(w), std::get<2>(w)) = *fl;
       }
       it = where.emplace(lookup, std::move(w)).first;
     }
@@ -136,11 +136,35 @@ GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit) {
   return t;
 }
 
+GoroutineTable read_all_goroutines(const GoModules& mods, Memory& mem, size_t limit) {
+  if (mods.all().size() == 1) return read_goroutines(mods.all().front(), mem, limit);
+  GoroutineTable all;
+  for (const GoModule& m : mods.all()) {
+    GoroutineTable t = read_goroutines(m, mem, limit);
+    std::string name = m.binary().path();
+    name = name.substr(name.find_last_of('/') + 1);
+    for (Goroutine& g : t.goroutines) {
+      g.module = name;
+      all.goroutines.push_back(std::move(g));
+    }
+    if (!t.error.empty())
+      all.error += (all.error.empty() ? "" : "; ") + fmt::format("{}: {}", name, t.error);
+    all.truncated = all.truncated || t.truncated;
+  }
+  return all;
+}
+
 std::string format_goroutine_table(const GoroutineTable& t,
                                    const std::function<std::string(uint64_t)>& thread_label) {
   // By hand rather than with fmt: 100k lines are a tenth of a second through fmt.
+  // With several Go runtimes in the process, a Module column says whose goroutine each one is.
+  size_t module_width = 0;
+  for (const Goroutine& g : t.goroutines) module_width = std::max(module_width, g.module.size());
+  if (module_width) module_width = std::max<size_t>(module_width, 6);
   std::string out =
-      fmt::format("  {:<8} {:<28} {:<8} {:<5} {}\n", "Id", "Status", "Thread", "In C", "Location");
+      fmt::format("  {:<8} {:<28} {:<8} {:<5} ", "Id", "Status", "Thread", "In C") +
+      (module_width ? fmt::format("{:<{}} ", "Module", module_width) : std::string()) +
+      "Location\n";
   out.reserve(out.size() + t.goroutines.size() * 112);
   auto column = [&out](std::string_view text, size_t width) {
     out.append(text);
@@ -175,12 +199,16 @@ std::string format_goroutine_table(const GoroutineTable& t,
     out += ' ';
     column(g.in_c ? "yes" : "no", 5);
     out += ' ';
+    if (module_width) {
+      column(g.module, module_width);
+      out += ' ';
+    }
     out.append(place->second).append("\n");
   }
   return out;
 }
 
-GoStack walk_goroutine(const GoBinary& bin, Memory& mem, uint64_t g, Regs start, int max_frames) {
+GoStack walk_goroutine(const GoModule& bin, Memory& mem, uint64_t g, Regs start, int max_frames) {
   GoStack out;
   Unwinder unw(bin, mem);
   WalkState st;
@@ -192,8 +220,8 @@ GoStack walk_goroutine(const GoBinary& bin, Memory& mem, uint64_t g, Regs start,
     GoFrame f;
     f.pc = r.pc;
     f.sp = r.sp;
-    if (auto fn = bin.pcln().func_for_pc(lookup)) f.func = fn->name;
-    if (auto fl = bin.pcln().file_line(lookup)) std::tie(f.file, f.line) = *fl;
+    if (auto fn = bin.func_for_pc(lookup)) f.func = fn->name;
+    if (auto fl = bin.file_line(lookup)) std::tie(f.file, f.line) = *fl;
     if (f.func.empty()) {
       out.error = fmt::format("pc {:#x} is not Go code", r.pc);
       return out;

@@ -25,11 +25,10 @@ CRegs from_regs(const Regs& r) {
 
 }  // namespace
 
-ThreadStack walk_thread(const GoBinary& bin, const CodeModules& mods, Memory& mem,
+ThreadStack walk_thread(const GoModules& gomods, const CodeModules& mods, Memory& mem,
                         const CRegs& regs0, const std::vector<NativeFrame>& native, uint64_t lwp,
                         int max_frames, bool first_innermost) {
   ThreadStack out;
-  Unwinder unw(bin, mem);
   CRegs regs = regs0;
   WalkState st;
   st.own_go = true;
@@ -45,7 +44,7 @@ ThreadStack walk_thread(const GoBinary& bin, const CodeModules& mods, Memory& me
     f.bp = fp_of(regs);
     f.native = k;
     f.innermost = innermost;
-    Step s = unw.step(Regs{f.pc, f.sp, f.bp}, st, ThreadInfo{lwp}, innermost);
+    Step s = step_in(gomods, mem, Regs{f.pc, f.sp, f.bp}, st, ThreadInfo{lwp}, innermost);
     CRegs next;
     if (s.kind == StepKind::NotMine) {
       CfiStep c = cfi_step(mods, mem, regs, innermost);
@@ -90,7 +89,8 @@ ThreadStack walk_thread(const GoBinary& bin, const CodeModules& mods, Memory& me
     if (pc_of(next) == 0) return out;
     // A caller pc in no code at all (a thread caught in the middle of a stack switch, where the
     // rules' assumptions do not hold yet): the debugger's own next frame, if it has one.
-    if (!bin.is_go_pc(pc_of(next) - 1) && !mods.contains(pc_of(next) - 1)) {
+    const GoModule* go = gomods.for_pc(pc_of(next) - 1);
+    if (!(go && go->is_go_pc(pc_of(next) - 1)) && !mods.contains(pc_of(next) - 1)) {
       if (k >= 0 && static_cast<size_t>(k) + 1 < native.size()) {
         const NativeFrame& n = native[static_cast<size_t>(k) + 1];
         out.frames.back().rule += "+debugger";

@@ -17,18 +17,18 @@ uint64_t id_at_least(uint64_t addr, uint64_t floor) { return std::max(addr, floo
 bool Unwinder::saves_frame_pointer(uint64_t entry) const {
   // Compiled Go functions with a frame save BP just below the return address; assembly
   // functions do only when the assembler gave them a PUSHQ BP prologue.
-  auto fn = bin_.pcln().func_for_pc(entry);
+  auto fn = mod_.func_for_pc(entry);
   constexpr uint8_t kFuncFlagAsm = 4;
   if (fn && !(fn->flag & kFuncFlagAsm)) return true;
   std::array<uint8_t, 16> prologue{};
-  return bin_.read_image(entry, prologue.data(), prologue.size()) &&
+  return mod_.read_image(entry, prologue.data(), prologue.size()) &&
          arch::saves_frame_pointer(prologue.data(), prologue.size());
 }
 
 bool Unwinder::calls(const uint8_t* code, size_t n, uint64_t ret, const char* callee) const {
   // By name: the target may be the function or its ABI wrapper, both named `callee`.
   auto target = arch::call_target_before(code, n, ret);
-  return target && bin_.in_func(*target, callee);
+  return target && mod_.in_func(*target, callee);
 }
 
 Step Unwinder::stop(const Regs& r, const WalkState& st, std::string why) const {
@@ -52,7 +52,7 @@ void Unwinder::enter_goroutine(Step& s, uint64_t g, const Regs& sched) {
 }
 
 std::optional<Regs> Unwinder::sched_of(uint64_t g) const {
-  const auto& L = bin_.layout();
+  const auto& L = mod_.layout();
   auto base = g + static_cast<uint64_t>(L.g_sched);
   auto pc = u64(base + L.gobuf_pc), sp = u64(base + L.gobuf_sp), bp = u64(base + L.gobuf_bp);
   if (!pc || !sp || !bp) return std::nullopt;
@@ -60,8 +60,8 @@ std::optional<Regs> Unwinder::sched_of(uint64_t g) const {
 }
 
 std::optional<uint64_t> Unwinder::m_for_lwp(uint64_t lwp) const {
-  const auto& L = bin_.layout();
-  auto allm = bin_.data_symbol("runtime.allm");
+  const auto& L = mod_.layout();
+  auto allm = mod_.data_symbol("runtime.allm");
   if (!allm || lwp == 0 || L.m_procid < 0 || L.m_alllink < 0) return std::nullopt;
   auto m = u64(*allm);
   for (int n = 0; m && *m != 0 && n < 100000; ++n) {
@@ -75,13 +75,13 @@ std::optional<uint64_t> Unwinder::m_for_lwp(uint64_t lwp) const {
 
 std::optional<uint64_t> Unwinder::m_of_frame(const WalkState& st, const ThreadInfo& t) const {
   if (st.g != 0) {
-    if (auto m = u64(st.g + bin_.layout().g_m); m && *m != 0) return *m;
+    if (auto m = u64(st.g + mod_.layout().g_m); m && *m != 0) return *m;
   }
   return m_for_lwp(t.lwp);
 }
 
 Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, bool innermost) const {
-  if (!bin_.layout().complete()) return {};  // adapters report the missing layout once
+  if (!mod_.layout().complete()) return {};  // adapters report the missing layout once
   if (st.ended) return {};  // past the end: whatever the debugger finds there is not ours
   if (st.steps >= kMaxClaimedFrames)
     return stop(r, st, fmt::format("stack deeper than {} frames", kMaxClaimedFrames));
@@ -90,11 +90,11 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
   // systemstack and asmcgocall (Go <= 1.20) leave in g.sched: look it up at the pc itself, as
   // Go's own traceback does for a pc at a function's entry.
   if (!innermost) {
-    if (auto at = bin_.pcln().func_for_pc(r.pc);
+    if (auto at = mod_.func_for_pc(r.pc);
         at && at->entry == r.pc && at->name == "runtime.systemstack_switch")
       lookup = r.pc;
   }
-  auto fn = bin_.pcln().func_for_pc(lookup);
+  auto fn = mod_.func_for_pc(lookup);
   if (!innermost) {  // by ELF symbol: pclntab may attribute this C code to a Go neighbour
     Step s = rule_c_thread_entry(r, st, lookup);
     if (s.kind != StepKind::NotMine) return s;
@@ -103,7 +103,7 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
   const std::string& name = fn->name;
   std::array<uint8_t, arch::kMaxCallLen> before{};
   bool have_before =
-      !innermost && bin_.read_image(r.pc - before.size(), before.data(), before.size());
+      !innermost && mod_.read_image(r.pc - before.size(), before.data(), before.size());
 
   Step s;
   if (name == "runtime.asmcgocall" && !innermost) {
@@ -116,8 +116,8 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
     s = rule_to_curg(r, st, t, "systemstack");
     if (s.kind == StepKind::Caller) {
       // g.sched.pc is the fake systemstack_switch frame; its caller is the real one.
-      auto delta = bin_.pcln().sp_delta(s.caller.pc);
-      if (!bin_.in_func(s.caller.pc, "runtime.systemstack_switch") || !delta)
+      auto delta = mod_.sp_delta(s.caller.pc);
+      if (!mod_.in_func(s.caller.pc, "runtime.systemstack_switch") || !delta)
         return stop(r, st, "goroutine's saved pc is not in runtime.systemstack_switch");
       uint64_t cfa = arch::go_cfa(s.caller.sp, *delta);
       auto ret = u64(arch::return_address_slot(cfa));
@@ -144,7 +144,7 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
     s.state.spliced = false;
   } else if (st.spliced) {
     s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/true);
-  } else if (!bin_.has_go_cfi() || st.own_go) {
+  } else if (!mod_.has_go_cfi() || st.own_go) {
     // Without .debug_frame the debugger cannot unwind any Go frame, and some adapters unwind
     // nothing themselves: the core does them all.
     s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/false);
@@ -162,21 +162,21 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
 // lose the thread's C start (threadentry, start_thread, clone3) below it.
 Step Unwinder::rule_c_thread_entry(const Regs& r, const WalkState& st, uint64_t lookup) const {
   // Size-0 NOTYPE symbols in some versions: bounded to the function's short body.
-  const auto& sym = bin_.c_thread_entry();
+  const auto sym = mod_.c_thread_entry();
   if (!sym || lookup < sym->value || lookup >= sym->value + (sym->size ? sym->size : 64)) return {};
   // The bound is a guess for size-0 symbols: code of another (sized) function that follows
   // is not ours, and crosscall1 calls through registers only.
-  if (auto other = bin_.elf().symbol_at(lookup); other && other->size && other->name != sym->name) {
+  if (auto other = mod_.symbol_at(lookup); other && other->size && other->name != sym->name) {
     return {};
   }
   std::array<uint8_t, arch::kMaxCallLen> before{};
-  if (!bin_.read_image(r.pc - before.size(), before.data(), before.size()) ||
+  if (!mod_.read_image(r.pc - before.size(), before.data(), before.size()) ||
       !arch::is_indirect_call_before(before.data(), before.size())) {
     return {};
   }
   // Six PUSHes take 10 bytes; crosscall1 can end the text section, so read no further.
   std::array<uint8_t, 12> prologue{};
-  if (!bin_.read_image(sym->value, prologue.data(), prologue.size())) return {};
+  if (!mod_.read_image(sym->value, prologue.data(), prologue.size())) return {};
   auto pp = arch::decode_push_prologue(prologue.data(), prologue.size());
   if (pp.pushes == 0 || pp.fp_slot < 0) return {};
   // At the call, SP points at the last register pushed; the return address is above them all.
@@ -199,15 +199,15 @@ Step Unwinder::rule_c_thread_entry(const Regs& r, const WalkState& st, uint64_t 
 
 Step Unwinder::rule_asmcgocall(const Regs& r, const WalkState& st, uint64_t entry) const {
   std::array<uint8_t, 48> code{};
-  if (!bin_.read_image(r.pc, code.data(), code.size()))
+  if (!mod_.read_image(r.pc, code.data(), code.size()))
     return stop(r, st, "cannot read runtime.asmcgocall's code");
   auto slots = arch::decode_asmcgocall_return(code.data(), code.size());
   if (!slots) return {};  // not the return site of the C call (e.g. an ABI wrapper)
   std::array<uint8_t, 4> prologue{};
-  bool fp = bin_.read_image(entry, prologue.data(), prologue.size())
+  bool fp = mod_.read_image(entry, prologue.data(), prologue.size())
                 ? arch::pushes_frame_pointer(prologue.data(), prologue.size())
-                : bin_.go_minor() >= 21;
-  const auto& L = bin_.layout();
+                : mod_.go_minor() >= 21;
+  const auto& L = mod_.layout();
   Step s;
   s.rule = "asmcgocall";
   s.id_sp = id_at_least(r.sp, st.floor);
@@ -248,8 +248,8 @@ Step Unwinder::rule_asmcgocall(const Regs& r, const WalkState& st, uint64_t entr
 
 Step Unwinder::rule_cgocallback(const Regs& r, const WalkState& st, const ThreadInfo& t,
                                 uint64_t lookup) const {
-  const auto& L = bin_.layout();
-  auto delta = bin_.pcln().sp_delta(lookup);
+  const auto& L = mod_.layout();
+  auto delta = mod_.sp_delta(lookup);
   auto m = m_of_frame(st, t);
   if (!delta || !m) return stop(r, st, "cannot find the M of this cgo callback");
   auto g0 = u64(*m + L.m_g0);
@@ -278,7 +278,7 @@ Step Unwinder::rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo
                             const char* rule) const {
   auto m = m_for_lwp(t.lwp);
   if (!m) return stop(r, st, fmt::format("{}: cannot find the M of thread {}", rule, t.lwp));
-  auto curg = u64(*m + bin_.layout().m_curg);
+  auto curg = u64(*m + mod_.layout().m_curg);
   if (!curg) return stop(r, st, fmt::format("{}: unreadable m.curg", rule));
   Step s;
   s.rule = rule;
@@ -299,7 +299,7 @@ Step Unwinder::rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo
 }
 
 Step Unwinder::rule_mcall(const Regs& r, const WalkState& st) const {
-  const auto& L = bin_.layout();
+  const auto& L = mod_.layout();
   auto gp = u64(r.sp);  // mcall pushed the goroutine before calling fn(gp)
   Step s;
   s.rule = "mcall";
@@ -318,12 +318,12 @@ Step Unwinder::rule_mcall(const Regs& r, const WalkState& st) const {
 
 Step Unwinder::rule_go(const Regs& r, const WalkState& st, uint64_t lookup, uint64_t entry,
                        bool on_goroutine_stack) const {
-  auto delta = bin_.pcln().sp_delta(lookup);
+  auto delta = mod_.sp_delta(lookup);
   if (!delta || *delta < 0 || *delta > (1 << 24))
-    return stop(r, st, fmt::format("no frame size for {}", bin_.func_name(lookup)));
+    return stop(r, st, fmt::format("no frame size for {}", mod_.func_name(lookup)));
   uint64_t cfa = arch::go_cfa(r.sp, *delta);
   if (st.g != 0 && on_goroutine_stack) {
-    const auto& L = bin_.layout();
+    const auto& L = mod_.layout();
     auto lo = u64(st.g + L.g_stack_lo), hi = u64(st.g + L.g_stack_hi);
     if (lo && hi && (r.sp < *lo || cfa > *hi)) {
       return stop(r, st, fmt::format("frame leaves the goroutine stack [{:#x},{:#x})", *lo, *hi));
@@ -345,6 +345,24 @@ Step Unwinder::rule_go(const Regs& r, const WalkState& st, uint64_t lookup, uint
   }
   s.kind = StepKind::Caller;
   s.caller = Regs{*ret, cfa, *bp};
+  return s;
+}
+
+Step step_in(const GoModules& mods, Memory& mem, const Regs& r, const WalkState& st,
+             const ThreadInfo& t, bool innermost) {
+  // A return address can be one past a module's last instruction: look it up at pc-1 too.
+  const GoModule* mod = mods.for_pc(r.pc);
+  if (mod == nullptr && !innermost) mod = mods.for_pc(r.pc - 1);
+  if (mod == nullptr) return {};
+  WalkState in = st;
+  if (in.module != mod->id()) {
+    in.module = mod->id();
+    in.g = 0;
+    in.cgocallbacks = 0;
+  }
+  Step s = Unwinder(*mod, mem).step(r, in, t, innermost);
+  if (s.kind == StepKind::NotMine) return s;
+  s.state.module = mod->id();
   return s;
 }
 

@@ -58,4 +58,8 @@ class ElfFile {
   uint16_t e_type_ = 0;
 };
 
+// Names of the sections of the ELF file at `path`, read from its headers alone (empty when it is
+// not a readable ELF64 little-endian file).
+std::vector<std::string> elf_section_names(const std::string& path);
+
 }  // namespace cgounwind

@@ -50,6 +50,8 @@ class GoBinary {
   // Reads bytes of the executable image (text/rodata) at a link-time address.
   bool read_image(uint64_t addr, void* buf, size_t len) const;
   bool is_go_pc(uint64_t pc) const;
+  // Link-time range of the executable sections (Go text and the C code linked with it).
+  Range code_range() const { return code_; }
 
  private:
   std::string path_;
@@ -61,6 +63,67 @@ class GoBinary {
   bool has_dwarf_ = false;
   bool has_go_cfi_ = false;
   std::optional<ElfSymbol> c_thread_entry_;
+  Range code_;
+};
+
+// Whether the ELF file at `path` is a Go module (executable or shared library with a Go runtime),
+// from its section headers alone: the check a process with hundreds of non-Go libraries pays.
+bool looks_like_go(const std::string& path);
+
+// A Go binary as one process has it loaded: the file's facts (link-time addresses) plus the load
+// bias the debugger reports for it (0 for a non-PIE executable; where the loader put a PIE or a
+// c-shared library otherwise). Every address going in and out of a GoModule is a run-time
+// address; the GoBinary behind it stays shared and must outlive the module.
+class GoModule {
+ public:
+  GoModule(const GoBinary& bin, uint64_t bias = 0)  // NOLINT(google-explicit-constructor)
+      : bin_(&bin), bias_(bias) {}
+
+  const GoBinary& binary() const { return *bin_; }
+  uint64_t bias() const { return bias_; }
+  const RuntimeLayout& layout() const { return bin_->layout(); }
+  int go_minor() const { return bin_->go_minor(); }
+  bool has_go_cfi() const { return bin_->has_go_cfi(); }
+  // A stable name for this loaded module (its run-time code start), carried in walk states.
+  uint64_t id() const { return bin_->code_range().lo + bias_; }
+  // pc lies in the module's code (Go text or the C code linked into the same file).
+  bool contains(uint64_t pc) const {
+    return bin_->code_range().contains(pc - bias_) && pc >= bias_;
+  }
+
+  std::optional<GoFunc> func_for_pc(uint64_t pc) const;
+  std::optional<int64_t> sp_delta(uint64_t pc) const;
+  std::optional<std::pair<std::string, int>> file_line(uint64_t pc) const;
+  std::string func_name(uint64_t pc) const;
+  std::optional<uint64_t> func_entry(const std::string& name) const;
+  bool in_func(uint64_t pc, const std::string& name) const;
+  bool is_go_pc(uint64_t pc) const;
+  std::optional<uint64_t> data_symbol(const std::string& name) const;
+  bool read_image(uint64_t addr, void* buf, size_t len) const;
+  std::optional<ElfSymbol> c_thread_entry() const;
+  std::optional<ElfSymbol> symbol_at(uint64_t addr) const;
+
+ private:
+  uint64_t link(uint64_t addr) const { return addr - bias_; }
+  const GoBinary* bin_;
+  uint64_t bias_;
+};
+
+// The Go modules loaded in one process: usually one (the executable, or one c-shared library),
+// several when a host loads more than one Go library (one runtime each).
+class GoModules {
+ public:
+  GoModules() = default;
+  GoModules(const GoModule& m) : mods_{m} {}         // NOLINT(google-explicit-constructor)
+  GoModules(const GoBinary& b) : mods_{GoModule(b)} {}  // NOLINT(google-explicit-constructor)
+  void add(const GoModule& m) { mods_.push_back(m); }
+  // The module whose code holds pc, or nullptr (C code of the host and its libraries).
+  const GoModule* for_pc(uint64_t pc) const;
+  const std::vector<GoModule>& all() const { return mods_; }
+  bool empty() const { return mods_.empty(); }
+
+ private:
+  std::vector<GoModule> mods_;
 };
 
 }  // namespace cgounwind

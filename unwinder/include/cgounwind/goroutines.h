@@ -21,6 +21,7 @@ struct Goroutine {
   uint64_t lwp = 0;   // kernel thread running it (m.procid), 0 if none
   bool in_c = false;  // inside a cgo call right now
   Regs regs;          // where it is: g.sched, or the syscall/cgo entry point
+  std::string module;  // the Go module (file name) whose runtime runs it, when there are several
   std::string func;   // function at regs.pc
   std::string file;
   int line = 0;
@@ -34,7 +35,12 @@ struct GoroutineTable {
 
 // Reads allgs: the pointer array and the g structs in bulk (read_many), then the few
 // fields of each g.
-GoroutineTable read_goroutines(const GoBinary& bin, Memory& mem, size_t limit = 10000000);
+GoroutineTable read_goroutines(const GoModule& bin, Memory& mem, size_t limit = 10000000);
+// Every module's goroutines, module after module. With more than one Go runtime in the process
+// each goroutine's `module` names its runtime (goroutine ids are per runtime), and each error
+// line says which module it is about.
+GoroutineTable read_all_goroutines(const GoModules& mods, Memory& mem,
+                                   size_t limit = 10000000);
 
 // The listing both adapters print (`info goroutines`, `goroutine list`): a header, then a line per
 // goroutine, `*` for those on a thread:
@@ -54,6 +60,6 @@ struct GoStack {
   std::string error;  // why it stopped early, if it did
 };
 // Walks a goroutine stack from `start` (a resume pc, e.g. g.sched) with the core's rules.
-GoStack walk_goroutine(const GoBinary& bin, Memory& mem, uint64_t g, Regs start, int max_frames);
+GoStack walk_goroutine(const GoModule& bin, Memory& mem, uint64_t g, Regs start, int max_frames);
 
 }  // namespace cgounwind

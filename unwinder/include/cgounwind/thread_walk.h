@@ -33,7 +33,7 @@ struct ThreadStack {
 // `regs0`: the stopped thread's registers (DWARF-numbered, at least pc/sp/fp). `native[0]`, when
 // present, is the same frame 0. `innermost` false: regs0 are a caller frame's (its pc is a
 // return address), for a walk that starts one frame out.
-ThreadStack walk_thread(const GoBinary& bin, const CodeModules& mods, Memory& mem,
+ThreadStack walk_thread(const GoModules& gomods, const CodeModules& mods, Memory& mem,
                         const CRegs& regs0, const std::vector<NativeFrame>& native, uint64_t lwp,
                         int max_frames, bool innermost = true);
 

@@ -25,6 +25,7 @@ struct WalkState {
   int steps = 0;         // frames claimed so far (bounded)
   bool ended = false;    // the stack ended (or was truncated) at a frame the core claimed
   bool own_go = false;   // the adapter unwinds nothing itself: claim every Go frame (LLDB)
+  uint64_t module = 0;   // GoModule::id() of the runtime the state above belongs to (0: none yet)
 };
 
 enum class StepKind {
@@ -53,7 +54,8 @@ constexpr int kMaxClaimedFrames = 1024;
 
 class Unwinder {
  public:
-  Unwinder(const GoBinary& bin, Memory& mem) : bin_(bin), mem_(mem) {}
+  // `mod`: the Go module (binary and load bias) whose frames this unwinder claims.
+  Unwinder(const GoModule& mod, Memory& mem) : mod_(mod), mem_(mem) {}
 
   // `innermost` is true for the frame the thread is stopped in (its pc is not a return address).
   Step step(const Regs& frame, const WalkState& state, const ThreadInfo& thread,
@@ -80,8 +82,14 @@ class Unwinder {
   static void enter_goroutine(Step& s, uint64_t g, const Regs& sched);
   std::optional<uint64_t> m_of_frame(const WalkState& st, const ThreadInfo& t) const;
 
-  const GoBinary& bin_;
+  GoModule mod_;
   Memory& mem_;
 };
+
+// One step with whichever Go module holds the frame's code: NotMine when none does (C code of the
+// host or its libraries). A frame of another module than the previous claimed one starts that
+// runtime's part of the walk afresh (its g and its nesting of callbacks are its own).
+Step step_in(const GoModules& mods, Memory& mem, const Regs& frame, const WalkState& state,
+             const ThreadInfo& thread, bool innermost);
 
 }  // namespace cgounwind
