@@ -41,6 +41,7 @@ core = _find_core()
 MAX_FRAMES = 4096
 
 _binaries: dict[str, tuple[Any, str]] = {}
+_is_go_file: dict[str, bool] = {}
 _modules: dict[tuple[int, tuple[tuple[str, int], ...]], Any] = {}
 _warned: set[str] = set()
 
@@ -57,11 +58,7 @@ def _say_once(debugger: lldb.SBDebugger, line: str) -> None:
         pass
 
 
-def binary_for(target: lldb.SBTarget) -> tuple[Any, str]:
-    exe = target.GetExecutable()
-    path = exe.fullpath if exe.IsValid() else ""
-    if not path:
-        return None, "no executable"
+def _load(path: str) -> tuple[Any, str]:
     if path not in _binaries:
         try:
             _binaries[path] = core.load_binary(path)
@@ -78,21 +75,49 @@ def _module_bias(target: lldb.SBTarget, module: lldb.SBModule) -> Optional[int]:
     return load - header.GetFileAddress()
 
 
-def code_modules(target: lldb.SBTarget, binary: Any) -> Any:
-    """The process's ELF files with their load biases, for the core's C unwinder (cached)."""
-    exe = target.GetExecutable().fullpath
+def _loaded_files(target: lldb.SBTarget) -> list[tuple[str, int]]:
+    """(path, load bias) of every module LLDB has loaded in the process."""
     files = []
     for i in range(target.GetNumModules()):
         m = target.GetModuleAtIndex(i)
         path = m.GetFileSpec().fullpath
         bias = _module_bias(target, m)
-        if path and path != exe and bias is not None and os.path.isfile(path):
+        if i == 0 and bias is None:
+            bias = 0  # no process yet: the executable at its link-time addresses
+        if path and bias is not None and os.path.isfile(path):
             files.append((path, bias))
-    key = (target.GetProcess().GetProcessID(), tuple(files))
+    return files
+
+
+def go_modules(target: lldb.SBTarget) -> tuple[list[tuple[Any, int]], str]:
+    """The Go modules of the target (executable, c-shared libraries, several runtimes) with
+    their load biases, and why there are none."""
+    mods, why = [], "no Go module loaded"
+    for path, bias in _loaded_files(target):
+        if path not in _is_go_file:
+            _is_go_file[path] = bool(core.looks_like_go(path))
+        if not _is_go_file[path]:
+            continue
+        binary, err = _load(path)
+        if binary is None:
+            _say_once(target.GetDebugger(), f"{os.path.basename(path)}: {err}; skipped")
+            why = err
+            continue
+        mods.append((binary, bias))
+    return mods, why
+
+
+def code_modules(target: lldb.SBTarget, go: list[tuple[Any, int]]) -> Any:
+    """The process's ELF files with their load biases, for the core's C unwinder (cached)."""
+    go_paths = {b.path for b, _ in go}
+    files = [(p, b) for p, b in _loaded_files(target) if p not in go_paths]
+    key = (target.GetProcess().GetProcessID(),
+           tuple(files) + tuple((b.path, bias) for b, bias in go))
     mods = _modules.get(key)
     if mods is None:
         mods = core.CodeModules()
-        mods.add_binary(binary, _module_bias(target, target.GetModuleAtIndex(0)) or 0)
+        for binary, bias in go:
+            mods.add_binary(binary, bias)
         for path, bias in files:
             mods.add_file(path, bias)
         _modules.clear()
@@ -126,13 +151,13 @@ def walk(thread: lldb.SBThread, frames: list[tuple[int, int, int]],
          regs: dict[int, int], innermost: bool = True) -> tuple[list[Any], str]:
     """The core's walk of one thread: (ThreadFrames, one-line error or '')."""
     target = thread.GetProcess().GetTarget()
-    binary, why = binary_for(target)
-    if binary is None:
+    go, why = go_modules(target)
+    if not go:
         return [], why
-    if not binary.layout_complete():
-        return [], "Go runtime layout unknown (missing: " + ", ".join(binary.layout_missing()) + ")"
-    walker = core.Walker(binary, _reader(thread.GetProcess()))
-    stack = walker.walk_thread(code_modules(target, binary), regs, frames, thread.GetThreadID(),
+    if not any(b.layout_complete() for b, _ in go):
+        return [], "Go runtime layout unknown (missing: " + go[0][0].layout_missing() + ")"
+    walker = core.Walker(go, _reader(thread.GetProcess()))
+    stack = walker.walk_thread(code_modules(target, go), regs, frames, thread.GetThreadID(),
                                MAX_FRAMES, innermost)
     return list(stack.frames), stack.error
 
@@ -146,22 +171,38 @@ def walk(thread: lldb.SBThread, frames: list[tuple[int, int, int]],
 
 # (pid, tid) -> (stop id, index of the first walked frame, the provider's frames of that thread)
 _walks: dict[tuple[int, int], tuple[int, int, list[Any]]] = {}
-# executable path -> (GoValues, {type id: SBType})
-_values: dict[str, tuple[Any, dict[int, lldb.SBType]]] = {}
+# (module path, bias) -> (GoValues, {type id: SBType})
+_values: dict[tuple[str, int], tuple[Any, dict[int, lldb.SBType]]] = {}
 
 
-def _go_values(target: lldb.SBTarget) -> Optional[tuple[Any, dict[int, lldb.SBType]]]:
-    path = target.GetExecutable().fullpath
-    if path not in _values:
-        binary, _ = binary_for(target)
-        if binary is None:
-            return None
-        gv = core.GoValues(binary)
+def _go_module_at(target: lldb.SBTarget, pc: int) -> Optional[tuple[Any, int]]:
+    """The Go module (binary, bias) whose code holds pc, if pc is Go code."""
+    go, _ = go_modules(target)
+    for binary, bias in go:
+        if pc >= bias and binary.is_go_pc(pc - bias):
+            return binary, bias
+    return None
+
+
+def _go_values(target: lldb.SBTarget,
+               pc: Optional[int] = None) -> Optional[tuple[Any, dict[int, lldb.SBType]]]:
+    """Go values of the module holding pc (of the first Go module when pc is None)."""
+    if pc is None:
+        go, _ = go_modules(target)
+        found = go[0] if go else None
+    else:
+        found = _go_module_at(target, pc)
+    if found is None:
+        return None
+    binary, bias = found
+    key = (binary.path, bias)
+    if key not in _values:
+        gv = core.GoValues(binary, bias)
         if not gv.ok():
             _say_once(target.GetDebugger(), f"Go variables are not available: {gv.error} "
                       "(a binary built with -ldflags=-w has no Go DWARF)")
-        _values[path] = (gv, {})
-    gv, types = _values[path]
+        _values[key] = (gv, {})
+    gv, types = _values[key]
     return (gv, types) if gv.ok() else None
 
 
@@ -199,10 +240,8 @@ def go_variables(frame: lldb.SBFrame) -> list[lldb.SBValue]:
     thread = frame.GetThread()
     process = thread.GetProcess()
     target = process.GetTarget()
-    binary, _ = binary_for(target)
-    if binary is None or not binary.is_go_pc(frame.GetPC()):
-        return []
-    found = _go_values(target)
+    lookup = frame.GetPC() if frame.GetFrameID() == 0 else frame.GetPC() - 1
+    found = _go_values(target, lookup)
     if found is None:
         return []
     gv, types = found
@@ -454,16 +493,15 @@ def _go_names_without_symbols(target: lldb.SBTarget, frames: list[Any],
                               first: int) -> dict[int, str]:
     """Frame index -> Go function name from the binary's own function table, for the Go frames
     of an executable without a symbol table (-ldflags=-s), which LLDB cannot name."""
-    module = target.GetModuleAtIndex(0)
-    if not module.IsValid() or module.FindSymbol("runtime.main").IsValid():
-        return {}
-    binary, _ = binary_for(target)
-    if binary is None:
-        return {}
     names = {}
     for j, f in enumerate(frames):
-        name = binary.func_name(f.pc if f.innermost else f.pc - 1)
-        if name and j + first > 0:
+        lookup = f.pc if f.innermost else f.pc - 1
+        symbol = target.ResolveLoadAddress(lookup).GetSymbol()
+        if j + first == 0 or (symbol.IsValid() and not symbol.IsSynthetic()):
+            continue
+        found = _go_module_at(target, lookup)
+        name = found[0].func_name(lookup - found[1]) if found is not None else ""
+        if name:
             names[j + first] = name
     return names
 

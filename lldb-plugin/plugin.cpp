@@ -22,6 +22,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cgounwind/go_binary.h"
@@ -119,14 +120,16 @@ std::string exe_path(lldb::SBTarget& t) {
   return std::string(f.GetDirectory() ? f.GetDirectory() : ".") + "/" + f.GetFilename();
 }
 
-// The core's view of each executable, loaded once; nullptr (with the reason) for non-Go ones.
-const GoBinary* binary_for(lldb::SBTarget& t, std::string* why) {
+std::string module_path(lldb::SBModule m) {
+  lldb::SBFileSpec f = m.GetFileSpec();
+  if (!f.IsValid() || f.GetFilename() == nullptr) return {};
+  return std::string(f.GetDirectory() ? f.GetDirectory() : ".") + "/" + f.GetFilename();
+}
+
+// The core's view of one Go file, loaded once per path; nullptr (with the reason) when it cannot
+// be read as Go.
+const GoBinary* load_go_file(const std::string& path, std::string* why) {
   static std::map<std::string, std::pair<std::unique_ptr<GoBinary>, std::string>> cache;
-  std::string path = exe_path(t);
-  if (path.empty()) {
-    *why = "no executable";
-    return nullptr;
-  }
   auto it = cache.find(path);
   if (it == cache.end()) {
     std::string err;
@@ -140,6 +143,50 @@ const GoBinary* binary_for(lldb::SBTarget& t, std::string* why) {
   }
   *why = it->second.second;
   return it->second.first.get();
+}
+
+// The Go modules LLDB has loaded for this target (the executable, c-shared libraries, dlopen'ed
+// ones; several Go runtimes), each with its load bias (where the module's header is loaded minus
+// where its file says it is). Which files are Go is read from their section headers, once per
+// file: a host with hundreds of non-Go libraries pays for no more than that.
+cgounwind::GoModules go_modules(lldb::SBTarget t, std::string* why) {
+  static std::map<std::string, bool> is_go;
+  cgounwind::GoModules mods;
+  *why = "no Go module loaded";
+  for (uint32_t i = 0; i < t.GetNumModules(); ++i) {
+    lldb::SBModule m = t.GetModuleAtIndex(i);
+    std::string path = module_path(m);
+    if (path.empty()) continue;
+    auto known = is_go.find(path);
+    if (known == is_go.end()) known = is_go.emplace(path, cgounwind::looks_like_go(path)).first;
+    if (!known->second) continue;
+    lldb::SBAddress header = m.GetObjectFileHeaderAddress();
+    uint64_t load = header.IsValid() ? header.GetLoadAddress(t) : LLDB_INVALID_ADDRESS;
+    uint64_t bias = 0;
+    if (load != LLDB_INVALID_ADDRESS) {
+      bias = load - header.GetFileAddress();
+    } else if (i != 0) {
+      continue;  // a library not loaded (yet): nothing of it is in the process
+    }
+    std::string err;
+    const GoBinary* bin = load_go_file(path, &err);
+    if (bin == nullptr) {
+      *why = err;
+      continue;
+    }
+    mods.add(cgounwind::GoModule(*bin, bias));
+  }
+  return mods;
+}
+
+std::string module_names(const cgounwind::GoModules& mods) {
+  std::string out;
+  for (const auto& m : mods.all()) {
+    out += (out.empty() ? "" : ", ") +
+           fmt::format("{} ({}{})", m.binary().path(), m.binary().describe(),
+                       m.bias() ? fmt::format(", loaded at +{:#x}", m.bias()) : "");
+  }
+  return out;
 }
 
 // Summary of a Go string (the core's C mirror `struct $string { str; len; }`). The signature is
@@ -173,22 +220,25 @@ struct GoTypes {
   std::unique_ptr<cgounwind::GoDwarf> dwarf;
   uint64_t types_base = 0;
 };
+// The types of the target's first Go module (the shim declares that module's types to LLDB).
 const GoTypes& go_types(lldb::SBTarget t) {
-  static std::map<std::string, GoTypes> cache;
-  std::string path = exe_path(t);
-  auto it = cache.find(path);
+  static std::map<std::pair<std::string, uint64_t>, GoTypes> cache;
+  static const GoTypes none;
+  std::string why;
+  cgounwind::GoModules mods = go_modules(t, &why);
+  if (mods.empty()) return none;
+  const cgounwind::GoModule& mod = mods.all().front();
+  auto key = std::make_pair(mod.binary().path(), mod.bias());
+  auto it = cache.find(key);
   if (it == cache.end()) {
     GoTypes g;
-    std::string why;
     try {
-      g.dwarf = cgounwind::GoDwarf::open(path, &why);
-      if (const GoBinary* bin = binary_for(t, &why)) {
-        if (auto base = bin->data_symbol("runtime.types")) g.types_base = *base;
-      }
+      g.dwarf = cgounwind::GoDwarf::open(key.first, &why);
+      if (auto base = mod.data_symbol("runtime.types")) g.types_base = *base;
     } catch (const std::exception&) {
       g.dwarf.reset();
     }
-    it = cache.emplace(path, std::move(g)).first;
+    it = cache.emplace(key, std::move(g)).first;
   }
   return it->second;
 }
@@ -233,10 +283,9 @@ bool c_value_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBSt
 
 // Summaries for the C types behind the binary's cgo structs (once per executable).
 void add_c_summaries(lldb::SBTarget t) {
-  static std::set<std::string> done;
-  if (!done.insert(exe_path(t)).second) return;
+  static std::set<const cgounwind::GoDwarf*> done;
   const GoTypes& types = go_types(t);
-  if (!types.dwarf) return;
+  if (!types.dwarf || !done.insert(types.dwarf.get()).second) return;
   lldb::SBTypeCategory cat = t.GetDebugger().GetCategory("cgounwind");
   if (!cat.IsValid()) return;
   for (std::string name : types.dwarf->cgo_c_types()) {
@@ -290,28 +339,41 @@ bool import_shim(lldb::SBDebugger dbg) {
 
 // Registers the scripted frame provider on a Go target, once per target; LLDB < 22 has no frame
 // providers, which is said once.
-void register_provider(const lldb::SBTarget& t) {
+// Go variables: recognized arguments of every frame of each Go module (LLDB 19 and 22), added
+// once per target and module, also for a Go library loaded after the target was configured.
+void add_recognizers(const lldb::SBTarget& t, const cgounwind::GoModules& mods) {
+  static std::vector<std::pair<lldb::SBTarget, std::string>> done;
+  lldb::SBDebugger dbg = t.GetDebugger();
+  lldb::SBCommandInterpreter ci = dbg.GetCommandInterpreter();
+  lldb::SBExecutionContext ctx(t);
+  for (const auto& m : mods.all()) {
+    std::string path = m.binary().path();
+    std::string file = path.substr(path.find_last_of('/') + 1);
+    if (std::find(done.begin(), done.end(), std::make_pair(t, file)) != done.end()) continue;
+    done.emplace_back(t, file);
+    lldb::SBCommandReturnObject r;
+    ci.HandleCommand(fmt::format("frame recognizer add -f false -l {} -s \"{}\" -x -n .",
+                                 kRecognizerClass, file)
+                         .c_str(),
+                     ctx, r);
+    if (!r.Succeeded())
+      say(dbg, std::string("cannot show Go variables: ") + (r.GetError() ? r.GetError() : "?"));
+  }
+}
+
+void register_provider(const lldb::SBTarget& t, const cgounwind::GoModules& mods) {
+  lldb::SBDebugger dbg = t.GetDebugger();
+  if (!import_shim(dbg)) return;
+  add_recognizers(t, mods);
   static std::vector<lldb::SBTarget> done;
   for (const auto& d : done) {
     if (d == t) return;
   }
   done.push_back(t);
-  lldb::SBDebugger dbg = t.GetDebugger();
   lldb::SBCommandInterpreter ci = dbg.GetCommandInterpreter();
   lldb::SBCommandReturnObject r;
   static bool unsupported = false;  // no frame providers in this LLDB
-  if (!import_shim(dbg)) return;
   lldb::SBExecutionContext ctx(t);
-  // Go variables: recognized arguments of every frame of the executable (LLDB 19 and 22).
-  lldb::SBFileSpec exe = lldb::SBTarget(t).GetExecutable();
-  r.Clear();
-  ci.HandleCommand(fmt::format("frame recognizer add -f false -l {} -s \"{}\" -x -n .",
-                               kRecognizerClass, exe.GetFilename() ? exe.GetFilename() : "")
-                       .c_str(),
-                   ctx, r);
-  if (!r.Succeeded())
-    say(dbg, std::string("cannot show Go variables: ") + (r.GetError() ? r.GetError() : "?"));
-  r.Clear();
   ci.HandleCommand("settings set target.display-recognized-arguments true", r);
   if (unsupported) return;
   r.Clear();
@@ -331,14 +393,30 @@ void register_provider(const lldb::SBTarget& t) {
   }
 }
 
+// A Go library loaded while the process runs (a C host's DT_NEEDED libraries load after the
+// initial stop; dlopen, Python's ctypes) starts a Go runtime that preempts with SIGURG before the
+// next stop at which the stop-hook could configure the target. LLDB broadcasts each batch of
+// loaded modules: a thread of ours makes SIGURG silent as soon as a Go module is among them (the
+// rest of the configuration follows at the next stop). Signals are the only thing touched here,
+// from outside LLDB's command thread.
+void make_sigurg_silent(lldb::SBProcess p) {
+  lldb::SBUnixSignals sig = p.GetUnixSignals();
+  int32_t urg = sig.IsValid() ? sig.GetSignalNumberFromName("SIGURG") : 0;
+  if (urg > 0) {
+    sig.SetShouldStop(urg, false);
+    sig.SetShouldNotify(urg, false);
+    sig.SetShouldSuppress(urg, false);
+  }
+}
+
 bool configure(lldb::SBTarget t, bool quiet, lldb::SBCommandReturnObject& result) {
   std::string why;
-  const GoBinary* bin = binary_for(t, &why);
-  if (bin == nullptr) {
+  cgounwind::GoModules mods = go_modules(t, &why);
+  if (mods.empty()) {
     if (!quiet) result.AppendMessage(fmt::format("cgounwind: not a Go program ({})", why).c_str());
     return true;
   }
-  register_provider(t);
+  register_provider(t, mods);
   add_c_summaries(t);
   lldb::SBProcess p = t.GetProcess();
   if (!p.IsValid()) {
@@ -349,18 +427,11 @@ bool configure(lldb::SBTarget t, bool quiet, lldb::SBCommandReturnObject& result
     t.GetDebugger().GetCommandInterpreter().HandleCommand(
         "process handle -p true -s false -n false SIGURG", ctx, r);
   } else {
-    lldb::SBUnixSignals sig = p.GetUnixSignals();
-    int32_t urg = sig.GetSignalNumberFromName("SIGURG");
-    if (urg > 0) {
-      sig.SetShouldStop(urg, false);
-      sig.SetShouldNotify(urg, false);
-      sig.SetShouldSuppress(urg, false);
-    }
+    make_sigurg_silent(p);
   }
   if (!quiet) {
     result.AppendMessage(
-        fmt::format("cgounwind: {} ({}); SIGURG passed silently", bin->path(), bin->describe())
-            .c_str());
+        fmt::format("cgounwind: {}; SIGURG passed silently", module_names(mods)).c_str());
   }
   return true;
 }
@@ -369,14 +440,14 @@ bool configure(lldb::SBTarget t, bool quiet, lldb::SBCommandReturnObject& result
 struct Context {
   lldb::SBTarget target;
   lldb::SBProcess process;
-  const GoBinary* bin = nullptr;
+  cgounwind::GoModules mods;
 };
 bool context(lldb::SBDebugger dbg, Context& c, lldb::SBCommandReturnObject& result) {
   c.target = dbg.GetSelectedTarget();
-  std::string why;
-  c.bin = c.target.IsValid() ? binary_for(c.target, &why) : nullptr;
+  std::string why = "no target";
+  if (c.target.IsValid()) c.mods = go_modules(c.target, &why);
   c.process = c.target.GetProcess();
-  if (c.bin == nullptr) {
+  if (c.mods.empty()) {
     result.SetError(fmt::format("cgounwind: the selected target is not a Go program{}",
                                 why.empty() ? "" : " (" + why + ")")
                         .c_str());
@@ -495,7 +566,7 @@ class GoroutineListCmd : public lldb::SBCommandPluginInterface {
     Context c;
     if (!context(dbg, c, result)) return false;
     ProcessMemory mem(c.process);
-    auto table = cgounwind::read_goroutines(*c.bin, mem.mem());
+    auto table = cgounwind::read_all_goroutines(c.mods, mem.mem());
     std::string out = cgounwind::format_goroutine_table(table, [&](uint64_t lwp) {
       lldb::SBThread th = c.process.GetThreadByID(lwp);
       return th.IsValid() ? std::to_string(th.GetIndexID()) : std::string();
@@ -510,7 +581,8 @@ class GoroutineListCmd : public lldb::SBCommandPluginInterface {
 // its Go frames from where it entered the cgo call; otherwise its Go frames.
 std::string goroutine_stack(Context& c, cgounwind::Memory& mem, const cgounwind::Goroutine& g,
                             std::string* warning) {
-  std::string out = fmt::format("goroutine {} ({}):\n", g.goid, g.status_name);
+  std::string out = fmt::format("goroutine {} ({}{}):\n", g.goid, g.status_name,
+                                g.module.empty() ? "" : ", " + g.module);
   int n = 0;
   lldb::SBThread th = g.lwp ? c.process.GetThreadByID(g.lwp) : lldb::SBThread();
   if (g.in_c && th.IsValid()) {
@@ -537,7 +609,10 @@ std::string goroutine_stack(Context& c, cgounwind::Memory& mem, const cgounwind:
           g.goid, n > 0 ? n - 1 : 0);
     }
   }
-  auto stack = cgounwind::walk_goroutine(*c.bin, mem, g.addr, g.regs, 1024);
+  // The goroutine's runtime is the module holding its saved pc.
+  const cgounwind::GoModule* mod = c.mods.for_pc(g.regs.pc - 1);
+  if (mod == nullptr) mod = &c.mods.all().front();
+  auto stack = cgounwind::walk_goroutine(*mod, mem, g.addr, g.regs, 1024);
   for (const auto& f : stack.frames) {
     out += fmt::format("  frame #{}: {:#018x} {}\n", n++, f.pc,
                        location(f.func, f.file, f.line, f.pc));
@@ -560,7 +635,7 @@ class GoroutineBtCmd : public lldb::SBCommandPluginInterface {
     Context c;
     if (!context(dbg, c, result)) return false;
     ProcessMemory mem(c.process);
-    auto table = cgounwind::read_goroutines(*c.bin, mem.mem());
+    auto table = cgounwind::read_all_goroutines(c.mods, mem.mem());
     std::string out, warning;
     if (!table.error.empty()) warning += "cgounwind: " + table.error + "\n";
     for (const auto& g : table.goroutines) {
@@ -577,6 +652,54 @@ class GoroutineBtCmd : public lldb::SBCommandPluginInterface {
     return true;
   }
 };
+
+lldb::SBListener& module_listener() {
+  static lldb::SBListener listener("cgounwind.modules");
+  return listener;
+}
+
+// Targets created before the plugin loaded (`lldb FILE`) are not reached by the class-wide
+// registration below: each is added on its own.
+void watch_target(lldb::SBTarget t) {
+  static std::vector<lldb::SBTarget> done;
+  if (!t.IsValid() || std::find(done.begin(), done.end(), t) != done.end()) return;
+  done.push_back(t);
+  t.GetBroadcaster().AddListener(module_listener(), lldb::SBTarget::eBroadcastBitModulesLoaded);
+}
+
+void watch_module_loads(lldb::SBDebugger dbg) {
+  static bool started = false;
+  if (started) return;
+  started = true;
+  lldb::SBListener listener = module_listener();
+  listener.StartListeningForEventClass(dbg, lldb::SBTarget::GetBroadcasterClassName(),
+                                       lldb::SBTarget::eBroadcastBitModulesLoaded);
+  for (uint32_t i = 0; i < dbg.GetNumTargets(); ++i) watch_target(dbg.GetTargetAtIndex(i));
+  std::thread([listener]() mutable {
+    std::map<std::string, bool> is_go;  // this thread's own cache
+    lldb::SBEvent ev;
+    for (;;) {
+      if (!listener.WaitForEvent(UINT32_MAX, ev) || !ev.IsValid()) continue;
+      try {
+        lldb::SBTarget t = lldb::SBTarget::GetTargetFromEvent(ev);
+        if (!t.IsValid() || !t.GetProcess().IsValid()) continue;
+        uint32_t n = lldb::SBTarget::GetNumModulesFromEvent(ev);
+        for (uint32_t i = 0; i < n; ++i) {
+          std::string path = module_path(lldb::SBTarget::GetModuleAtIndexFromEvent(i, ev));
+          if (path.empty()) continue;
+          auto known = is_go.find(path);
+          if (known == is_go.end())
+            known = is_go.emplace(path, cgounwind::looks_like_go(path)).first;
+          if (known->second) {
+            make_sigurg_silent(t.GetProcess());
+            break;
+          }
+        }
+      } catch (const std::exception&) {  // nothing may escape into LLDB
+      }
+    }
+  }).detach();
+}
 
 }  // namespace
 
@@ -610,6 +733,7 @@ __attribute__((used)) bool PluginInitialize(lldb::SBDebugger dbg) {
       std::string(r.GetOutput()).find("--at-initial-stop") != std::string::npos;
   std::string hook = "target stop-hook add -o \"cgo configure -q\"";
   if (!initial_stop && import_shim(dbg)) hook = "target stop-hook add -P cgounwind_lldb.StopHook";
+  watch_module_loads(dbg);
   for (uint32_t i = 0; i < dbg.GetNumTargets(); ++i) {
     lldb::SBTarget t = dbg.GetTargetAtIndex(i);
     configure(t, true, r);
