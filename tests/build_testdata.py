@@ -61,6 +61,20 @@ class Program:
     gcflags: str = ""  # go build -gcflags (main package)
     needs: tuple[str, ...] = ()  # names of AuxLib it links
     exclude: tuple[str, ...] = ()  # sub-directories not copied into the work dir
+    buildmode: str = ""  # go build -buildmode (pie, c-shared, c-archive); "" = default
+    # A build some toolchain or linker may refuse (static-pie): a failure is a note, not an error.
+    optional: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Host:
+    """A C program built per toolchain with gcc, linking (or dlopen-ing) a Go library built by
+    the same toolchain (a Program with a c-shared or c-archive buildmode)."""
+
+    name: str
+    source: str  # C file under testdata/
+    lib: str = ""  # Program name of the library it links ("" for a dlopen host)
+    needs: tuple[str, ...] = ()  # Program names that must exist next to it (dlopen'ed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,6 +109,25 @@ PROGRAMS = [
     # Breaks its own runtime state before stopping (issue 6); -stripped: no symbols, no DWARF.
     Program("hostile", "hostile"),
     Program("hostile-stripped", "hostile", ldflags="-s -w"),
+    # Go wherever it is loaded (issue 11): PIE executables, static-pie where the toolchain links
+    # it, and testdata/golib as a c-shared and a c-archive library for the C hosts below
+    # (libgocb2.so: a second build, for two Go runtimes in one process).
+    Program("callback-pie", "callback", buildmode="pie"),
+    Program("cthread-pie", "cthread", buildmode="pie"),
+    Program("values-pie", "values", gcflags="-N -l", buildmode="pie"),
+    Program("callback-static-pie", "callback", buildmode="pie", optional=True,
+            ldflags="-linkmode external -extldflags -static-pie"),
+    Program("libgocb.so", "golib", buildmode="c-shared", exclude=("host",)),
+    Program("libgocb2.so", "golib", buildmode="c-shared", exclude=("host",),
+            ldflags="-X main.LibName=b"),
+    Program("libgocb.a", "golib", buildmode="c-archive", exclude=("host",)),
+]
+
+# C hosts of testdata/golib (see testdata/README.md); testdata/golib/host.py is the Python one.
+HOSTS = [
+    Host("cshared-host", "golib/host/host.c", lib="libgocb.so"),
+    Host("carchive-host", "golib/host/host.c", lib="libgocb.a"),
+    Host("dlopen-host", "golib/host/dlopen_host.c", needs=("libgocb.so", "libgocb2.so")),
 ]
 
 _print_lock = threading.Lock()
@@ -394,6 +427,8 @@ class Builder:
             cmd.append("-ldflags=" + prog.ldflags)
         if prog.gcflags:
             cmd.append("-gcflags=" + prog.gcflags)
+        if prog.buildmode:
+            cmd.append("-buildmode=" + prog.buildmode)
         cmd.append(".")
         settings = {"goversion": tc.goversion, "goroot": tc.goroot, "cmd": cmd, "env": env_vars,
                     "sources": content_ids(sources, TESTDATA / prog.src),
@@ -425,13 +460,55 @@ class Builder:
         output.parent.mkdir(parents=True, exist_ok=True)
         tmp = output.with_name(f".{output.name}.tmp")
         tmp.unlink(missing_ok=True)
+        tmp.with_suffix(".h").unlink(missing_ok=True)  # c-shared/c-archive write a header too
         cmd = [tmp.as_posix() if a == "@OUT@" else a for a in settings["cmd"]]
         env = base_env()
         env.update(env_vars)
         ok, log = run(cmd, env, work)
+        if ok and tmp.exists() and prog.optional:
+            # An optional build must also run: a static-pie that links but crashes at start is
+            # a toolchain that does not support it.
+            ok, log = run([tmp.as_posix()], env, work)
+        tmp.with_suffix(".h").unlink(missing_ok=True)
         if not ok or not tmp.exists():
             tmp.unlink(missing_ok=True)
+            if prog.optional:
+                first = next((ln for ln in log.splitlines() if ln.strip()), "failed")
+                return Result(label, True, True, error=f"note: {label} not built: {first}")
             return Result(label, True, False, error=failure_text(label, cmd, work, env_vars, log))
+        os.replace(tmp, output)
+        write_stamp(output, stamp, settings)
+        return Result(label, True, True, time.monotonic() - start)
+
+    def build_host(self, tc: Toolchain, host: Host) -> Result:
+        label = f"{tc.name}/{host.name}"
+        out_dir = self.out / tc.name
+        output = out_dir / host.name
+        src = TESTDATA / host.source
+        cc = shutil.which("gcc") or "gcc"
+        libs = [out_dir / n for n in ((host.lib,) if host.lib else ()) + host.needs]
+        missing = [p.name for p in libs if not p.exists()]
+        if missing:
+            return Result(label, False, False, error=f"{label}: not built: {', '.join(missing)} "
+                          "missing")
+        cmd = [cc, "-g", "-O0", "-o", "@OUT@", str(src)]
+        if host.lib.endswith(".so"):  # found next to the host at run time
+            cmd += [f"-L{out_dir}", "-l" + host.lib[3:-3], "-Wl,-rpath,$ORIGIN"]
+        elif host.lib:
+            cmd.append(str(out_dir / host.lib))
+        cmd += ["-lpthread", "-ldl"]
+        settings = {"cmd": cmd, "source": content_ids([src], TESTDATA),
+                    "libs": [str(p) for p in libs]}
+        inputs = [src, *libs] + ([Path(cc)] if os.path.exists(cc) else [])
+        stamp = self.out / ".stamps" / tc.name / f"{host.name}.json"
+        if not self.force and is_fresh(output, inputs, stamp, settings):
+            return Result(label, False, True)
+        start = time.monotonic()
+        tmp = output.with_name(f".{output.name}.tmp")
+        ok, log = run([tmp.as_posix() if a == "@OUT@" else a for a in cmd], base_env(), out_dir)
+        if not ok or not tmp.exists():
+            tmp.unlink(missing_ok=True)
+            return Result(label, True, False, error=failure_text(label, cmd, out_dir, {}, log))
         os.replace(tmp, output)
         write_stamp(output, stamp, settings)
         return Result(label, True, True, time.monotonic() - start)
@@ -483,7 +560,7 @@ def schedule_go_builds(builder: Builder, toolchains: list[Toolchain], programs: 
 
 
 def report(res: Result) -> None:
-    if not res.ok:
+    if not res.ok or res.error:
         say(res.error)
     elif res.built:
         say(f"built {res.label} ({res.seconds:.1f}s)")
@@ -544,7 +621,7 @@ def main() -> int:
 
     programs = PROGRAMS
     if args.program:
-        unknown = set(args.program) - {p.name for p in PROGRAMS}
+        unknown = set(args.program) - {p.name for p in PROGRAMS} - {h.name for h in HOSTS}
         if unknown:
             say(f"error: unknown program(s): {', '.join(sorted(unknown))}")
             return 2
@@ -587,12 +664,21 @@ def main() -> int:
     go_results = schedule_go_builds(builder, toolchains, buildable, max(1, args.jobs))
     results += go_results
 
+    # 3. C hosts of the Go libraries, per toolchain (after the libraries they link).
+    hosts = [h for h in HOSTS if not args.program or h.name in args.program]
+    for tc in toolchains:
+        for h in hosts:
+            res = builder.build_host(tc, h)
+            report(res)
+            results.append(res)
+            go_results.append(res)
+
     built_paths: dict[str, dict[str, str]] = {}
     ok_labels = {r.label for r in go_results if r.ok}
     for tc in toolchains:
-        for p in buildable:
-            if f"{tc.name}/{p.name}" in ok_labels:
-                built_paths.setdefault(tc.name, {})[p.name] = str(out / tc.name / p.name)
+        for name in [p.name for p in buildable] + [h.name for h in hosts]:
+            if f"{tc.name}/{name}" in ok_labels and (out / tc.name / name).exists():
+                built_paths.setdefault(tc.name, {})[name] = str(out / tc.name / name)
     write_manifest(out, toolchains, built_paths,
                    keep_others=bool(args.toolchain or args.program))
 
