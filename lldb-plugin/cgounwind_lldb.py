@@ -452,6 +452,11 @@ class CgoFrame(ScriptedFrame):
         self.innermost = innermost
         self.name = name  # a Go function's name from the binary's own table (no symbols)
         self.target = thread.GetProcess().GetTarget()
+        # Resolved now, on the thread that walks: LLDB may ask from its event thread, where an SB
+        # call that takes the target's lock can deadlock with a command (see the provider).
+        lookup = pc if innermost else pc - 1
+        self.sc = self.target.ResolveSymbolContextForAddress(
+            self.target.ResolveLoadAddress(lookup), lldb.eSymbolContextEverything)
 
     def get_function_name(self) -> Optional[str]:
         return self.name
@@ -466,9 +471,7 @@ class CgoFrame(ScriptedFrame):
         return self.pc
 
     def get_symbol_context(self) -> lldb.SBSymbolContext:
-        lookup = self.pc if self.innermost else self.pc - 1
-        return self.target.ResolveSymbolContextForAddress(
-            self.target.ResolveLoadAddress(lookup), lldb.eSymbolContextEverything)
+        return self.sc
 
     def is_artificial(self) -> bool:
         return False
@@ -481,12 +484,14 @@ class CgoFrame(ScriptedFrame):
 
 
 class _Frame:
-    """What the provider keeps of one walked frame."""
+    """What the provider keeps of one walked frame: LLDB's own frame's index, or the
+    CgoFrame made for it when the walk ran (ScriptedFrame's constructor takes the process's
+    lock, which LLDB's event thread must not: see CgoFrameProvider)."""
 
-    __slots__ = ("pc", "native", "innermost")
+    __slots__ = ("native", "made")
 
-    def __init__(self, pc: int, native: int, innermost: bool) -> None:
-        self.pc, self.native, self.innermost = pc, native, innermost
+    def __init__(self, native: int, made: Optional[CgoFrame]) -> None:
+        self.native, self.made = native, made
 
 
 def _go_names_without_symbols(target: lldb.SBTarget, frames: list[Any],
@@ -565,15 +570,28 @@ class CgoFrameProvider(ScriptedFrameProvider):
                       f"frame provider failed: {e}")
         # LLDB 22.1.8 keeps every provider it ever made alive (one per thread and stop): keep
         # nothing big. The input frame list holds LLDB's whole unwind of the thread.
+        kept = []
+        for j, f in enumerate(self.frames):
+            index = j + self.first
+            made = None
+            if index in self.names:
+                made = CgoFrame(self.thread, index, f.pc, f.innermost, self.names[index])
+            elif f.native < 0:
+                made = CgoFrame(self.thread, index, f.pc, f.innermost)
+            kept.append(_Frame(f.native, made))
+        self.frames = kept
         self.input = self.input_frames = self.process = self.target = self.args = None
-        self.frames = [_Frame(f.pc, f.native, f.innermost) for f in self.frames]
 
     def get_frame_at_index(self, index: int) -> Any:
         try:
             if not self.walked:
-                if index == 0:  # the thread's own innermost frame, always
-                    self.first = 1
-                    return 0
+                # The thread's own innermost frame, always; and on LLDB's event thread (see
+                # __init__) whatever it asks for while it reports the stop (a thread that is not
+                # the process's first asks for its caller too): LLDB's own frames, handed out
+                # before the walk, which then starts after them.
+                if index == 0 or _on_event_thread():
+                    self.first = max(self.first, index + 1)
+                    return index
                 self._walk()
             if index < self.first:
                 return index
@@ -587,11 +605,9 @@ class CgoFrameProvider(ScriptedFrameProvider):
                 self.native = 0
                 return None
             f = self.frames[j]
-            if index in self.names:
-                return CgoFrame(self.thread, index, f.pc, f.innermost, self.names[index])
-            if f.native >= 0:
-                return f.native + self.first
-            return CgoFrame(self.thread, index, f.pc, f.innermost)
+            if f.made is not None:
+                return f.made
+            return f.native + self.first
         except Exception:  # noqa: BLE001
             return None
 

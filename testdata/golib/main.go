@@ -8,6 +8,8 @@ package main
 // #include "lib.h"
 import "C"
 
+import "time"
+
 // Sink keeps values alive across the C calls.
 var Sink int
 
@@ -45,18 +47,25 @@ func GoMiddle(n C.int) C.int {
 }
 
 //go:noinline
-func parkedWorker() {
+func parkedWorker(ready chan<- struct{}) {
+	ready <- struct{}{}
 	<-parked
 	Sink = len(LibName)
 }
 
-// GoParkMany starts n goroutines that wait on a channel for the rest of the process's life.
+// GoParkMany starts n goroutines that wait on a channel for the rest of the process's life, and
+// returns once they are all about to block there (a moment later, they are parked).
 //
 //export GoParkMany
 func GoParkMany(n C.int) {
+	ready := make(chan struct{})
 	for i := 0; i < int(n); i++ {
-		go parkedWorker()
+		go parkedWorker(ready)
 	}
+	for i := 0; i < int(n); i++ {
+		<-ready
+	}
+	time.Sleep(20 * time.Millisecond)
 }
 
 func main() {}
