@@ -140,6 +140,13 @@ SHAPES = {s.name: s for s in [
 ]}
 
 
+def in_exe(shape: Shape, line: str) -> bool:
+    """A GDB frame line whose pc is in the host executable's code, when the host is a
+    non-PIE executable without a symbol table (Debian's python3: GDB prints `?? ()` there)."""
+    m = re.match(r"^#\d+\s+0x([0-9a-f]+) in \?\? \(\)$", line.strip())
+    return bool(m) and "python3" in shape.unnamed_in and int(m.group(1), 16) < 0x10000000
+
+
 def stack_problems(shape: Shape, frames: list[str], lines: list[str] | None = None) -> list[str]:
     """What is wrong with a stack (function names, innermost first; `lines`: the debugger's
     line for each frame, which names the file of a nameless one)."""
@@ -150,7 +157,7 @@ def stack_problems(shape: Shape, frames: list[str], lines: list[str] | None = No
         if name != "??" and not name.startswith("___lldb_unnamed_symbol"):
             continue
         line = lines[i] if lines and i < len(lines) else ""
-        if not any(f in line for f in shape.unnamed_in):
+        if not any(f in line for f in shape.unnamed_in) and not in_exe(shape, line):
             problems.append(f"nameless frame #{i}: {line or name}")
     missing = P.missing_frames(list(shape.frames), frames)
     if missing:
@@ -169,7 +176,8 @@ def listing_problems(shape: Shape, text: str, reasons: bool = True) -> list[str]
     if not any(re.search(r"syscall\s+\d+\s+yes ", ln) for ln in rows):
         problems.append("no goroutine inside C on a thread")
     parked = "(chan receive)" if reasons else " waiting "
-    if sum(parked in ln for ln in rows) < 3 + (0 if reasons else 4):
+    # Without reasons: the 3 parked ones and the runtime's own (GC workers) are all waiting.
+    if sum(parked in ln for ln in rows) < 3 + (0 if reasons else 3):
         problems.append("fewer than 3 parked goroutines")
     if len(shape.modules) > 1:
         for m in shape.modules:
@@ -240,7 +248,9 @@ class LldbHosts(unittest.TestCase):
             stopped = L.parse_threads(bt)
             self.assertEqual(len(stopped), 1, out)
             live = next(iter(stopped.values()))
-            lines = [ln for ln in bt.splitlines() if L.BT_FRAME.match(ln)]
+            by_number = {int(m.group(1)): ln for ln in bt.splitlines()
+                         if (m := L.BT_FRAME.match(ln))}
+            lines = [by_number.get(i, "") for i in range(len(live))]
             self.assertEqual(stack_problems(shape, live, lines), [], out)
             self.assertEqual(listing_problems(shape, test_lldb.section(out, "goroutine list")), [])
             self.assertTrue(os.path.exists(core), out)
@@ -282,8 +292,8 @@ class DapHost(unittest.TestCase):
             session.request("configurationDone")
             session.response(launch)
             stopped = session.wait_event("stopped")
-            self.assertEqual(stopped["body"].get("reason"), "function breakpoint",
-                             session.transcript())
+            self.assertIn(stopped["body"].get("reason"), ("breakpoint", "function breakpoint"),
+                          session.transcript())
             body = session.stack_trace(stopped["body"]["threadId"])
             names = [test_dap.dap_frame_name(f["name"]) for f in body["stackFrames"]]
             self.assertEqual(stack_problems(shape, names), [], names)
