@@ -41,7 +41,21 @@ IMAGES = [
     ("go1.26", "deep"),
     ("go1.23", "sysstack"),
     ("go1.21", "multiblock"),
+    ("go1.26", "callback-pie"),  # a PIE: the image records the load bias
+    ("go1.22", "libgocb.so"),  # a Go c-shared library stopped inside its C host
 ]
+
+# Images of builds that the e2e program table does not list: the image's program (the Go
+# binary the unit tests load) -> (the executable to run, gdb commands to its stop, frames the
+# stop's backtrace must show).
+_LIB_FRAMES = ("lib_c_inner", "runtime.asmcgocall", "main.goInner", "crosscall2", "host_cb",
+               "call_host", "main.goRun", "crosscall2", "host_run", "main")
+EXTRA = {
+    "callback-pie": ("callback-pie", programs.BY_NAME["callback"].gdb_commands,
+                     programs.BY_NAME["callback"].user_frames),
+    "libgocb.so": ("cshared-host", ("set breakpoint pending on", "break lib_c_inner", "run"),
+                   _LIB_FRAMES),
+}
 # Images of every thread's walk (idle Ms down to crosscall1, workers blocked in C).
 ALL_THREADS = {("go1.21", "multiblock")}
 MAX_IMAGE_BYTES = 512 * 1024
@@ -50,16 +64,20 @@ ATTEMPTS = 3  # a run can stop somewhere else (signals, preemption): retry
 
 def capture(build: str, testdata: str, toolchain: str, program: str, out: str) -> str:
     """Captures one image into `out`; returns "" or why it failed."""
-    binary = os.path.join(testdata, toolchain, program)
+    if program in EXTRA:
+        run, commands, frames = EXTRA[program]
+    else:
+        prog = programs.BY_NAME[program]
+        run, commands, frames = program, prog.gdb_commands, prog.user_frames
+    binary = os.path.join(testdata, toolchain, run)
     if not os.path.isfile(binary):
         return f"{binary} not found (build it: tests/build_testdata.py --out {testdata})"
-    prog = programs.BY_NAME[program]
     name = f"{toolchain}/{program}"
     args = ["gdb", "-batch", "-nx", "-iex", "set auto-load python-scripts off",
             "-ex", "set pagination off", "-ex", "set width 0", "-ex", "set confirm off",
             "-ex", f"source {os.path.join(SRC, 'gdb-python', 'cgo.py')}",
             "-ex", f"source {os.path.join(SRC, 'gdb-python', 'cgo_capture.py')}"]
-    for c in prog.gdb_commands:
+    for c in commands:
         args += ["-ex", c]
     flag = "-all-threads " if (toolchain, program) in ALL_THREADS else ""
     args += ["-ex", f"cgo-capture-image {flag}{out} {name}", "-ex", "echo @@bt\\n", "-ex", "bt",
@@ -82,7 +100,7 @@ def capture(build: str, testdata: str, toolchain: str, program: str, out: str) -
     bts = gdb_driver.parse_backtraces(text.split("@@bt", 1)[-1])
     if not bts:
         return "no backtrace after the capture:\n" + text[-3000:]
-    missing = programs.missing_frames(prog.user_frames, bts[0].frames)
+    missing = programs.missing_frames(list(frames), bts[0].frames)
     if missing:
         return "the stop is not the expected one (missing %s):\n%s" % (
             missing, "\n".join(bts[0].lines))
@@ -109,7 +127,8 @@ def main() -> int:
     wanted = IMAGES
     if args.only:
         wanted = [tuple(o.split("/", 1)) for o in args.only]
-        unknown = [w for w in wanted if len(w) != 2 or w[1] not in programs.BY_NAME]
+        unknown = [w for w in wanted
+                   if len(w) != 2 or (w[1] not in programs.BY_NAME and w[1] not in EXTRA)]
         if unknown:
             print(f"error: unknown image(s) {unknown}", file=sys.stderr)
             return 2

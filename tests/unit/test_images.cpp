@@ -62,7 +62,8 @@ fs::path images_root() {
 // Images scripts/capture_images.py writes; all must be present.
 const char* const kRequiredImages[] = {
     "go1.19-callback", "go1.21-callback", "go1.23-callback", "go1.26-callback",
-    "go1.22-cthread",  "go1.26-deep",     "go1.23-sysstack",
+    "go1.22-cthread",  "go1.26-deep",     "go1.23-sysstack",  "go1.26-callback-pie",
+    "go1.22-libgocb.so",
 };
 
 const char* const kRecapture =
@@ -138,6 +139,7 @@ struct Subject {
   std::string file, name;
   MemoryImage image;
   std::unique_ptr<GoBinary> bin;
+  uint64_t bias = 0;  // where the process had the binary loaded (PIE, shared libraries)
   std::string skip;   // toolchain not built on this machine
   std::string error;  // the image or its binary is unusable: the test fails
 };
@@ -186,6 +188,8 @@ std::unique_ptr<Subject> load_subject(const std::string& file) {
     s->error = bin.string() + ": " + err;
     return s;
   }
+  if (std::string bias = s->image.get("bias"); !bias.empty())
+    s->bias = std::stoull(bias, nullptr, 16);
   std::string fp = binary_fingerprint(s->bin->elf(), s->bin->pcln());
   if (fp != s->image.get("binary_fingerprint")) {
     s->error = bin.string() + " is not the binary " + file + " was captured from (" +
@@ -313,7 +317,7 @@ struct WalkResult {
 
 constexpr int kMaxIterations = 10000;
 
-WalkResult walk(const GoBinary& bin, Memory& mem, const RecordedStep& start,
+WalkResult walk(const GoModule& bin, Memory& mem, const RecordedStep& start,
                 const Transitions& known, bool keep_steps = false) {
   Unwinder unw(bin, mem);
   WalkResult w;
@@ -415,6 +419,12 @@ class Poke {
 
 // ---------------------------------------------------------------------------------------------
 
+// Programs whose stopped thread is a C thread all the way down: cthread's goroutine runs on a
+// thread created in C, and a Go library's (lib*.so, in its C host) on the host's thread.
+bool ends_in_c(const std::string& program) {
+  return program == "cthread" || program.rfind("lib", 0) == 0;
+}
+
 class ImageTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -424,7 +434,8 @@ class ImageTest : public ::testing::TestWithParam<std::string> {
     ASSERT_FALSE(s_->image.steps.empty()) << GetParam() << " has no recorded steps. " << kRecapture;
   }
   MemoryImage& img() { return s_->image; }
-  const GoBinary& bin() { return *s_->bin; }
+  // The binary at the addresses the process had it (its load bias, from the image).
+  GoModule bin() { return GoModule(*s_->bin, s_->bias); }
   std::string where(const Regs& r, bool innermost) {
     uint64_t lookup = innermost ? r.pc : r.pc - 1;
     std::string f = bin().func_name(lookup);
@@ -505,7 +516,7 @@ TEST_P(ImageTest, RecordedRulesFitTheProgram) {
   std::vector<std::string> want;
   if (program.rfind("callback", 0) == 0 || program == "deep")
     want = {"asmcgocall", "go", "cgocallback", "crosscall2", "goexit"};
-  else if (program == "cthread")
+  else if (ends_in_c(program))
     want = {"asmcgocall", "go", "cgocallback", "crosscall2"};
   else if (program == "sysstack")
     want = {"systemstack", "go", "goexit"};
@@ -593,7 +604,7 @@ TEST_P(ImageTest, WalkFromInnermostReproducesTheRecordedChain) {
         << "walk " << c << " ends with " << kind_name(last.kind) << " " << last.rule << " "
         << last.error;
     to_goexit += last.kind == StepKind::Outermost;
-    if (one_thread && program == "cthread") {
+    if (one_thread && ends_in_c(program)) {
       // The goroutine runs on a C thread: the walk ends in C (start_thread, clone3).
       EXPECT_EQ(last.kind, StepKind::NotMine) << "walk " << c;
     } else if (one_thread) {
@@ -616,7 +627,7 @@ TEST_P(ImageTest, WalkFromInnermostReproducesTheRecordedChain) {
     }
   }
   EXPECT_GE(longest, 10u) << "no recorded walk has 10 frames";
-  if (program != "cthread") {
+  if (!ends_in_c(program)) {
     EXPECT_GT(to_goexit, 0) << "no recorded walk reaches runtime.goexit";
   }
 }
@@ -784,7 +795,7 @@ TEST_P(ImageTest, CyclicG0SchedChainIsBounded) {
         EXPECT_EQ(walks_sane(known), "") << "g0.sched.sp chain cycle at " << hex(*x);
       }
     }
-    auto delta = bin().pcln().sp_delta(r.frame.pc - 1);
+    auto delta = bin().sp_delta(r.frame.pc - 1);
     ASSERT_TRUE(delta);
     ASSERT_FALSE(asmcgocalls.empty());
     // Back to the innermost asmcgocall, and to the latest one before this callback.
