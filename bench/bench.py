@@ -88,6 +88,13 @@ def build_all(go: str) -> dict[str, str]:
     if not dst.exists():
         raise SystemExit(f"bench: building cdeep failed:\n{text}")
     out["cdeep"] = str(dst)
+    # testdata/golib as a c-shared library, for Debian's python3 to load with ctypes.
+    dst = WORK / "libgocb.so"
+    text = run([go, "build", "-buildmode=c-shared", "-o", str(dst), "."], env=env,
+               cwd=ROOT / "testdata" / "golib")
+    if not dst.exists():
+        raise SystemExit(f"bench: building libgocb.so failed:\n{text}")
+    out["libgocb.so"] = str(dst)
     return out
 
 
@@ -287,6 +294,29 @@ def lldb_bt(prog: str, args: list[str], ours: bool, bp: str = "c_bottom") -> tup
     return parse_time(out, "lldb bt")
 
 
+PY_HOST = ["/usr/bin/python3", str(ROOT / "testdata" / "golib" / "host.py")]
+
+
+def python_host(lib: str, dbg: str, ours: bool) -> tuple[float, float, int]:
+    """Debian's python3 loading a Go c-shared library after start-up (about 40 shared
+    libraries, one of them Go), stopped in the library's C: (seconds from the debugger's start
+    to the end of the session, seconds of the first `bt`, its frames)."""
+    t = time.perf_counter()
+    if dbg == "gdb":
+        pre = ([f"source {CGO_PY}"] if ours else []) + ["set breakpoint pending on"]
+        out = gdb_session(PY_HOST[0], PY_HOST[1:] + [lib], pre,
+                          GDB_TIMER + "break lib_c_inner\nrun\npython _bench('bt')\nkill\n")
+    else:
+        pre = [f"plugin load {PLUGIN}"] if ours else [
+            "process handle -p true -s false -n false SIGURG"]
+        out = lldb_session(PY_HOST[0], PY_HOST[1:] + [lib],
+                           pre + ["breakpoint set -n lib_c_inner", "process launch"],
+                           LLDB_TIMER.replace("CMD", repr("bt")))
+    total = time.perf_counter() - t
+    dt, frames = parse_time(out, f"{dbg} bt in python3")
+    return total, dt, frames
+
+
 def startup(cmd: list[str], runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -436,6 +466,11 @@ def main() -> int:
                                 prog], 10),
     }
 
+    # 3b. a Go library in a Python host: what the non-Go libraries cost, and the first bt
+    say("bench: python host")
+    pyhost = {(dbg, ours): median_of(ns.runs, lambda: python_host(progs["libgocb.so"], dbg, ours))
+              for dbg in ("gdb", "lldb") for ours in (False, True)}
+
     # 4. remote round trips
     say("bench: remote")
     remote = {}
@@ -472,7 +507,16 @@ def main() -> int:
               f"{fmt_s(su['gdb+cgo.py'] - su['gdb'])} |",
               f"| LLDB (`plugin load`) | {fmt_s(su['lldb'])} | {fmt_s(su['lldb+plugin'])} | "
               f"{fmt_s(su['lldb+plugin'] - su['lldb'])} |",
-              "", "### Memory reads for one listing", "",
+              "", "### A Go c-shared library in Debian's python3 (ctypes, after start-up)", "",
+              "Whole session (start the debugger, run python3 to the breakpoint in the library's "
+              "C, `bt`, kill) and the first `bt` alone, median of --runs:", "",
+              "| debugger | session without | session with cgounwind | first bt without "
+              "(frames) | first bt with (frames) |", "|---|---:|---:|---:|---:|"]
+    for dbg in ("gdb", "lldb"):
+        w, o = pyhost[(dbg, False)], pyhost[(dbg, True)]
+        lines.append(f"| {dbg} | {fmt_s(w[0])} | {fmt_s(o[0])} | {fmt_s(w[1])} ({w[2]}) | "
+                     f"{fmt_s(o[1])} ({o[2]}) |")
+    lines += ["", "### Memory reads for one listing", "",
               "Live, through cgounwind's reader in GDB: "
               + ", ".join(f"{n:,} goroutines: {r[0]:,} reads, {r[1] / 1e6:.1f} MB"
                           for n, r in reads.items()) + ".", "",
@@ -486,6 +530,8 @@ def main() -> int:
     (out_dir / "results.json").write_text(json.dumps(
         {"listing": {k: {str(n): v for n, v in d.items()} for k, d in listing.items()},
          "bt": bt, "startup": su, "reads": {str(k): v for k, v in reads.items()},
+         "python_host": {f"{d}:{'cgounwind' if o else 'plain'}": v
+                         for (d, o), v in pyhost.items()},
          "remote": {f"{t}:{n}": v for (t, n), v in remote.items()}}, indent=1))
     plotted = plot(listing, counts, out_dir / "listing.png")
     print(report)

@@ -120,7 +120,7 @@ std::string exe_path(lldb::SBTarget& t) {
   return std::string(f.GetDirectory() ? f.GetDirectory() : ".") + "/" + f.GetFilename();
 }
 
-std::string module_path(lldb::SBModule m) {
+std::string module_path(const lldb::SBModule& m) {
   lldb::SBFileSpec f = m.GetFileSpec();
   if (!f.IsValid() || f.GetFilename() == nullptr) return {};
   return std::string(f.GetDirectory() ? f.GetDirectory() : ".") + "/" + f.GetFilename();
@@ -149,12 +149,12 @@ const GoBinary* load_go_file(const std::string& path, std::string* why) {
 // ones; several Go runtimes), each with its load bias (where the module's header is loaded minus
 // where its file says it is). Which files are Go is read from their section headers, once per
 // file: a host with hundreds of non-Go libraries pays for no more than that.
-cgounwind::GoModules go_modules(lldb::SBTarget t, std::string* why) {
+cgounwind::GoModules go_modules(const lldb::SBTarget& t, std::string* why) {
   static std::map<std::string, bool> is_go;
   cgounwind::GoModules mods;
   *why = "no Go module loaded";
   for (uint32_t i = 0; i < t.GetNumModules(); ++i) {
-    lldb::SBModule m = t.GetModuleAtIndex(i);
+    lldb::SBModule m = lldb::SBTarget(t).GetModuleAtIndex(i);  // not const in the SB API
     std::string path = module_path(m);
     if (path.empty()) continue;
     auto known = is_go.find(path);
@@ -221,7 +221,7 @@ struct GoTypes {
   uint64_t types_base = 0;
 };
 // The types of the target's first Go module (the shim declares that module's types to LLDB).
-const GoTypes& go_types(lldb::SBTarget t) {
+const GoTypes& go_types(const lldb::SBTarget& t) {
   static std::map<std::pair<std::string, uint64_t>, GoTypes> cache;
   static const GoTypes none;
   std::string why;
@@ -282,7 +282,7 @@ bool c_value_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBSt
 }
 
 // Summaries for the C types behind the binary's cgo structs (once per executable).
-void add_c_summaries(lldb::SBTarget t) {
+void add_c_summaries(const lldb::SBTarget& t) {
   static std::set<const cgounwind::GoDwarf*> done;
   const GoTypes& types = go_types(t);
   if (!types.dwarf || !done.insert(types.dwarf.get()).second) return;
@@ -352,10 +352,10 @@ void add_recognizers(const lldb::SBTarget& t, const cgounwind::GoModules& mods) 
     if (std::find(done.begin(), done.end(), std::make_pair(t, file)) != done.end()) continue;
     done.emplace_back(t, file);
     lldb::SBCommandReturnObject r;
-    ci.HandleCommand(fmt::format("frame recognizer add -f false -l {} -s \"{}\" -x -n .",
-                                 kRecognizerClass, file)
-                         .c_str(),
-                     ctx, r);
+    ci.HandleCommand(
+        fmt::format("frame recognizer add -f false -l {} -s \"{}\" -x -n .", kRecognizerClass, file)
+            .c_str(),
+        ctx, r);
     if (!r.Succeeded())
       say(dbg, std::string("cannot show Go variables: ") + (r.GetError() ? r.GetError() : "?"));
   }
@@ -660,7 +660,7 @@ lldb::SBListener& module_listener() {
 
 // Targets created before the plugin loaded (`lldb FILE`) are not reached by the class-wide
 // registration below: each is added on its own.
-void watch_target(lldb::SBTarget t) {
+void watch_target(const lldb::SBTarget& t) {
   static std::vector<lldb::SBTarget> done;
   if (!t.IsValid() || std::find(done.begin(), done.end(), t) != done.end()) return;
   done.push_back(t);

@@ -61,9 +61,9 @@ fs::path images_root() {
 
 // Images scripts/capture_images.py writes; all must be present.
 const char* const kRequiredImages[] = {
-    "go1.19-callback", "go1.21-callback", "go1.23-callback", "go1.26-callback",
-    "go1.22-cthread",  "go1.26-deep",     "go1.23-sysstack",  "go1.26-callback-pie",
-    "go1.22-libgocb.so",
+    "go1.19-callback", "go1.21-callback",     "go1.23-callback",
+    "go1.26-callback", "go1.22-cthread",      "go1.26-deep",
+    "go1.23-sysstack", "go1.26-callback-pie", "go1.22-libgocb.so",
 };
 
 const char* const kRecapture =

@@ -1,8 +1,8 @@
 // pybind11 bindings: the core for GDB's and LLDB's Python layers. No Go knowledge lives in Python;
 // nothing thrown here reaches the debugger (readers' exceptions become failed reads).
+#include <fmt/format.h>
 #include <pybind11/functional.h>
 #include <pybind11/pybind11.h>
-#include <fmt/format.h>
 #include <pybind11/stl.h>
 
 #include <map>

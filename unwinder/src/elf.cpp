@@ -320,8 +320,12 @@ std::vector<std::string> elf_section_names(const std::string& path) {
            std::fread(buf, 1, n, f.get()) == n;
   };
   uint8_t eh[kEhdrSize];
-  if (!read_at(0, eh, sizeof eh) || std::memcmp(eh, "\x7f" "ELF", 4) != 0 || eh[4] != 2 ||
-      eh[5] != 1)
+  if (!read_at(0, eh, sizeof eh) ||
+      std::memcmp(eh,
+                  "\x7f"
+                  "ELF",
+                  4) != 0 ||
+      eh[4] != 2 || eh[5] != 1)
     return names;
   const uint64_t shoff = le64(eh + 40);
   const uint16_t shentsize = le16(eh + 58);
@@ -337,8 +341,8 @@ std::vector<std::string> elf_section_names(const std::string& path) {
   if (!read_at(str_off, table.data(), table.size())) return names;
   uint64_t budget = kScanBudget;
   for (uint16_t i = 0; i < shnum; ++i)
-    names.push_back(table_string(table, le32(sh.data() + static_cast<size_t>(i) * shentsize),
-                                 budget));
+    names.push_back(
+        table_string(table, le32(sh.data() + static_cast<size_t>(i) * shentsize), budget));
   return names;
 }
 

@@ -114,7 +114,7 @@ class GoModule {
 class GoModules {
  public:
   GoModules() = default;
-  GoModules(const GoModule& m) : mods_{m} {}         // NOLINT(google-explicit-constructor)
+  GoModules(const GoModule& m) : mods_{m} {}            // NOLINT(google-explicit-constructor)
   GoModules(const GoBinary& b) : mods_{GoModule(b)} {}  // NOLINT(google-explicit-constructor)
   void add(const GoModule& m) { mods_.push_back(m); }
   // The module whose code holds pc, or nullptr (C code of the host and its libraries).

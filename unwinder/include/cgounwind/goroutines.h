@@ -18,11 +18,11 @@ struct Goroutine {
   std::string status_name;  // "running", "waiting", …
   std::string wait_reason;  // "chan receive", … (waiting goroutines)
   uint64_t m = 0;
-  uint64_t lwp = 0;   // kernel thread running it (m.procid), 0 if none
-  bool in_c = false;  // inside a cgo call right now
-  Regs regs;          // where it is: g.sched, or the syscall/cgo entry point
+  uint64_t lwp = 0;    // kernel thread running it (m.procid), 0 if none
+  bool in_c = false;   // inside a cgo call right now
+  Regs regs;           // where it is: g.sched, or the syscall/cgo entry point
   std::string module;  // the Go module (file name) whose runtime runs it, when there are several
-  std::string func;   // function at regs.pc
+  std::string func;    // function at regs.pc
   std::string file;
   int line = 0;
 };
@@ -39,8 +39,7 @@ GoroutineTable read_goroutines(const GoModule& bin, Memory& mem, size_t limit = 
 // Every module's goroutines, module after module. With more than one Go runtime in the process
 // each goroutine's `module` names its runtime (goroutine ids are per runtime), and each error
 // line says which module it is about.
-GoroutineTable read_all_goroutines(const GoModules& mods, Memory& mem,
-                                   size_t limit = 10000000);
+GoroutineTable read_all_goroutines(const GoModules& mods, Memory& mem, size_t limit = 10000000);
 
 // The listing both adapters print (`info goroutines`, `goroutine list`): a header, then a line per
 // goroutine, `*` for those on a thread:
