@@ -511,7 +511,7 @@ def main() -> int:
               "Whole session (start the debugger, run python3 to the breakpoint in the library's "
               "C, `bt`, kill) and the first `bt` alone, median of --runs:", "",
               "| debugger | session without | session with cgounwind | first bt without "
-              "(frames) | first bt with (frames) |", "|---|---:|---:|---:|---:|"]
+              "(lines) | first bt with (lines) |", "|---|---:|---:|---:|---:|"]
     for dbg in ("gdb", "lldb"):
         w, o = pyhost[(dbg, False)], pyhost[(dbg, True)]
         lines.append(f"| {dbg} | {fmt_s(w[0])} | {fmt_s(o[0])} | {fmt_s(w[1])} ({w[2]}) | "
