@@ -185,7 +185,7 @@ def _load_modules() -> Optional[_Target]:
             binary, err = core.load_binary(path)
             _binaries[path] = binary
             if binary is None:  # looks like Go but is not one we can read: say so, skip it
-                _warn("%s: %s; its frames are left to GDB" % (os.path.basename(path), err))
+                _warn("%s; skipped (its frames are left to GDB)" % err)
             elif not binary.layout_complete():
                 _warn("%s: runtime layout incomplete (%s); stack splicing disabled"
                       % (os.path.basename(path), binary.layout_missing()))

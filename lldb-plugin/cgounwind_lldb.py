@@ -100,7 +100,7 @@ def go_modules(target: lldb.SBTarget) -> tuple[list[tuple[Any, int]], str]:
             continue
         binary, err = _load(path)
         if binary is None:
-            _say_once(target.GetDebugger(), f"{os.path.basename(path)}: {err}; skipped")
+            _say_once(target.GetDebugger(), f"{err}; skipped (its frames are left to LLDB)")
             why = err
             continue
         mods.append((binary, bias))

@@ -75,6 +75,7 @@ class Host:
     source: str  # C file under testdata/
     lib: str = ""  # Program name of the library it links ("" for a dlopen host)
     needs: tuple[str, ...] = ()  # Program names that must exist next to it (dlopen'ed)
+    extra: tuple[str, ...] = ()  # more C files under testdata/ compiled into it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,6 +129,9 @@ HOSTS = [
     Host("cshared-host", "golib/host/host.c", lib="libgocb.so"),
     Host("carchive-host", "golib/host/host.c", lib="libgocb.a"),
     Host("dlopen-host", "golib/host/dlopen_host.c", needs=("libgocb.so", "libgocb2.so")),
+    # Looks like a Go module (a .go.buildinfo section) without being one: bad input.
+    Host("fakego-host", "golib/host/host.c", lib="libgocb.so",
+         extra=("golib/host/fake_buildinfo.c",)),
 ]
 
 _print_lock = threading.Lock()
@@ -485,21 +489,22 @@ class Builder:
         out_dir = self.out / tc.name
         output = out_dir / host.name
         src = TESTDATA / host.source
+        extra = [TESTDATA / e for e in host.extra]
         cc = shutil.which("gcc") or "gcc"
         libs = [out_dir / n for n in ((host.lib,) if host.lib else ()) + host.needs]
         missing = [p.name for p in libs if not p.exists()]
         if missing:
             return Result(label, False, False, error=f"{label}: not built: {', '.join(missing)} "
                           "missing")
-        cmd = [cc, "-g", "-O0", "-o", "@OUT@", str(src)]
+        cmd = [cc, "-g", "-O0", "-o", "@OUT@", str(src), *map(str, extra)]
         if host.lib.endswith(".so"):  # found next to the host at run time
             cmd += [f"-L{out_dir}", "-l" + host.lib[3:-3], "-Wl,-rpath,$ORIGIN"]
         elif host.lib:
             cmd.append(str(out_dir / host.lib))
         cmd += ["-lpthread", "-ldl"]
-        settings = {"cmd": cmd, "source": content_ids([src], TESTDATA),
+        settings = {"cmd": cmd, "source": content_ids([src, *extra], TESTDATA),
                     "libs": [str(p) for p in libs]}
-        inputs = [src, *libs] + ([Path(cc)] if os.path.exists(cc) else [])
+        inputs = [src, *extra, *libs] + ([Path(cc)] if os.path.exists(cc) else [])
         stamp = self.out / ".stamps" / tc.name / f"{host.name}.json"
         if not self.force and is_fresh(output, inputs, stamp, settings):
             return Result(label, False, True)

@@ -55,6 +55,12 @@ TEST(Modules, LooksLikeGoFromSectionHeadersAlone) {
       EXPECT_TRUE(looks_like_go((d / go).string())) << d / go;
     EXPECT_FALSE(looks_like_go((d / "cshared-host").string())) << "a C host is not Go";
   }
+  for (const auto& d : dirs) {  // looks like Go (a .go.buildinfo section), cannot be read as Go
+    ASSERT_TRUE(looks_like_go((d / "fakego-host").string()));
+    std::string err;
+    EXPECT_EQ(GoBinary::load((d / "fakego-host").string(), &err), nullptr);
+    EXPECT_NE(err.find("not a Go binary we can read"), std::string::npos) << err;
+  }
   EXPECT_FALSE(looks_like_go("/bin/true"));
   EXPECT_FALSE(looks_like_go("/nonexistent/file"));
   EXPECT_FALSE(looks_like_go("/etc/hostname"));  // not ELF
