@@ -8,7 +8,10 @@ package main
 // #include "lib.h"
 import "C"
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Sink keeps values alive across the C calls.
 var Sink int
@@ -18,11 +21,14 @@ var parked = make(chan struct{})
 // LibName tells the two builds of this library apart (libgocb2.so: -X main.LibName=b).
 var LibName = "a"
 
+// Label keeps goRun's label alive across the C call: the e2e tests read it in a spliced frame.
+var Label string
+
 //go:noinline
 func goRun(cb C.host_cb_fn, n int) int {
-	label := n*10 + 1
+	label := fmt.Sprintf("run-%d", n) // "run-1"
 	r := int(C.call_host(cb, C.int(n)))
-	Sink = label
+	Label = label
 	return r
 }
 

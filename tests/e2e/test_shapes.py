@@ -203,6 +203,16 @@ def listing_problems(shape: Shape, text: str, reasons: bool = True) -> list[str]
     return [p + "\n" + text for p in problems]
 
 
+# Go values of a spliced frame of the library (read with the library's load bias): goRun(cb, 1).
+GO_RUN_ARGS_GDB = re.compile(r" in main\.goRun \(cb=0x[0-9a-f]+ <host_cb>, n=1[,)]")
+LLDB_GO_RUN_VARS = (
+    "script o = lldb.SBVariablesOptions(); o.SetIncludeArguments(True); "
+    "o.SetIncludeLocals(True); o.SetIncludeRecognizedArguments(True); "
+    "t = lldb.debugger.GetSelectedTarget().GetProcess().GetSelectedThread(); "
+    "f = [x for x in t if 'main.goRun' in (x.GetFunctionName() or '')][0]; "
+    "print('@@goRun', ' '.join('%s=%s' % (v.GetName(), v.GetValue()) for v in f.GetVariables(o)))")
+
+
 def gdb_setup(shape: Shape) -> list[str]:
     path, args = shape.argv()
     return ["set breakpoint pending on", "break lib_c_inner",
@@ -226,6 +236,8 @@ class GdbHosts(unittest.TestCase):
             parsed = G.parse_backtraces(parts["bt"])[-1]
             live = parsed.frames
             self.assertEqual(stack_problems(shape, live, parsed.lines), [], out)
+            if shape.name != "python":  # ctypes' callback is a Python function, not host_cb
+                self.assertTrue(any(GO_RUN_ARGS_GDB.search(ln) for ln in parsed.lines), out)
             self.assertEqual(listing_problems(shape, parts["info"]), [])
             self.assertTrue(os.path.exists(core), out)
             dead, dparts = G.run_sections(path, [], [("bt", "bt"), ("info", "info goroutines")],
@@ -253,8 +265,9 @@ class LldbHosts(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             core = os.path.join(tmp, "host.core")
             out = L.run_lldb(_lldb_launch(shape) + [
-                "bt", "goroutine list", f"process save-core --style modified-memory {core}"],
-                target=path)
+                "bt", "goroutine list", LLDB_GO_RUN_VARS,
+                f"process save-core --style modified-memory {core}"], target=path)
+            self.assertRegex(out, r"(?m)^@@goRun cb=0x[0-9a-f]+ n=1$")
             self.assertNotIn("Traceback", out)
             self.assertEqual(notice_problems(
                 shape, out, [ln for ln in out.splitlines() if "cgounwind:" in ln]), [], out)
