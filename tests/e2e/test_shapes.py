@@ -213,6 +213,34 @@ LLDB_GO_RUN_VARS = (
     "print('@@goRun', ' '.join('%s=%s' % (v.GetName(), v.GetValue()) for v in f.GetVariables(o)))")
 
 
+# `goroutine ID bt` of a goroutine parked in the library (ids differ between runs: the script
+# picks one from the listing in the same session); its stack is walked from g.sched with the
+# rules of the runtime whose code holds its pc.
+GDB_PARKED_BT = """python
+import re
+rows = [l for l in gdb.execute('info goroutines', to_string=True).splitlines()
+        if '(chan receive)' in l]
+print('@@parked ' + rows[0].split()[0])
+gdb.execute('goroutine %s bt' % rows[0].split()[0])
+end
+"""
+
+
+LLDB_PARKED_BT = (
+    "script ci = lldb.debugger.GetCommandInterpreter(); r = lldb.SBCommandReturnObject(); "
+    "ci.HandleCommand('goroutine list', r); "
+    "i = [l.split()[0] for l in r.GetOutput().splitlines() if '(chan receive)' in l][0]; "
+    "r = lldb.SBCommandReturnObject(); ci.HandleCommand('goroutine bt ' + i, r); "
+    "print('@@parked\\n' + (r.GetOutput() or '') + '@@end')")
+
+
+def parked_problems(frames: list[str], where: str) -> list[str]:
+    if not frames or frames[-1] != "runtime.goexit" or P.missing_frames(
+            ["runtime.gopark", "main.parkedWorker"], frames):
+        return [f"{where}: parked goroutine's stack {frames}"]
+    return []
+
+
 def gdb_setup(shape: Shape) -> list[str]:
     path, args = shape.argv()
     return ["set breakpoint pending on", "break lib_c_inner",
@@ -229,9 +257,16 @@ class GdbHosts(unittest.TestCase):
         path, _ = shape.argv()
         with tempfile.TemporaryDirectory() as tmp:
             core = os.path.join(tmp, "host.core")
+            script = os.path.join(tmp, "parked.gdb")
+            with open(script, "w") as f:
+                f.write(GDB_PARKED_BT)
             out, parts = G.run_sections(path, gdb_setup(shape),
                                         [("bt", "bt"), ("info", "info goroutines"),
+                                         ("parked", f"source {script}"),
                                          ("gcore", f"gcore {core}")])
+            self.assertEqual(parked_problems(
+                G.parse_backtraces(parts["parked"])[-1].frames if G.parse_backtraces(
+                    parts["parked"]) else [], "gdb"), [], out)
             self.assertEqual(notice_problems(shape, out, G.problems(out)), [], out)
             parsed = G.parse_backtraces(parts["bt"])[-1]
             live = parsed.frames
@@ -265,9 +300,12 @@ class LldbHosts(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             core = os.path.join(tmp, "host.core")
             out = L.run_lldb(_lldb_launch(shape) + [
-                "bt", "goroutine list", LLDB_GO_RUN_VARS,
+                "bt", "goroutine list", LLDB_GO_RUN_VARS, LLDB_PARKED_BT,
                 f"process save-core --style modified-memory {core}"], target=path)
             self.assertRegex(out, r"(?m)^@@goRun cb=0x[0-9a-f]+ n=1$")
+            block = out.split("\n@@parked\n", 1)[-1].split("@@end", 1)[0]
+            parked = [m.group(2) for m in map(L.GOROUTINE_FRAME.match, block.splitlines()) if m]
+            self.assertEqual(parked_problems(parked, "lldb"), [], out)
             self.assertNotIn("Traceback", out)
             self.assertEqual(notice_problems(
                 shape, out, [ln for ln in out.splitlines() if "cgounwind:" in ln]), [], out)
