@@ -369,6 +369,38 @@ class DapHost(unittest.TestCase):
         finally:
             session.close()
 
+    def test_cshared_host_core_call_stack(self) -> None:
+        """A core file of the same stop, opened as VS Code does (`attach` with `coreFile`)."""
+        shape = SHAPES["cshared"]
+        path, _ = shape.argv()
+        with tempfile.TemporaryDirectory() as tmp:
+            core = os.path.join(tmp, "host.core")
+            saved = L.run_lldb(_lldb_launch(shape) + [
+                f"process save-core --style modified-memory {core}"], target=path)
+            self.assertTrue(os.path.exists(core), saved)
+            session = test_dap.DapSession()
+            try:
+                session.request("initialize", test_dap.INITIALIZE)
+                config = test_dap.launch_arguments(path)
+                attach = {"program": path, "coreFile": core,
+                          "initCommands": config["initCommands"]}
+                seq = session.send("attach", attach)
+                session.wait_event("initialized")
+                session.request("configurationDone")
+                session.response(seq)
+                stopped = session.wait_event("stopped")
+                threads = session.request("threads")["body"]["threads"]
+                stacks = []
+                for t in threads:
+                    body = session.stack_trace(t["id"])
+                    stacks.append([test_dap.dap_frame_name(f["name"])
+                                   for f in body["stackFrames"]])
+                mine = [st for st in stacks if st and P.names_match("lib_c_inner", st[0])]
+                self.assertEqual(len(mine), 1, f"{stopped}\n{stacks}")
+                self.assertEqual(stack_problems(shape, mine[0]), [], mine[0])
+            finally:
+                session.close()
+
 
 def main() -> int:
     ap = argparse.ArgumentParser()
