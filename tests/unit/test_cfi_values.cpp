@@ -21,18 +21,12 @@
 #include "cgounwind/go_text.h"
 #include "cgounwind/go_values.h"
 #include "cgounwind/thread_walk.h"
+#include "testdata_root.h"
 
 namespace cgounwind {
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path testdata_root() {
-  if (const char* env = std::getenv("CGOUNWIND_TESTDATA_DIR"); env != nullptr && *env != 0) {
-    return env;
-  }
-  return CGOUNWIND_TESTDATA_DIR;
-}
 
 std::vector<fs::path> binaries(const char* program) {
   std::vector<fs::path> out;

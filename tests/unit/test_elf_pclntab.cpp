@@ -17,6 +17,7 @@
 
 #include "cgounwind/elf.h"
 #include "cgounwind/pclntab.h"
+#include "testdata_root.h"
 
 namespace cgounwind {
 namespace {
@@ -27,13 +28,6 @@ using Clock = std::chrono::steady_clock;
 constexpr uint8_t kSttFunc = 2;
 constexpr uint16_t kEmX86_64 = 62;
 constexpr uint8_t kFuncFlagTopFrame = 1;
-
-fs::path testdata_root() {
-  if (const char* env = std::getenv("CGOUNWIND_TESTDATA_DIR"); env != nullptr && *env != 0) {
-    return env;
-  }
-  return CGOUNWIND_TESTDATA_DIR;
-}
 
 struct TestBinary {
   std::string toolchain;  // directory name, e.g. "go1.21"

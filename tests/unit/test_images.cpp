@@ -41,17 +41,12 @@
 #include "cgounwind/goroutines.h"
 #include "cgounwind/image.h"
 #include "cgounwind/unwinder.h"
+#include "testdata_root.h"
 
 namespace cgounwind {
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path testdata_root() {
-  if (const char* env = std::getenv("CGOUNWIND_TESTDATA_DIR"); env != nullptr && *env != 0)
-    return env;
-  return CGOUNWIND_TESTDATA_DIR;
-}
 
 fs::path images_root() {
   if (const char* env = std::getenv("CGOUNWIND_IMAGES_DIR"); env != nullptr && *env != 0)

@@ -13,17 +13,12 @@
 #include "cgounwind/go_binary.h"
 #include "cgounwind/memory.h"
 #include "cgounwind/unwinder.h"
+#include "testdata_root.h"
 
 namespace cgounwind {
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path testdata_root() {
-  if (const char* env = std::getenv("CGOUNWIND_TESTDATA_DIR"); env != nullptr && *env != 0)
-    return env;
-  return CGOUNWIND_TESTDATA_DIR;
-}
 
 std::vector<fs::path> toolchain_dirs() {
   std::vector<fs::path> out;
