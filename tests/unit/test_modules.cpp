@@ -88,14 +88,21 @@ TEST(Modules, EveryFactIsRelocatedByTheBias) {
     auto allgs = bin->data_symbol("runtime.allgs");
     ASSERT_TRUE(allgs);
     EXPECT_EQ(mod.data_symbol("runtime.allgs"), *allgs + kBiasA);
-    std::array<uint8_t, 16> at_link{}, at_run{};
-    ASSERT_TRUE(bin->read_image(*link, at_link.data(), at_link.size()));
-    ASSERT_TRUE(mod.read_image(*entry, at_run.data(), at_run.size()));
-    EXPECT_EQ(at_link, at_run);
-    EXPECT_FALSE(mod.read_image(*link, at_run.data(), at_run.size()));
+    std::array<uint8_t, 16> code_link{}, code_run{};
+    ASSERT_TRUE(bin->read_image(*link, code_link.data(), code_link.size()));
+    ASSERT_TRUE(mod.read_image(*entry, code_run.data(), code_run.size()));
+    EXPECT_EQ(code_link, code_run);
+    EXPECT_FALSE(mod.read_image(*link, code_run.data(), code_run.size()));
     if (auto c = bin->c_thread_entry()) {
       EXPECT_EQ(mod.c_thread_entry()->value, c->value + kBiasA);
-      EXPECT_EQ(mod.symbol_at(c->value + kBiasA)->name, c->name);
+      // The file's answer, moved (none for a size-0 NOTYPE crosscall1 in some toolchains).
+      auto at_link = bin->elf().symbol_at(c->value);
+      auto at_run = mod.symbol_at(c->value + kBiasA);
+      ASSERT_EQ(at_link.has_value(), at_run.has_value());
+      if (at_link) {
+        EXPECT_EQ(at_run->name, at_link->name);
+        EXPECT_EQ(at_run->value, at_link->value + kBiasA);
+      }
     }
   }
 }
