@@ -66,6 +66,10 @@ class _Target:
     def __init__(self, modules: List[Tuple["core.Binary", int]]) -> None:
         self.modules = modules
         self.walker = core.Walker(modules, _read_memory)
+        # The architecture's register names (the core chose it from the ELF header), and the
+        # name GDB gives that architecture: frames of another architecture are left alone.
+        self.arch = modules[0][0].arch
+        self.gdb_arch = _GDB_ARCH.get(self.arch.name, "")
         # Whether any module's runtime layout is known (the core skips the others' frames).
         self.complete = any(b.layout_complete() for b, _ in modules)
         # thread number -> list of (level, WalkState after that level), in level order.
@@ -74,10 +78,10 @@ class _Target:
         self.stops: Dict[Tuple[int, int], str] = {}
         self._values: Dict[int, "core.GoValues"] = {}
         self._formatted: Dict[str, int] = {}
-        # (thread, level) -> (pc, sp, bp) of the caller that level's step gave GDB: the next
+        # (thread, level) -> (pc, sp, bp, lr) of the caller that level's step gave GDB: the next
         # level's registers, without asking GDB for them again (PendingFrame.read_register is
         # the costliest call of an unwind).
-        self.callers: Dict[Tuple[int, int], Tuple[int, int, int]] = {}
+        self.callers: Dict[Tuple[int, int], Tuple[int, int, int, int]] = {}
 
     def reset(self) -> None:
         self.walker.clear_cache()
@@ -127,6 +131,10 @@ class _Target:
                     break
             self._formatted[go_name] = known
         return known
+
+
+# GDB's names of the architectures the core supports (gdb.Architecture.name()).
+_GDB_ARCH = {"amd64": "i386:x86-64", "arm64": "aarch64"}
 
 
 # Go modules of the current inferior. GDB's objfiles are the debugger's list of what is loaded
@@ -287,21 +295,20 @@ class CgoUnwinder(gdb.unwinder.Unwinder):
         """View mode: frame 0's caller is the viewed Go frame, whose id is its true CFA."""
         view = _view
         assert view is not None
-        pc = _reg(pending_frame, "rip")
+        a = target.arch
+        pc = _reg(pending_frame, a.pc)
         state = view.state
         state.floor = 0
         target.record(thread, 0, state)
         info = pending_frame.create_unwind_info(_FrameId(view.sp, pc, 1))
-        info.add_saved_register("rip", gdb.Value(view.pc).cast(_u64()))
-        info.add_saved_register("rsp", gdb.Value(view.sp).cast(_u64()))
-        info.add_saved_register("rbp", gdb.Value(view.bp).cast(_u64()))
+        _save_registers(info, a, view.pc, view.sp, view.bp, 0)
         return info
 
     def _unwind(self, pending_frame: "gdb.PendingFrame"):
         target = _target()
         if target is None or not target.complete:
             return None
-        if pending_frame.architecture().name() != "i386:x86-64":
+        if pending_frame.architecture().name() != target.gdb_arch:
             return None
         thread = gdb.selected_thread()
         if thread is None:
@@ -309,20 +316,25 @@ class CgoUnwinder(gdb.unwinder.Unwinder):
         level = pending_frame.level()
         if _view is not None and _view.thread == thread.num and level == 0:
             return self._view_frame0(pending_frame, target, thread.num)
+        a = target.arch
         try:
             known = target.callers.get((thread.num, level - 1)) if level > 0 else None
-            sp = _reg(pending_frame, "rsp")
+            sp = _reg(pending_frame, a.sp)
+            lr = 0
             if known is not None and known[1] == sp:
-                pc, bp = known[0], known[2]
+                pc, bp, lr = known[0], known[2], known[3]
             else:
-                pc, bp = _reg(pending_frame, "rip"), _reg(pending_frame, "rbp")
+                pc, bp = _reg(pending_frame, a.pc), _reg(pending_frame, a.fp)
+                # The link register holds the return address only in the innermost frame.
+                if level == 0 and a.lr:
+                    lr = _reg(pending_frame, a.lr)
         except gdb.error:
             return None  # registers unavailable (e.g. the end-of-stack frame): nothing to do
         if pc == 0:
             return None
         state = target.state_before(thread.num, level)
         step = target.walker.step(pc=pc, sp=sp, bp=bp, state=state, lwp=thread.ptid[1],
-                                  innermost=(level == 0))
+                                  innermost=(level == 0), lr=lr)
         kind = step.kind
         if _DEBUG:
             gdb.write("cgounwind-debug: #%d pc=%#x sp=%#x bp=%#x -> %s %s caller pc=%#x sp=%#x "
@@ -334,18 +346,26 @@ class CgoUnwinder(gdb.unwinder.Unwinder):
         special = step.cfa if step.cfa else pc
         info = pending_frame.create_unwind_info(_FrameId(step.id_sp, step.func_entry or pc, special))
         if kind == core.StepKind.Caller:
-            target.callers[(thread.num, level)] = (step.pc, step.sp, step.bp)
-            info.add_saved_register("rip", gdb.Value(step.pc).cast(_u64()))
-            info.add_saved_register("rsp", gdb.Value(step.sp).cast(_u64()))
-            info.add_saved_register("rbp", gdb.Value(step.bp).cast(_u64()))
+            target.callers[(thread.num, level)] = (step.pc, step.sp, step.bp, step.lr)
+            _save_registers(info, a, step.pc, step.sp, step.bp, step.lr)
             return info
         if kind == core.StepKind.Stop:
             target.stops[(thread.num, level)] = step.error
         # Outermost or Stop: a zero return address ends the backtrace (hidden by the filter).
-        info.add_saved_register("rip", gdb.Value(0).cast(_u64()))
-        info.add_saved_register("rsp", gdb.Value(step.id_sp).cast(_u64()))
-        info.add_saved_register("rbp", gdb.Value(0).cast(_u64()))
+        _save_registers(info, a, 0, step.id_sp, 0, 0)
         return info
+
+
+def _save_registers(info: "gdb.UnwindInfo", a: "core.Arch", pc: int, sp: int, fp: int,
+                    lr: int) -> None:
+    """The caller's registers, by the architecture's names. A link register not known to hold
+    something else holds what it does after any return: the return address, the caller's pc
+    (left unsaved, GDB's own unwinders fail reading it for the next frame)."""
+    info.add_saved_register(a.pc, gdb.Value(pc).cast(_u64()))
+    info.add_saved_register(a.sp, gdb.Value(sp).cast(_u64()))
+    info.add_saved_register(a.fp, gdb.Value(fp).cast(_u64()))
+    if a.lr:
+        info.add_saved_register(a.lr, gdb.Value(lr or pc).cast(_u64()))
 
 
 def _safe_level(frame: "gdb.PendingFrame") -> str:
@@ -399,8 +419,8 @@ placed directly under frame 0 with its true frame base, runs COMMAND there, and 
                 gdb.execute(c, from_tty)
             return
         selected = gdb.selected_frame().level()
-        _view = _View(thread.num, frame.pc(), int(frame.read_register("rsp")),
-                      int(frame.read_register("rbp")), state)
+        _view = _View(thread.num, frame.pc(), int(frame.read_register(target.arch.sp)),
+                      int(frame.read_register(target.arch.fp)), state)
         target.reset()
         gdb.invalidate_cached_frames()
         try:
@@ -467,7 +487,7 @@ def _spliced_args(target: "_Target") -> Dict[int, List[Tuple["gdb.Symbol", objec
 
 
 def _core_args(target: "_Target", frame: "gdb.Frame") -> List[Tuple["gdb.Symbol", object]]:
-    pc, sp = frame.pc(), int(frame.read_register("rsp"))
+    pc, sp = frame.pc(), int(frame.read_register(target.arch.sp))
     cfa = target.walker.frame_cfa(pc, sp, False)
     values = target.values_at(pc - 1)
     found = {v.name: v for v in values.frame(pc, False, cfa, {}, _read_memory, results=True)} \
@@ -801,7 +821,7 @@ Usage: goroutine ID bt        backtrace of goroutine ID (C frames first when it 
         if command not in ("bt", "backtrace", "where"):
             raise gdb.GdbError("cgounwind: goroutine %d is not running on a thread; "
                                "only 'goroutine %d bt' is available" % (goid, goid))
-        stack = target.walker.goroutine_stack(g.addr, g.pc, g.sp, g.bp)
+        stack = target.walker.goroutine_stack(g.addr, g.pc, g.sp, g.bp, lr=g.lr)
         for i, f in enumerate(stack.frames):
             loc = " at %s:%d" % (f.file, f.line) if f.file else ""
             gdb.write("#%-3d0x%016x in %s ()%s\n" % (i, f.pc, f.func, loc))

@@ -134,8 +134,13 @@ def _reader(process: lldb.SBProcess) -> Callable[[int, int], Optional[bytes]]:
 
 
 def _registers(frame: lldb.SBFrame) -> dict[int, int]:
-    numbers = core.dwarf_register_numbers()
+    """The frame's general-purpose registers by DWARF number, in the numbering of the Go
+    module's architecture (the core chose it from the ELF header)."""
     regs: dict[int, int] = {}
+    go, _ = go_modules(frame.GetThread().GetProcess().GetTarget())
+    if not go:
+        return regs
+    numbers = go[0][0].arch.dwarf_register_numbers()
     for rset in frame.GetRegisters():
         for r in rset:
             n = numbers.get(r.GetName())
@@ -206,15 +211,47 @@ def _go_values(target: lldb.SBTarget,
     return (gv, types) if gv.ok() else None
 
 
+# pid -> whether LLDB's expression evaluator can get memory in the process without running code
+_can_allocate: dict[int, bool] = {}
+
+
+def _allocates_without_running_code(process: lldb.SBProcess) -> bool:
+    """Whether LLDB's expression evaluator can get memory in the process without calling mmap
+    inside it: natively lldb-server allocates (gdb-remote packet _M), through a connected remote
+    platform likewise, and a core file needs none. A bare debug stub of another machine's process
+    (qemu-user's gdbstub: platform remote-linux, never connected) cannot, and the mmap call LLDB
+    then makes in the stopped process stops or crashes the session (seen with LLDB 22.1): no Go
+    types are declared there. Decided without a packet: sending one while LLDB lists frames
+    empties its thread list."""
+    pid = process.GetProcessID()
+    known = _can_allocate.get(pid)
+    if known is not None:
+        return known
+    platform = process.GetTarget().GetPlatform()
+    ok = (process.GetPluginName() != "gdb-remote" or platform.GetName() == "host"
+          or platform.IsConnected())
+    if not ok:
+        _say_once(process.GetTarget().GetDebugger(),
+                  "Go variables are not shown by LLDB's own commands here: this debug stub "
+                  "(qemu-user's gdbstub?) cannot allocate memory for LLDB's expression "
+                  "evaluator; `go print NAME` shows them")
+    _can_allocate[pid] = ok
+    return ok
+
+
 def _mirror_types(frame: lldb.SBFrame, gv: Any, types: dict[int, lldb.SBType],
                   ids: list[int]) -> None:
     target = frame.GetThread().GetProcess().GetTarget()
     missing = sorted({i for i in ids if i not in types})
-    if not missing:
+    if not missing or not _allocates_without_running_code(target.GetProcess()):
         return
     opts = lldb.SBExpressionOptions()
     opts.SetLanguage(lldb.eLanguageTypeC_plus_plus)
     opts.SetTimeoutInMicroSeconds(5_000_000)
+    # Declaring types needs no code run in the inferior: LLDB's IR interpreter evaluates the
+    # holder's null pointer. Without this LLDB may call mmap in the process to make room for the
+    # result, which stops or crashes remote targets (qemu-user's gdbstub) and cannot work on cores.
+    opts.SetAllowJIT(False)
     # Evaluated in the context of the thread's frame 0, a real frame: the selected frame may be
     # a ScriptedFrame, whose (absent) registers crash LLDB 22.1.8's expression evaluator.
     frame0 = frame.GetThread().GetFrameAtIndex(0)

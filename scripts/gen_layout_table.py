@@ -66,6 +66,8 @@ std::optional<RuntimeLayout> layout_from_table(std::string_view go_version) {{
   RuntimeLayout L;
   int64_t* dst[] = {{{", ".join("&L." + f for f in FIELDS)}}};
   for (size_t i = 0; i < best->f.size(); ++i) *dst[i] = best->f[i];
+  // gobuf is {{sp, pc, g, ctxt, [ret before go1.25], lr, bp}} in every version: lr just below bp.
+  L.gobuf_lr = L.gobuf_bp - 8;
   for (const auto& [name, value] : best->constants) L.constants[name] = value;
   L.source = "table go1." + std::to_string(best->minor);
   return L;

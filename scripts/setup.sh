@@ -22,7 +22,9 @@ PKGS=(build-essential cmake ninja-build pkg-config gdb libc6-dbg clang-tidy clan
       pybind11-dev libdwarf-dev libelf-dev libfmt-dev libgtest-dev python3-dev
       golang-1.19-go golang-1.21-go golang-1.22-go golang-1.23-go
       gdbserver python3-matplotlib  # for bench/bench.py
-      clang-14 libclang-rt-14-dev)  # libFuzzer, for scripts/fuzz.sh
+      clang-14 libclang-rt-14-dev  # libFuzzer, for scripts/fuzz.sh
+      # linux/arm64 under qemu-user: cross C compiler and libc, the emulator, a multi-arch GDB
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gdb-multiarch)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -83,7 +83,7 @@ TEST(Cfi, GccFramePointerPrologueOnEveryToolchain) {
     r.set(16, sym->value + 8);
     r.set(7, 0x6ff0);
     r.set(6, 0x7000);
-    CfiStep s = cfi_step(mods, mem, r, true);
+    CfiStep s = cfi_step(amd64(), mods, mem, r, true);
     ASSERT_TRUE(s.ok) << s.error;
     EXPECT_EQ(s.cfa, 0x7010u);
     EXPECT_EQ(s.caller.r[16], 0x401234u);

@@ -431,6 +431,20 @@ class ImageTest : public ::testing::TestWithParam<std::string> {
   MemoryImage& img() { return s_->image; }
   // The binary at the addresses the process had it (its load bias, from the image).
   GoModule bin() { return GoModule(*s_->bin, s_->bias); }
+  // Slots of a Go frame (the architecture's layout at the frame's recorded pc and sp): where its
+  // return address and saved frame pointer live, 0 when it has none.
+  uint64_t ret_slot(const RecordedStep& r) {
+    FrameShape f = go_shape(r);
+    return f.ret_off ? r.frame.sp + static_cast<uint64_t>(*f.ret_off) : 0;
+  }
+  uint64_t fp_slot(const RecordedStep& r) {
+    FrameShape f = go_shape(r);
+    return f.fp_off ? r.frame.sp + static_cast<uint64_t>(*f.fp_off) : 0;
+  }
+  FrameShape go_shape(const RecordedStep& r) {
+    auto delta = bin().sp_delta(r.innermost ? r.frame.pc : r.frame.pc - 1);
+    return bin().arch().go_frame(delta.value_or(0), true);
+  }
   std::string where(const Regs& r, bool innermost) {
     uint64_t lookup = innermost ? r.pc : r.pc - 1;
     std::string f = bin().func_name(lookup);
@@ -638,7 +652,7 @@ TEST_P(ImageTest, CorruptAsmcgocallDepth) {
   for (const RecordedStep* r : sites) {
     std::array<uint8_t, 48> code{};
     ASSERT_TRUE(bin().read_image(r->frame.pc, code.data(), code.size()));
-    auto slots = arch::decode_asmcgocall_return(code.data(), code.size());
+    auto slots = bin().arch().decode_asmcgocall_return(code.data(), code.size());
     ASSERT_TRUE(slots);
     if (slots->nosave) {  // the slot holds asmcgocall's SP on entry, on the same stack
       const uint64_t sp = r->frame.sp, slot = sp + slots->depth_off;
@@ -699,7 +713,7 @@ TEST_P(ImageTest, CorruptSavedGAndM) {
   for (const RecordedStep* r : claimed("asmcgocall")) {
     std::array<uint8_t, 48> code{};
     ASSERT_TRUE(bin().read_image(r->frame.pc, code.data(), code.size()));
-    auto slots = arch::decode_asmcgocall_return(code.data(), code.size());
+    auto slots = bin().arch().decode_asmcgocall_return(code.data(), code.size());
     ASSERT_TRUE(slots);
     if (slots->nosave) continue;
     for (uint64_t g : {uint64_t{0}, uint64_t{8}, uint64_t{0xdead0000}, ~uint64_t{0}, r->frame.sp}) {
@@ -838,9 +852,10 @@ TEST_P(ImageTest, ReturnAddressLoopsAreBounded) {
         if (k > j) later.push_back(k);
       if (later.empty()) continue;
       for (size_t k : {later.front(), later[later.size() / 2], later.back()}) {
-        uint64_t cfa = steps[k].out.cfa;
-        Poke ret(img(), arch::return_address_slot(cfa), steps[j].frame.pc);
-        Poke fp(img(), arch::saved_fp_slot(cfa), arch::saved_fp_slot(cfa));
+        const uint64_t rs = ret_slot(steps[k]), fs = fp_slot(steps[k]);
+        if (rs == 0) continue;
+        Poke ret(img(), rs, steps[j].frame.pc);
+        Poke fp(img(), fs, fs);
         if (!ret.ok()) continue;
         ImageMemory mem(img());
         WalkResult w = walk(bin(), mem, steps[first], known);
@@ -851,9 +866,10 @@ TEST_P(ImageTest, ReturnAddressLoopsAreBounded) {
       }
     }
     for (size_t k : gos) {  // returns into itself
-      uint64_t cfa = steps[k].out.cfa;
-      Poke ret(img(), arch::return_address_slot(cfa), steps[k].frame.pc);
-      Poke fp(img(), arch::saved_fp_slot(cfa), arch::saved_fp_slot(cfa));
+      const uint64_t rs = ret_slot(steps[k]), fs = fp_slot(steps[k]);
+      if (rs == 0) continue;
+      Poke ret(img(), rs, steps[k].frame.pc);
+      Poke fp(img(), fs, fs);
       if (!ret.ok()) continue;
       ImageMemory mem(img());
       WalkResult w = walk(bin(), mem, steps[first], known);
@@ -885,8 +901,8 @@ TEST_P(ImageTest, SelfReferencingFramePointers) {
   std::set<uint64_t> slots;
   for (const RecordedStep& r : img().steps) {
     if (r.frame.bp != 0) slots.insert(r.frame.bp);
-    if (r.out.kind == StepKind::Caller && r.out.cfa != 0)
-      slots.insert(arch::saved_fp_slot(r.out.cfa));
+    if (r.out.kind == StepKind::Caller && r.out.rule == "go" && fp_slot(r) != 0)
+      slots.insert(fp_slot(r));
   }
   std::vector<std::unique_ptr<Poke>> pokes;
   for (uint64_t slot : slots) pokes.push_back(std::make_unique<Poke>(img(), slot, slot));
@@ -1067,7 +1083,7 @@ TEST_P(ImageTest, NosaveSavedSpBelowTheFrame) {
       if (r.out.kind != StepKind::Caller || r.out.rule != "asmcgocall" || r.state.spliced) continue;
       std::array<uint8_t, 48> code{};
       ASSERT_TRUE(bin().read_image(r.frame.pc, code.data(), code.size()));
-      auto slots = arch::decode_asmcgocall_return(code.data(), code.size());
+      auto slots = bin().arch().decode_asmcgocall_return(code.data(), code.size());
       if (!slots || !slots->nosave) continue;
       for (size_t j = 0; j < k; ++j) {  // make the caller an inner frame of this walk
         const RecordedStep& inner = steps[chain.steps[j]];

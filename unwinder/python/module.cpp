@@ -73,10 +73,10 @@ class PyWalker {
     }
   }
   Step step(uint64_t pc, uint64_t sp, uint64_t bp, const WalkState& st, uint64_t lwp,
-            bool innermost) {
+            bool innermost, uint64_t lr) {
     Step s;
     try {
-      s = step_in(mods_, mem_.mem(), Regs{pc, sp, bp}, st, ThreadInfo{lwp}, innermost);
+      s = step_in(mods_, mem_.mem(), Regs{pc, sp, bp, lr}, st, ThreadInfo{lwp}, innermost);
     } catch (std::exception& e) {
       s = Step{};
       s.kind = StepKind::Stop;
@@ -84,7 +84,7 @@ class PyWalker {
       s.state = st;
     }
     if (recording_)
-      recording_->steps.push_back(RecordedStep{Regs{pc, sp, bp}, st, lwp, innermost, s});
+      recording_->steps.push_back(RecordedStep{Regs{pc, sp, bp, lr}, st, lwp, innermost, s});
     return s;
   }
   // True CFA of a Go frame at (pc, sp); pc is a return address unless innermost.
@@ -93,7 +93,7 @@ class PyWalker {
     const GoModule* mod = mods_.for_pc(lookup);
     auto delta = mod ? mod->sp_delta(lookup) : std::nullopt;
     if (!delta || *delta < 0) return std::nullopt;
-    return arch::go_cfa(sp, *delta);
+    return sp + static_cast<uint64_t>(mod->arch().go_frame(*delta, true).size);
   }
   // Name of the Go function at `pc` in whichever module holds it ("" outside Go code).
   std::string func_name(uint64_t pc) const {
@@ -191,7 +191,8 @@ class PyWalker {
       return s;
     }
   }
-  GoStack goroutine_stack(uint64_t g, uint64_t pc, uint64_t sp, uint64_t bp, int max_frames) {
+  GoStack goroutine_stack(uint64_t g, uint64_t pc, uint64_t sp, uint64_t bp, int max_frames,
+                          uint64_t lr) {
     try {
       // The goroutine's runtime is the module holding its saved pc.
       const GoModule* mod = mods_.for_pc(pc - 1);
@@ -201,7 +202,7 @@ class PyWalker {
         s.error = fmt::format("pc {:#x} is in no Go module", pc);
         return s;
       }
-      return walk_goroutine(*mod, mem_.mem(), g, Regs{pc, sp, bp}, max_frames);
+      return walk_goroutine(*mod, mem_.mem(), g, Regs{pc, sp, bp, lr}, max_frames);
     } catch (std::exception& e) {
       GoStack s;
       s.error = std::string("internal error: ") + e.what();
@@ -404,6 +405,9 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def_property_readonly("path", &GoBinary::path)
       .def_property_readonly("go_version", &GoBinary::go_version)
       .def_property_readonly("has_dwarf", &GoBinary::has_dwarf)
+      .def_property_readonly(
+          "arch", [](const GoBinary& b) { return &b.arch(); }, py::return_value_policy::reference,
+          "The architecture's register names and numbers (chosen from the ELF e_machine)")
       .def("describe", &GoBinary::describe)
       .def("layout_complete", [](const GoBinary& b) { return b.layout().complete(); })
       .def("layout_missing", [](const GoBinary& b) { return b.layout().missing(); })
@@ -447,14 +451,20 @@ PYBIND11_MODULE(_cgounwind, m) {
         d["source"] = L.source;
         return d;
       });
-  m.def(
-      "dwarf_register_numbers",
-      [] {
-        py::dict d;
-        for (const auto& r : arch::dwarf_registers()) d[r.name] = r.dwarf;
-        return d;
-      },
-      "Register name -> DWARF number, for the registers the core's C unwinder uses");
+  py::class_<Arch, std::unique_ptr<Arch, py::nodelete>>(m, "Arch")
+      .def_property_readonly("name", &Arch::name)
+      .def_property_readonly("pc", &Arch::pc_name)
+      .def_property_readonly("sp", &Arch::sp_name)
+      .def_property_readonly("fp", &Arch::fp_name)
+      .def_property_readonly("lr", &Arch::lr_name)
+      .def(
+          "dwarf_register_numbers",
+          [](const Arch& a) {
+            py::dict d;
+            for (const auto& r : a.dwarf_registers()) d[r.name] = r.dwarf;
+            return d;
+          },
+          "Register name -> DWARF number, for the registers the core's C unwinder uses");
   m.def(
       "mirror_names",
       [] {
@@ -495,6 +505,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def_property_readonly("pc", [](const Step& s) { return s.caller.pc; })
       .def_property_readonly("sp", [](const Step& s) { return s.caller.sp; })
       .def_property_readonly("bp", [](const Step& s) { return s.caller.bp; })
+      .def_property_readonly("lr", [](const Step& s) { return s.caller.lr; })
       .def_readonly("id_sp", &Step::id_sp)
       .def_readonly("cfa", &Step::cfa)
       .def_readonly("func_entry", &Step::func_entry)
@@ -515,7 +526,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("is_go_pc", &PyWalker::is_go_pc, py::arg("pc"))
       .def("module_index", &PyWalker::module_index, py::arg("pc"))
       .def("step", &PyWalker::step, py::arg("pc"), py::arg("sp"), py::arg("bp"), py::arg("state"),
-           py::arg("lwp"), py::arg("innermost"))
+           py::arg("lwp"), py::arg("innermost"), py::arg("lr") = 0)
       .def("frame_cfa", &PyWalker::frame_cfa, py::arg("pc"), py::arg("sp"), py::arg("innermost"))
       .def("clear_cache", &PyWalker::clear_cache)
       .def("reads", &PyWalker::reads)
@@ -523,7 +534,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("goroutines", &PyWalker::goroutines)
       .def("goroutine_listing", &PyWalker::goroutine_listing, py::arg("threads"))
       .def("goroutine_stack", &PyWalker::goroutine_stack, py::arg("g"), py::arg("pc"),
-           py::arg("sp"), py::arg("bp"), py::arg("max_frames") = 1024)
+           py::arg("sp"), py::arg("bp"), py::arg("max_frames") = 1024, py::arg("lr") = 0)
       .def("walk_thread", &PyWalker::walk_thread, py::arg("modules"), py::arg("regs"),
            py::arg("native"), py::arg("lwp"), py::arg("max_frames") = 1024,
            py::arg("innermost") = true)
@@ -597,6 +608,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def_property_readonly("pc", [](const Goroutine& g) { return g.regs.pc; })
       .def_property_readonly("sp", [](const Goroutine& g) { return g.regs.sp; })
       .def_property_readonly("bp", [](const Goroutine& g) { return g.regs.bp; })
+      .def_property_readonly("lr", [](const Goroutine& g) { return g.regs.lr; })
       .def_readonly("func", &Goroutine::func)
       .def_readonly("file", &Goroutine::file)
       .def_readonly("line", &Goroutine::line);

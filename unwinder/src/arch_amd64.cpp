@@ -1,9 +1,11 @@
-// amd64 rules. Encodings are those the Go assembler emits for the runtime's stack-switch code.
+// amd64 (System V x86-64) rules. Encodings are those the Go assembler and gcc emit for the
+// runtime's stack-switch code; frame layouts are those of the Go amd64 ABI (frame pointer pushed
+// just below the return address) and of the C ABI.
 #include <cstring>
 
 #include "cgounwind/arch.h"
 
-namespace cgounwind::arch {
+namespace cgounwind {
 namespace {
 
 // MOVQ off(SP), DI: 48 8b 7c 24 disp8  |  48 8b 3c 24 (disp 0)
@@ -19,9 +21,14 @@ std::optional<int64_t> match_sub_sp_rsi(const uint8_t* p, size_t n) {
   return std::nullopt;
 }
 
-}  // namespace
+// A prologue made only of PUSHes (runtime/cgo's crosscall1 saving the C callee-saved registers):
+// how many registers it pushed and which slot (0 = first pushed) holds the frame pointer.
+struct PushPrologue {
+  int pushes = 0;
+  int fp_slot = -1;
+};
 
-std::optional<AsmcgocallSlots> decode_asmcgocall_return(const uint8_t* code, size_t n) {
+std::optional<AsmcgocallSlots> decode_return(const uint8_t* code, size_t n) {
   // nosave path: MOVQ off(SP), SI (48 8b 74 24 disp8 | 48 8b 34 24); MOVQ SI, SP (48 89 f4).
   // The saved original SP is at off: 0 since Go 1.22, 0x28 before.
   if (n >= 8 && code[0] == 0x48 && code[1] == 0x8b && code[2] == 0x74 && code[3] == 0x24 &&
@@ -46,12 +53,12 @@ std::optional<AsmcgocallSlots> decode_asmcgocall_return(const uint8_t* code, siz
   return AsmcgocallSlots{false, *g_off, *depth_off};
 }
 
-bool pushes_frame_pointer(const uint8_t* entry, size_t n) {
+bool pushes_fp(const uint8_t* entry, size_t n) {
   return n >= 4 && entry[0] == 0x55 && entry[1] == 0x48 && entry[2] == 0x89 && entry[3] == 0xe5;
 }
 
-bool saves_frame_pointer(const uint8_t* entry, size_t n) {
-  if (pushes_frame_pointer(entry, n)) return true;
+bool saves_fp(const uint8_t* entry, size_t n) {
+  if (pushes_fp(entry, n)) return true;
   // SUBQ $imm8, SP (48 83 ec ib) ; MOVQ BP, imm8-8(SP) (48 89 6c 24 db)
   if (n >= 9 && entry[0] == 0x48 && entry[1] == 0x83 && entry[2] == 0xec && entry[4] == 0x48 &&
       entry[5] == 0x89 && entry[6] == 0x6c && entry[7] == 0x24) {
@@ -68,7 +75,7 @@ bool saves_frame_pointer(const uint8_t* entry, size_t n) {
   return false;
 }
 
-PushPrologue decode_push_prologue(const uint8_t* entry, size_t n) {
+PushPrologue push_prologue(const uint8_t* entry, size_t n) {
   PushPrologue out;
   size_t i = 0;
   while (i < n && out.pushes < 16) {
@@ -86,13 +93,13 @@ PushPrologue decode_push_prologue(const uint8_t* entry, size_t n) {
   return out;
 }
 
-bool is_indirect_call_before(const uint8_t* code, size_t n) {
+bool indirect_call_before(const uint8_t* code, size_t n) {
   // CALL reg: ff d0+r ; with REX.B: 41 ff d0+r
   if (n >= 2 && code[n - 2] == 0xff && (code[n - 1] & 0xf8) == 0xd0) return true;
   return n >= 3 && code[n - 3] == 0x41 && code[n - 2] == 0xff && (code[n - 1] & 0xf8) == 0xd0;
 }
 
-std::optional<uint64_t> call_target_before(const uint8_t* code, size_t n, uint64_t ret) {
+std::optional<uint64_t> direct_call_target(const uint8_t* code, size_t n, uint64_t ret) {
   auto rel32 = [](const uint8_t* p) {
     int32_t v;
     std::memcpy(&v, p, 4);
@@ -112,12 +119,89 @@ std::optional<uint64_t> call_target_before(const uint8_t* code, size_t n, uint64
   return std::nullopt;
 }
 
-const std::vector<NamedRegister>& dwarf_registers() {
-  static const std::vector<NamedRegister> regs = {
-      {"rax", 0},  {"rdx", 1},  {"rcx", 2},  {"rbx", 3},  {"rsi", 4},  {"rdi", 5},
-      {"rbp", 6},  {"rsp", 7},  {"r8", 8},   {"r9", 9},   {"r10", 10}, {"r11", 11},
-      {"r12", 12}, {"r13", 13}, {"r14", 14}, {"r15", 15}, {"rip", 16}};
-  return regs;
+
+class Amd64 final : public Arch {
+ public:
+  const char* name() const override { return "amd64"; }
+
+  FrameShape go_frame(int64_t delta, bool saves_fp) const override {
+    // CFA = SP + delta + 8 (the CALL pushed the return address); return address at CFA-8;
+    // the prologue's PUSHQ BP (or SUBQ; MOVQ BP, delta-8(SP)) left the caller's rbp at CFA-16.
+    FrameShape f{delta + kPtrSize, delta, std::nullopt};
+    if (saves_fp && delta >= kPtrSize) f.fp_off = delta - kPtrSize;
+    return f;
+  }
+
+  std::optional<FrameShape> asm_entry_frame(const uint8_t* entry, size_t n) const override {
+    // After PUSHQ BP; MOVQ SP, BP (asmcgocall since Go 1.21): saved rbp at SP, return address at
+    // SP+8, CFA = SP+16. Without it (Go <= 1.20): return address at SP, CFA = SP+8.
+    if (pushes_fp(entry, n)) return FrameShape{2 * kPtrSize, kPtrSize, 0};
+    return FrameShape{kPtrSize, 0, std::nullopt};
+  }
+
+  std::optional<FrameShape> crosscall2_frame(const uint8_t* entry, size_t n,
+                                             int64_t delta) const override {
+    // Go assembly like any other: pclntab's delta is exact; whether rbp sits below the return
+    // address depends on the prologue the assembler gave it.
+    return go_frame(delta, saves_fp(entry, n));
+  }
+
+  std::optional<FrameShape> crosscall1_frame(const uint8_t* entry, size_t n) const override {
+    // PUSH rbx, rbp, r12-r15, then CALL: at the call SP points at the last register pushed, the
+    // return address is above all of them (CFA = SP + 8*pushes + 8), rbp in its push slot.
+    auto pp = push_prologue(entry, n);
+    if (pp.pushes == 0 || pp.fp_slot < 0) return std::nullopt;
+    int64_t top = int64_t{pp.pushes} * kPtrSize;
+    return FrameShape{top + kPtrSize, top, top - int64_t{pp.fp_slot + 1} * kPtrSize};
+  }
+
+  bool saves_frame_pointer(const uint8_t* entry, size_t n) const override {
+    return saves_fp(entry, n);
+  }
+
+  std::optional<AsmcgocallSlots> decode_asmcgocall_return(const uint8_t* code,
+                                                          size_t n) const override {
+    return decode_return(code, n);
+  }
+
+  // cgocallback on g0: MOVQ (g_sched+gobuf_sp)(SI), DI; MOVQ DI, 0(SP) — the previous
+  // g0.sched.sp is the first word of its frame.
+  int64_t cgocallback_saved_sp_off() const override { return 0; }
+  // mcall on g0: PUSHQ AX (the old g); CALL fn — the goroutine is the word at the call's SP.
+  std::optional<int64_t> mcall_gp_off() const override { return 0; }
+
+  bool is_indirect_call_before(const uint8_t* code, size_t n) const override {
+    return indirect_call_before(code, n);
+  }
+  std::optional<uint64_t> call_target_before(const uint8_t* code, size_t n,
+                                             uint64_t ret) const override {
+    return direct_call_target(code, n, ret);
+  }
+
+  // DWARF numbering of the System V x86-64 psABI: 0-15 GPRs, 16 the return address (rip).
+  int pc_reg() const override { return 16; }
+  int sp_reg() const override { return 7; }
+  int fp_reg() const override { return 6; }
+  int lr_reg() const override { return -1; }
+  int default_ra_reg() const override { return 16; }
+  const std::vector<NamedRegister>& dwarf_registers() const override {
+    static const std::vector<NamedRegister> regs = {
+        {"rax", 0},  {"rdx", 1},  {"rcx", 2},  {"rbx", 3},  {"rsi", 4},  {"rdi", 5},
+        {"rbp", 6},  {"rsp", 7},  {"r8", 8},   {"r9", 9},   {"r10", 10}, {"r11", 11},
+        {"r12", 12}, {"r13", 13}, {"r14", 14}, {"r15", 15}, {"rip", 16}};
+    return regs;
+  }
+  const char* pc_name() const override { return "rip"; }
+  const char* sp_name() const override { return "rsp"; }
+  const char* fp_name() const override { return "rbp"; }
+  const char* lr_name() const override { return ""; }
+};
+
+}  // namespace
+
+const Arch& amd64() {
+  static const Amd64 a;
+  return a;
 }
 
-}  // namespace cgounwind::arch
+}  // namespace cgounwind

@@ -131,7 +131,7 @@ class Reader {
 struct Cie {
   uint64_t code_align = 1;
   int64_t data_align = 1;
-  int ra_reg = 16;
+  int ra_reg = -1;
   uint8_t fde_enc = 0;
   bool has_z = false;
   bool signal = false;
@@ -437,9 +437,11 @@ std::optional<CfiRow> CodeModules::row(uint64_t pc) const {
   return std::nullopt;
 }
 
-CfiStep cfi_step(const CodeModules& mods, Memory& mem, const CRegs& regs, bool innermost) {
+CfiStep cfi_step(const Arch& arch, const CodeModules& mods, Memory& mem, const CRegs& regs,
+                 bool innermost) {
   CfiStep out;
-  uint64_t pc = regs.r[arch::kDwarfRa];
+  const int pc_reg = arch.pc_reg();
+  uint64_t pc = regs.r[static_cast<size_t>(pc_reg)];
   // A return address may be just past the last instruction of a function (a call to noreturn).
   auto row = mods.row(innermost ? pc : pc - 1);
   if (!row) {
@@ -456,7 +458,7 @@ CfiStep cfi_step(const CodeModules& mods, Memory& mem, const CRegs& regs, bool i
     const CfiRule& rule = row->rules[static_cast<size_t>(i)];
     switch (rule.kind) {
       case CfiRule::Same:
-        if (regs.has(i) && i != arch::kDwarfRa) c.set(i, regs.r[static_cast<size_t>(i)]);
+        if (regs.has(i) && i != pc_reg) c.set(i, regs.r[static_cast<size_t>(i)]);
         break;
       case CfiRule::Undefined:
       case CfiRule::Unsupported:
@@ -474,7 +476,11 @@ CfiStep cfi_step(const CodeModules& mods, Memory& mem, const CRegs& regs, bool i
         break;
     }
   }
-  c.set(arch::kDwarfSp, out.cfa);  // the CFA is the caller's SP on amd64
+  c.set(arch.sp_reg(), out.cfa);  // the CFA is the caller's SP (x86-64 and AArch64 psABIs)
+  if (row->ra_reg < 0 || row->ra_reg >= kCfiRegs) {
+    out.error = fmt::format("no return-address column at pc {:#x}", pc);
+    return out;
+  }
   const CfiRule& ra = row->rules[static_cast<size_t>(row->ra_reg)];
   if (ra.kind == CfiRule::Undefined) {
     out.ok = true;
@@ -486,7 +492,7 @@ CfiStep cfi_step(const CodeModules& mods, Memory& mem, const CRegs& regs, bool i
     return out;
   }
   uint64_t ret = c.r[static_cast<size_t>(row->ra_reg)];
-  c.set(arch::kDwarfRa, ret);
+  c.set(pc_reg, ret);
   out.ok = true;
   out.outermost = ret == 0;
   return out;

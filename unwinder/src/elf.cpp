@@ -108,6 +108,7 @@ bool ElfFile::load_bytes(std::vector<uint8_t> bytes) {
   symbols_.clear();
   by_name_.clear();
   e_type_ = 0;
+  e_machine_ = 0;
   try {
     bytes_ = std::move(bytes);
     if (parse()) return true;
@@ -147,6 +148,7 @@ bool ElfFile::parse() {
     return false;
   }
   e_type_ = le16(b + 16);
+  e_machine_ = le16(b + 18);
   const uint64_t shoff = le64(b + 40);
   const uint16_t shentsize = le16(b + 58);
   uint64_t shnum = le16(b + 60);

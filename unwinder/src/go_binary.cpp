@@ -14,6 +14,15 @@ std::unique_ptr<GoBinary> GoBinary::load(const std::string& path, std::string* e
     if (error) *error = fmt::format("{}: {}", path, b->elf_.error());
     return nullptr;
   }
+  // Every architecture-specific rule comes from this object: a binary of an architecture the
+  // core has no rules for is refused here, and the debugger is left as it is without us.
+  b->arch_ = arch_for_machine(b->elf_.machine());
+  if (b->arch_ == nullptr) {
+    if (error)
+      *error = fmt::format("{}: architecture {} is not supported (cgounwind knows amd64 and arm64)",
+                           path, machine_name(b->elf_.machine()));
+    return nullptr;
+  }
   if (!b->pcln_.load(b->elf_)) {
     if (error) *error = fmt::format("{}: not a Go binary we can read ({})", path, b->pcln_.error());
     return nullptr;

@@ -109,8 +109,10 @@ GoroutineTable read_goroutines(const GoModule& bin, Memory& mem, size_t limit) {
     if (g.m) g.lwp = mem.u64(g.m + L.m_procid).value_or(0);
     uint64_t base = L.g_sched;
     g.regs = Regs{field(buf, base + L.gobuf_pc), field(buf, base + L.gobuf_sp),
-                  field(buf, base + L.gobuf_bp)};
+                  field(buf, base + L.gobuf_bp),
+                  L.gobuf_lr >= 0 ? field(buf, base + L.gobuf_lr) : 0};
     if (g.status == syscall) {
+      g.regs.lr = 0;
       uint64_t spc = field(buf, L.g_syscallpc);
       g.in_c = bin.in_func(spc - 1, "runtime.cgocall") || bin.in_func(spc, "runtime.cgocall");
       g.regs.pc = spc;

@@ -134,6 +134,9 @@ void write_step(Writer& w, const RecordedStep& r) {
   w.str(s.rule);
   w.str(s.error);
   w.state(s.state);
+  // Trailer: the link registers (arm64), absent from images written before it existed.
+  w.u64(r.frame.lr);
+  w.u64(s.caller.lr);
 }
 
 RecordedStep read_step(Reader& r) {
@@ -156,6 +159,10 @@ RecordedStep read_step(Reader& r) {
   s.out.rule = r.str();
   s.out.error = r.str();
   s.out.state = r.state();
+  if (r.left() >= 16) {
+    s.frame.lr = r.u64();
+    s.out.caller.lr = r.u64();
+  }
   return s;
 }
 

@@ -157,6 +157,8 @@ std::optional<RuntimeLayout> layout_from_table(std::string_view go_version) {
       &L.g_gopc,      &L.gobuf_sp,       &L.gobuf_pc,  &L.gobuf_bp,     &L.m_g0,
       &L.m_curg,      &L.m_procid,       &L.m_gsignal, &L.m_alllink,    &L.m_id};
   for (size_t i = 0; i < best->f.size(); ++i) *dst[i] = best->f[i];
+  // gobuf is {sp, pc, g, ctxt, [ret before go1.25], lr, bp} in every version: lr just below bp.
+  L.gobuf_lr = L.gobuf_bp - 8;
   for (const auto& [name, value] : best->constants) L.constants[name] = value;
   L.source = "table go1." + std::to_string(best->minor);
   return L;

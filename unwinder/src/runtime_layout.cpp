@@ -50,7 +50,8 @@ constexpr std::array<FieldRef, 18> kRequired = {{
     {"m.id", &RuntimeLayout::m_id},
 }};
 
-constexpr std::array<FieldRef, 2> kOptional = {{
+constexpr std::array<FieldRef, 3> kOptional = {{
+    {"gobuf.lr", &RuntimeLayout::gobuf_lr},
     {"g.startpc", &RuntimeLayout::g_startpc},
     {"g.gopc", &RuntimeLayout::g_gopc},
 }};
@@ -183,6 +184,7 @@ std::optional<RuntimeLayout> layout_from_dwarf(const std::string& path, std::str
   lay.gobuf_sp = get(gobuf, "sp");
   lay.gobuf_pc = get(gobuf, "pc");
   lay.gobuf_bp = get(gobuf, "bp");
+  lay.gobuf_lr = get(gobuf, "lr");
   lay.m_g0 = get(mm, "g0");
   lay.m_curg = get(mm, "curg");
   lay.m_procid = get(mm, "procid");

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "cgounwind/arch.h"
 #include "cgounwind/unwinder.h"
 
 namespace cgounwind {
@@ -15,11 +14,12 @@ int native_index(const std::vector<NativeFrame>& native, uint64_t pc, uint64_t s
   return -1;
 }
 
-CRegs from_regs(const Regs& r) {
+CRegs from_regs(const Arch& a, const Regs& r) {
   CRegs c;
-  c.set(arch::kDwarfRa, r.pc);
-  c.set(arch::kDwarfSp, r.sp);
-  c.set(arch::kDwarfFp, r.bp);
+  c.set(a.pc_reg(), r.pc);
+  c.set(a.sp_reg(), r.sp);
+  c.set(a.fp_reg(), r.bp);
+  if (a.lr_reg() >= 0 && r.lr != 0) c.set(a.lr_reg(), r.lr);
   return c;
 }
 
@@ -29,13 +29,23 @@ ThreadStack walk_thread(const GoModules& gomods, const CodeModules& mods, Memory
                         const CRegs& regs0, const std::vector<NativeFrame>& native, uint64_t lwp,
                         int max_frames, bool first_innermost) {
   ThreadStack out;
+  if (gomods.empty()) {
+    out.error = "no Go module";
+    return out;
+  }
+  const Arch& a = gomods.all().front().arch();
   CRegs regs = regs0;
   WalkState st;
   st.own_go = true;
-  auto pc_of = [](const CRegs& c) { return c.r[arch::kDwarfRa]; };
-  auto sp_of = [](const CRegs& c) { return c.r[arch::kDwarfSp]; };
-  auto fp_of = [](const CRegs& c) { return c.has(arch::kDwarfFp) ? c.r[arch::kDwarfFp] : 0; };
+  auto reg = [](const CRegs& c, int n) { return c.has(n) ? c.r[static_cast<size_t>(n)] : 0; };
+  auto pc_of = [&](const CRegs& c) { return reg(c, a.pc_reg()); };
+  auto sp_of = [&](const CRegs& c) { return reg(c, a.sp_reg()); };
+  auto fp_of = [&](const CRegs& c) { return reg(c, a.fp_reg()); };
+  auto lr_of = [&](const CRegs& c) { return a.lr_reg() >= 0 ? reg(c, a.lr_reg()) : 0; };
   int k = native_index(native, pc_of(regs), sp_of(regs), 0);
+  // The link register holds a frame's return address only in the innermost frame, or where the
+  // core found it saved (a goroutine's gobuf.lr); a C frame's unwound x30 is the caller's pc.
+  bool lr_valid = first_innermost;
   for (int i = 0; i < max_frames; ++i) {
     bool innermost = i == 0 && first_innermost;
     ThreadFrame f;
@@ -44,10 +54,12 @@ ThreadStack walk_thread(const GoModules& gomods, const CodeModules& mods, Memory
     f.bp = fp_of(regs);
     f.native = k;
     f.innermost = innermost;
-    Step s = step_in(gomods, mem, Regs{f.pc, f.sp, f.bp}, st, ThreadInfo{lwp}, innermost);
+    Regs r{f.pc, f.sp, f.bp, lr_valid ? lr_of(regs) : 0};
+    lr_valid = false;
+    Step s = step_in(gomods, mem, r, st, ThreadInfo{lwp}, innermost);
     CRegs next;
     if (s.kind == StepKind::NotMine) {
-      CfiStep c = cfi_step(mods, mem, regs, innermost);
+      CfiStep c = cfi_step(a, mods, mem, regs, innermost);
       if (c.ok) {
         f.rule = "cfi";
         f.cfa = c.cfa;
@@ -55,8 +67,11 @@ ThreadStack walk_thread(const GoModules& gomods, const CodeModules& mods, Memory
         if (c.outermost) return out;
         next = c.caller;
         // C frames only ever return to higher addresses on the same stack (the switches to
-        // another stack are the rules above): anything else is a smashed or cyclic chain.
-        if (sp_of(next) <= f.sp) {
+        // another stack are the rules above): anything else is a smashed or cyclic chain. With a
+        // link register, a function stopped before its prologue (or a frameless leaf) shares its
+        // caller's SP.
+        bool same_sp_ok = innermost && a.lr_reg() >= 0;
+        if (sp_of(next) < f.sp || (sp_of(next) == f.sp && !same_sp_ok)) {
           out.error = fmt::format(
               "frame #{}: caller's sp {:#x} is not above this frame's sp {:#x} (corrupt or "
               "cyclic frame chain at pc {:#x})",
@@ -67,7 +82,7 @@ ThreadStack walk_thread(const GoModules& gomods, const CodeModules& mods, Memory
         f.rule = "debugger";  // C without unwind information, still in step with the debugger
         out.frames.push_back(f);
         const NativeFrame& n = native[static_cast<size_t>(k) + 1];
-        next = from_regs(Regs{n.pc, n.sp, n.fp});
+        next = from_regs(a, Regs{n.pc, n.sp, n.fp});
       } else {
         out.frames.push_back(f);
         if (k < 0 || static_cast<size_t>(k) + 1 < native.size())
@@ -84,7 +99,8 @@ ThreadStack walk_thread(const GoModules& gomods, const CodeModules& mods, Memory
         return out;
       }
       st = s.state;
-      next = from_regs(s.caller);
+      next = from_regs(a, s.caller);
+      lr_valid = s.caller.lr != 0;
     }
     if (pc_of(next) == 0) return out;
     // A caller pc in no code at all (a thread caught in the middle of a stack switch, where the
@@ -94,7 +110,7 @@ ThreadStack walk_thread(const GoModules& gomods, const CodeModules& mods, Memory
       if (k >= 0 && static_cast<size_t>(k) + 1 < native.size()) {
         const NativeFrame& n = native[static_cast<size_t>(k) + 1];
         out.frames.back().rule += "+debugger";
-        next = from_regs(Regs{n.pc, n.sp, n.fp});
+        next = from_regs(a, Regs{n.pc, n.sp, n.fp});
       } else {
         out.error = fmt::format("frame #{}: caller pc {:#x} is not in any code", i, pc_of(next));
         return out;

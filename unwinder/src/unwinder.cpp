@@ -15,19 +15,45 @@ uint64_t id_at_least(uint64_t addr, uint64_t floor) { return std::max(addr, floo
 }  // namespace
 
 bool Unwinder::saves_frame_pointer(uint64_t entry) const {
-  // Compiled Go functions with a frame save BP just below the return address; assembly
-  // functions do only when the assembler gave them a PUSHQ BP prologue.
+  // Compiled Go functions with a frame save the caller's frame pointer; assembly functions do
+  // only when the assembler gave them a prologue that does.
   auto fn = mod_.func_for_pc(entry);
   constexpr uint8_t kFuncFlagAsm = 4;
   if (fn && !(fn->flag & kFuncFlagAsm)) return true;
-  std::array<uint8_t, 16> prologue{};
-  return mod_.read_image(entry, prologue.data(), prologue.size()) &&
-         arch::saves_frame_pointer(prologue.data(), prologue.size());
+  std::array<uint8_t, 32> prologue{};
+  size_t n = prologue.size();
+  if (!mod_.read_image(entry, prologue.data(), n)) {
+    n = 16;  // a short function at the end of the text
+    if (!mod_.read_image(entry, prologue.data(), n)) return false;
+  }
+  return arch().saves_frame_pointer(prologue.data(), n);
+}
+
+// The caller of a frame whose SP is `sp` and whose layout is `f`; r.lr serves when the return
+// address is still in the link register.
+std::optional<Regs> Unwinder::caller_of(const Regs& r, uint64_t sp, const FrameShape& f) const {
+  Regs c;
+  c.sp = sp + static_cast<uint64_t>(f.size);
+  if (f.ret_off) {
+    auto ret = u64(sp + static_cast<uint64_t>(*f.ret_off));
+    if (!ret) return std::nullopt;
+    c.pc = *ret;
+  } else {
+    if (r.lr == 0) return std::nullopt;
+    c.pc = r.lr;
+  }
+  c.bp = r.bp;
+  if (f.fp_off) {
+    auto fp = u64(sp + static_cast<uint64_t>(*f.fp_off));
+    if (!fp) return std::nullopt;
+    c.bp = *fp;
+  }
+  return c;
 }
 
 bool Unwinder::calls(const uint8_t* code, size_t n, uint64_t ret, const char* callee) const {
   // By name: the target may be the function or its ABI wrapper, both named `callee`.
-  auto target = arch::call_target_before(code, n, ret);
+  auto target = arch().call_target_before(code, n, ret);
   return target && mod_.in_func(*target, callee);
 }
 
@@ -56,7 +82,10 @@ std::optional<Regs> Unwinder::sched_of(uint64_t g) const {
   auto base = g + static_cast<uint64_t>(L.g_sched);
   auto pc = u64(base + L.gobuf_pc), sp = u64(base + L.gobuf_sp), bp = u64(base + L.gobuf_bp);
   if (!pc || !sp || !bp) return std::nullopt;
-  return Regs{*pc, *sp, *bp};
+  // The link register matters on arm64, where morestack saves the interrupted function's return
+  // address there (that function has no frame yet).
+  auto lr = L.gobuf_lr >= 0 ? u64(base + L.gobuf_lr) : std::nullopt;
+  return Regs{*pc, *sp, *bp, lr.value_or(0)};
 }
 
 std::optional<uint64_t> Unwinder::m_for_lwp(uint64_t lwp) const {
@@ -101,7 +130,7 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
   }
   if (!fn) return {};  // C code: the debugger's own unwinder handles it
   const std::string& name = fn->name;
-  std::array<uint8_t, arch::kMaxCallLen> before{};
+  std::array<uint8_t, Arch::kMaxCallLen> before{};
   bool have_before =
       !innermost && mod_.read_image(r.pc - before.size(), before.data(), before.size());
 
@@ -112,22 +141,21 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
              calls(before.data(), before.size(), r.pc, "runtime.cgocallbackg")) {
     s = rule_cgocallback(r, st, t, lookup);
   } else if (name == "runtime.systemstack" && have_before &&
-             arch::is_indirect_call_before(before.data(), before.size())) {
+             arch().is_indirect_call_before(before.data(), before.size())) {
     s = rule_to_curg(r, st, t, "systemstack");
     if (s.kind == StepKind::Caller) {
-      // g.sched.pc is the fake systemstack_switch frame; its caller is the real one.
+      // g.sched.pc is the fake systemstack_switch frame (gosave_systemstack_switch put it just
+      // past that function's prologue, on systemstack's SP): its caller is the real one.
       auto delta = mod_.sp_delta(s.caller.pc);
       if (!mod_.in_func(s.caller.pc, "runtime.systemstack_switch") || !delta)
         return stop(r, st, "goroutine's saved pc is not in runtime.systemstack_switch");
-      uint64_t cfa = arch::go_cfa(s.caller.sp, *delta);
-      auto ret = u64(arch::return_address_slot(cfa));
-      auto bp = *delta >= 8 ? u64(arch::saved_fp_slot(cfa)) : std::optional(s.caller.bp);
-      if (!ret || !bp) return stop(r, st, "unreadable systemstack_switch frame");
-      s.caller = Regs{*ret, cfa, *bp};
+      auto c = caller_of(s.caller, s.caller.sp, arch().go_frame(*delta, true));
+      if (!c) return stop(r, st, "unreadable systemstack_switch frame");
+      s.caller = *c;
     }
   } else if (name == "runtime.mcall" && have_before &&
-             arch::is_indirect_call_before(before.data(), before.size())) {
-    s = rule_mcall(r, st);
+             arch().is_indirect_call_before(before.data(), before.size())) {
+    s = rule_mcall(r, st, t);
   } else if (name == "runtime.morestack" && have_before &&
              calls(before.data(), before.size(), r.pc, "runtime.newstack")) {
     s = rule_to_curg(r, st, t, "morestack");
@@ -137,11 +165,7 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
     s.id_sp = id_at_least(r.sp, st.floor);
     s.state = st;
   } else if (name == "crosscall2" && !innermost) {
-    // Back on the C side of a callback: crosscall2 is Go assembly whose CFI does not say
-    // where it saved the C caller's frame pointer.
-    s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/false);
-    s.rule = "crosscall2";
-    s.state.spliced = false;
+    s = rule_crosscall2(r, st, lookup, fn->entry);
   } else if (st.spliced) {
     s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/true);
   } else if (!mod_.has_go_cfi() || st.own_go) {
@@ -153,13 +177,21 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
   }
   s.func_entry = fn->entry;
   s.state.steps = st.steps + 1;
+  // A spliced frame lives on a goroutine stack, whose addresses say nothing about the thread
+  // stack's: below it natively, above it under qemu-user. Its id stays at the floor set where the
+  // walk left the thread stack, so that ids never decrease in either layout when the walk comes
+  // back to C frames (whose ids the debugger computes from their real CFAs).
+  if (st.spliced && st.floor != 0) {
+    s.id_sp = st.floor;
+    s.state.floor = st.floor;
+  }
   if (s.kind == StepKind::Outermost || s.kind == StepKind::Stop) s.state.ended = true;
   return s;
 }
 
 // runtime/cgo's crosscall1 (crosscall_amd64 before Go 1.23) starts every Go-created thread of a
-// cgo program: gcc assembly whose unwind info does not describe its six PUSHes, so debuggers
-// lose the thread's C start (threadentry, start_thread, clone3) below it.
+// cgo program: gcc assembly without unwind info for the registers it saves, so debuggers lose
+// the thread's C start (threadentry, start_thread, clone3) below it.
 Step Unwinder::rule_c_thread_entry(const Regs& r, const WalkState& st, uint64_t lookup) const {
   // Size-0 NOTYPE symbols in some versions: bounded to the function's short body.
   const auto sym = mod_.c_thread_entry();
@@ -169,27 +201,24 @@ Step Unwinder::rule_c_thread_entry(const Regs& r, const WalkState& st, uint64_t 
   if (auto other = mod_.symbol_at(lookup); other && other->size && other->name != sym->name) {
     return {};
   }
-  std::array<uint8_t, arch::kMaxCallLen> before{};
+  std::array<uint8_t, Arch::kMaxCallLen> before{};
   if (!mod_.read_image(r.pc - before.size(), before.data(), before.size()) ||
-      !arch::is_indirect_call_before(before.data(), before.size())) {
+      !arch().is_indirect_call_before(before.data(), before.size())) {
     return {};
   }
-  // Six PUSHes take 10 bytes; crosscall1 can end the text section, so read no further.
+  // amd64's six PUSHes take 10 bytes; crosscall1 can end the text section, so read no further.
   std::array<uint8_t, 12> prologue{};
   if (!mod_.read_image(sym->value, prologue.data(), prologue.size())) return {};
-  auto pp = arch::decode_push_prologue(prologue.data(), prologue.size());
-  if (pp.pushes == 0 || pp.fp_slot < 0) return {};
-  // At the call, SP points at the last register pushed; the return address is above them all.
-  uint64_t top = r.sp + static_cast<uint64_t>(pp.pushes) * arch::kPtrSize;
-  auto ret = u64(top);
-  auto bp = u64(top - static_cast<uint64_t>(pp.fp_slot + 1) * arch::kPtrSize);
-  if (!ret || !bp) return stop(r, st, "unreadable crosscall1 frame");
+  auto shape = arch().crosscall1_frame(prologue.data(), prologue.size());
+  if (!shape || !shape->fp_off) return {};
+  auto c = caller_of(r, r.sp, *shape);
+  if (!c) return stop(r, st, "unreadable crosscall1 frame");
   Step s;
   s.kind = StepKind::Caller;
   s.rule = "crosscall1";
-  s.cfa = top + arch::kPtrSize;
+  s.cfa = c->sp;
   s.id_sp = id_at_least(s.cfa, st.floor);
-  s.caller = Regs{*ret, s.cfa, *bp};
+  s.caller = *c;
   s.state = st;
   s.state.spliced = false;
   s.state.floor = s.id_sp;
@@ -201,12 +230,13 @@ Step Unwinder::rule_asmcgocall(const Regs& r, const WalkState& st, uint64_t entr
   std::array<uint8_t, 48> code{};
   if (!mod_.read_image(r.pc, code.data(), code.size()))
     return stop(r, st, "cannot read runtime.asmcgocall's code");
-  auto slots = arch::decode_asmcgocall_return(code.data(), code.size());
+  auto slots = arch().decode_asmcgocall_return(code.data(), code.size());
   if (!slots) return {};  // not the return site of the C call (e.g. an ABI wrapper)
-  std::array<uint8_t, 4> prologue{};
-  bool fp = mod_.read_image(entry, prologue.data(), prologue.size())
-                ? arch::pushes_frame_pointer(prologue.data(), prologue.size())
-                : mod_.go_minor() >= 21;
+  std::array<uint8_t, 32> prologue{};
+  auto shape = mod_.read_image(entry, prologue.data(), prologue.size())
+                   ? arch().asm_entry_frame(prologue.data(), prologue.size())
+                   : std::nullopt;
+  if (!shape) return stop(r, st, "cannot decode runtime.asmcgocall's prologue");
   const auto& L = mod_.layout();
   Step s;
   s.rule = "asmcgocall";
@@ -235,13 +265,13 @@ Step Unwinder::rule_asmcgocall(const Regs& r, const WalkState& st, uint64_t entr
     s.state.spliced = true;
     s.state.g = *g;
   }
-  uint64_t ret_slot = fp ? entry_sp + 8 : entry_sp;
-  auto ret = u64(ret_slot);
-  auto bp = fp ? u64(entry_sp) : std::optional(r.bp);
-  if (!ret || !bp) return stop(r, st, "unreadable asmcgocall return address");
+  // entry_sp is asmcgocall's SP right after its prologue: its frame's layout says where the
+  // return address into cgocall and the caller's frame pointer are.
+  auto c = caller_of(Regs{r.pc, r.sp, r.bp, 0}, entry_sp, *shape);
+  if (!c) return stop(r, st, "unreadable asmcgocall return address");
   s.kind = StepKind::Caller;
-  s.caller = Regs{*ret, ret_slot + 8, *bp};
-  s.cfa = ret_slot + 8;
+  s.caller = *c;
+  s.cfa = c->sp;
   s.state.floor = s.id_sp;
   return s;
 }
@@ -255,22 +285,50 @@ Step Unwinder::rule_cgocallback(const Regs& r, const WalkState& st, const Thread
   auto g0 = u64(*m + L.m_g0);
   if (!g0) return stop(r, st, "unreadable m.g0");
   auto g0sp = u64(*g0 + L.g_sched + L.gobuf_sp);
-  for (int k = 0; g0sp && k < st.cgocallbacks; ++k) g0sp = u64(*g0sp);  // nested callbacks
+  // Nested callbacks: each cgocallback saved the previous g0.sched.sp in its g0 frame.
+  const auto chain = static_cast<uint64_t>(arch().cgocallback_saved_sp_off());
+  for (int k = 0; g0sp && k < st.cgocallbacks; ++k) g0sp = u64(*g0sp + chain);
   if (!g0sp || *g0sp == 0) return stop(r, st, "unreadable g0.sched.sp chain");
-  uint64_t g0cfa = arch::go_cfa(*g0sp, *delta);
-  auto ret = u64(arch::return_address_slot(g0cfa));
-  auto bp = u64(arch::saved_fp_slot(g0cfa));
-  if (!ret || !bp) return stop(r, st, "unreadable cgocallback frame on the system stack");
+  // The same frame exists twice: on g0 (where crosscall2 called it) and rebuilt on the
+  // goroutine stack. The g0 copy has the C side's return address and frame pointer.
+  const FrameShape shape = arch().go_frame(*delta, true);
+  auto c = caller_of(r, *g0sp, shape);
+  if (!c) return stop(r, st, "unreadable cgocallback frame on the system stack");
   Step s;
   s.kind = StepKind::Caller;
   s.rule = "cgocallback";
-  s.cfa = arch::go_cfa(r.sp, *delta);
+  s.cfa = r.sp + static_cast<uint64_t>(shape.size);
   s.id_sp = id_at_least(s.cfa, st.floor);
-  s.caller = Regs{*ret, g0cfa, *bp};
+  s.caller = *c;
   s.state = st;
   s.state.spliced = false;
   s.state.floor = s.id_sp;
   s.state.cgocallbacks = st.cgocallbacks + 1;
+  return s;
+}
+
+// Back on the C side of a callback: crosscall2 is Go assembly that saves the C callee-saved
+// registers, and its CFI does not say where it saved the C caller's frame pointer (nor, on
+// arm64, the return address): its prologue does.
+Step Unwinder::rule_crosscall2(const Regs& r, const WalkState& st, uint64_t lookup,
+                               uint64_t entry) const {
+  auto delta = mod_.sp_delta(lookup);
+  std::array<uint8_t, 64> prologue{};
+  if (!delta || !mod_.read_image(entry, prologue.data(), prologue.size()))
+    return stop(r, st, "cannot read crosscall2's frame size or prologue");
+  auto shape = arch().crosscall2_frame(prologue.data(), prologue.size(), *delta);
+  if (!shape) return stop(r, st, "cannot decode crosscall2's prologue");
+  auto c = caller_of(r, r.sp, *shape);
+  if (!c) return stop(r, st, "unreadable crosscall2 frame");
+  Step s;
+  s.kind = c->pc == 0 ? StepKind::Outermost : StepKind::Caller;
+  s.rule = "crosscall2";
+  s.cfa = c->sp;
+  s.id_sp = id_at_least(s.cfa, st.floor);
+  s.caller = *c;
+  s.state = st;
+  s.state.spliced = false;
+  s.state.floor = s.id_sp;
   return s;
 }
 
@@ -298,9 +356,16 @@ Step Unwinder::rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo
   return s;
 }
 
-Step Unwinder::rule_mcall(const Regs& r, const WalkState& st) const {
+Step Unwinder::rule_mcall(const Regs& r, const WalkState& st, const ThreadInfo& t) const {
   const auto& L = mod_.layout();
-  auto gp = u64(r.sp);  // mcall pushed the goroutine before calling fn(gp)
+  // The goroutine mcall switched away from: on the g0 stack where mcall left it (amd64), else
+  // (passed in a register only) the M's current goroutine, which it stays until fn drops it.
+  std::optional<uint64_t> gp;
+  if (auto off = arch().mcall_gp_off()) {
+    gp = u64(r.sp + static_cast<uint64_t>(*off));
+  } else if (auto m = m_for_lwp(t.lwp)) {
+    gp = u64(*m + L.m_curg);
+  }
   Step s;
   s.rule = "mcall";
   s.id_sp = id_at_least(r.sp, st.floor);
@@ -321,7 +386,9 @@ Step Unwinder::rule_go(const Regs& r, const WalkState& st, uint64_t lookup, uint
   auto delta = mod_.sp_delta(lookup);
   if (!delta || *delta < 0 || *delta > (1 << 24))
     return stop(r, st, fmt::format("no frame size for {}", mod_.func_name(lookup)));
-  uint64_t cfa = arch::go_cfa(r.sp, *delta);
+  bool saved_fp = entry != lookup && saves_frame_pointer(entry);
+  const FrameShape shape = arch().go_frame(*delta, saved_fp);
+  uint64_t cfa = r.sp + static_cast<uint64_t>(shape.size);
   if (st.g != 0 && on_goroutine_stack) {
     const auto& L = mod_.layout();
     auto lo = u64(st.g + L.g_stack_lo), hi = u64(st.g + L.g_stack_hi);
@@ -329,22 +396,23 @@ Step Unwinder::rule_go(const Regs& r, const WalkState& st, uint64_t lookup, uint
       return stop(r, st, fmt::format("frame leaves the goroutine stack [{:#x},{:#x})", *lo, *hi));
     }
   }
-  auto ret = u64(arch::return_address_slot(cfa));
-  bool saved_fp = *delta >= 8 && entry != lookup && saves_frame_pointer(entry);
-  auto bp = saved_fp ? u64(arch::saved_fp_slot(cfa)) : std::optional(r.bp);
-  if (!ret || !bp) return stop(r, st, "unreadable return address");
+  auto c = caller_of(r, r.sp, shape);
+  if (!c) {
+    return stop(r, st, shape.ret_off ? "unreadable return address"
+                                     : "return address only in the link register, not known here");
+  }
   Step s;
   s.rule = "go";
   s.cfa = cfa;
   s.id_sp = id_at_least(cfa, st.floor);
   s.state = st;
   s.state.floor = s.id_sp;
-  if (*ret == 0) {
+  if (c->pc == 0) {
     s.kind = StepKind::Outermost;
     return s;
   }
   s.kind = StepKind::Caller;
-  s.caller = Regs{*ret, cfa, *bp};
+  s.caller = *c;
   return s;
 }
 

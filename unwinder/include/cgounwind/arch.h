@@ -1,63 +1,107 @@
-// Architecture rules: instruction decoding and frame conventions. One implementation file per
-// architecture (arch_amd64.cpp now; arm64 is a second file implementing the same functions).
+// Architecture rules: frame conventions, instruction decoding for the runtime's stack-switch code
+// and register numbering. One interface, one implementation file per architecture
+// (arch_amd64.cpp, arch_arm64.cpp), chosen at run time from the binary's ELF e_machine — the way
+// Delve keeps pkg/proc/arch.go with amd64_arch.go / arm64_arch.go, and LLDB one ABI plugin per
+// architecture. Nothing outside those files knows an encoding, a register name or a frame layout.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
-namespace cgounwind::arch {
+namespace cgounwind {
 
-constexpr int kPtrSize = 8;
+// Where a frame keeps its caller's state, relative to the frame's SP at some pc:
+// caller SP (= CFA) = SP + size; return address at SP + ret_off, or still in the link register
+// when ret_off is empty; caller's frame pointer at SP + fp_off, or unchanged when empty.
+struct FrameShape {
+  int64_t size = 0;
+  std::optional<int64_t> ret_off;
+  std::optional<int64_t> fp_off;
+};
 
 // Where asmcgocall saved the old g and the stack depth on the system stack, decoded from the
-// instructions at its return site (the reload `MOVQ off(SP), DI` / `SUBQ off(SP), SI`).
+// instructions at its return site (the reload of g and the subtraction of the depth).
 struct AsmcgocallSlots {
   bool nosave = false;  // the no-switch path: depth_off(SP) holds the original SP, no g saved
   int64_t g_off = 0;
   int64_t depth_off = 0;
 };
-std::optional<AsmcgocallSlots> decode_asmcgocall_return(const uint8_t* code, size_t n);
 
-// True when a function begins by pushing the frame pointer (PUSHQ BP; MOVQ SP, BP).
-bool pushes_frame_pointer(const uint8_t* entry, size_t n);
-// True when a function's prologue saves the caller's frame pointer just below the return address,
-// either by pushing it or by the older SUBQ $N, SP; MOVQ BP, N-8(SP) form.
-bool saves_frame_pointer(const uint8_t* entry, size_t n);
-
-// A prologue made only of PUSHes (runtime/cgo's crosscall1 saving the C callee-saved registers):
-// how many registers it pushed and which slot (0 = first pushed) holds the frame pointer.
-struct PushPrologue {
-  int pushes = 0;
-  int fp_slot = -1;
-};
-PushPrologue decode_push_prologue(const uint8_t* entry, size_t n);
-
-// Call kinds recognized just before a return address. `code` holds the kMaxCallLen bytes ending
-// at the return address.
-constexpr size_t kMaxCallLen = 16;
-bool is_indirect_call_before(const uint8_t* code, size_t n);
-// Target of a direct CALL rel32 ending at `ret`, or of `LEAQ sym(IP), reg; CALL reg`.
-std::optional<uint64_t> call_target_before(const uint8_t* code, size_t n, uint64_t ret);
-
-// Frame layout of a Go frame whose SP and SP delta are known.
-inline uint64_t go_cfa(uint64_t sp, int64_t sp_delta) {
-  return sp + static_cast<uint64_t>(sp_delta) + kPtrSize;
-}
-inline uint64_t return_address_slot(uint64_t cfa) { return cfa - kPtrSize; }
-inline uint64_t saved_fp_slot(uint64_t cfa) { return cfa - 2 * kPtrSize; }
-
-// DWARF register numbers used by call frame information.
-constexpr int kDwarfFp = 6, kDwarfSp = 7, kDwarfRa = 16;
-// Debugger register names (as GDB and LLDB spell them) -> DWARF numbers; the pc is kDwarfRa.
+// Debugger register names (as GDB and LLDB spell them) -> DWARF numbers.
 struct NamedRegister {
   const char* name;
   int dwarf;
 };
-const std::vector<NamedRegister>& dwarf_registers();
 
-// Linux x86-64 signal frame: offsets inside the ucontext found at the restorer frame's SP.
-constexpr int64_t kUcMcontext = 40;
-constexpr int64_t kMcRbp = 80, kMcRsp = 120, kMcRip = 128;
+class Arch {
+ public:
+  virtual ~Arch() = default;
+  virtual const char* name() const = 0;  // GOARCH spelling: "amd64", "arm64"
+  static constexpr int kPtrSize = 8;     // both supported architectures are 64-bit
 
-}  // namespace cgounwind::arch
+  // --- frames ---
+  // A compiled Go function's frame at a pc where pclntab's SP delta is `delta`; `saves_fp`: the
+  // function saves the caller's frame pointer (compiled Go always does; assembly only when its
+  // prologue says so).
+  virtual FrameShape go_frame(int64_t delta, bool saves_fp) const = 0;
+  // The frame the prologue of an assembly function builds, seen from SP right after it
+  // (asmcgocall's SP is recorded there as a depth).
+  virtual std::optional<FrameShape> asm_entry_frame(const uint8_t* entry, size_t n) const = 0;
+  // The frame of crosscall2 (Go assembly that saves the C callee-saved registers) at its call
+  // into cgocallback, whose pclntab SP delta there is `delta`.
+  virtual std::optional<FrameShape> crosscall2_frame(const uint8_t* entry, size_t n,
+                                                     int64_t delta) const = 0;
+  // The frame of runtime/cgo's crosscall1 (gcc assembly without unwind info) at its call into
+  // the thread's Go start.
+  virtual std::optional<FrameShape> crosscall1_frame(const uint8_t* entry, size_t n) const = 0;
+  // True when an assembly function's prologue saves the caller's frame pointer.
+  virtual bool saves_frame_pointer(const uint8_t* entry, size_t n) const = 0;
+
+  // --- the runtime's switch sequences ---
+  virtual std::optional<AsmcgocallSlots> decode_asmcgocall_return(const uint8_t* code,
+                                                                  size_t n) const = 0;
+  // Offset from cgocallback's SP on g0 of the previous g0.sched.sp it saved (nested callbacks
+  // form a chain through that slot).
+  virtual int64_t cgocallback_saved_sp_off() const = 0;
+  // Where mcall left the goroutine it switched away from, relative to the SP of its frame on
+  // g0; empty when it passed it in a register only (the caller then uses m.curg).
+  virtual std::optional<int64_t> mcall_gp_off() const = 0;
+
+  // --- calls ---
+  // How many bytes before a return address call_target_before and is_indirect_call_before read.
+  static constexpr size_t kMaxCallLen = 16;
+  virtual bool is_indirect_call_before(const uint8_t* code, size_t n) const = 0;
+  // Target of the direct call (or load-address-then-call-register) ending at `ret`.
+  virtual std::optional<uint64_t> call_target_before(const uint8_t* code, size_t n,
+                                                     uint64_t ret) const = 0;
+
+  // --- registers ---
+  // DWARF numbers of the registers the core's C unwinder tracks: every number is < cfi_regs().
+  // The pc has a slot of its own (pc_reg); ra_reg is the return-address column CIEs name.
+  virtual int pc_reg() const = 0;
+  virtual int sp_reg() const = 0;
+  virtual int fp_reg() const = 0;
+  virtual int lr_reg() const = 0;  // -1 without a link register
+  virtual int default_ra_reg() const = 0;
+  virtual const std::vector<NamedRegister>& dwarf_registers() const = 0;
+  // Names the debuggers use for the pc, SP, frame pointer and link register ("" if none).
+  virtual const char* pc_name() const = 0;
+  virtual const char* sp_name() const = 0;
+  virtual const char* fp_name() const = 0;
+  virtual const char* lr_name() const = 0;
+};
+
+const Arch& amd64();
+const Arch& arm64();
+// The architecture of an ELF e_machine, or nullptr when cgounwind does not support it.
+const Arch* arch_for_machine(uint16_t e_machine);
+// One-line name of an ELF machine for messages ("EM_ARM (40)").
+std::string machine_name(uint16_t e_machine);
+
+// Upper bound of DWARF register numbers across the supported architectures (arm64: x0–x30,
+// sp 31, pc 32).
+constexpr int kMaxCfiRegs = 33;
+
+}  // namespace cgounwind

@@ -10,13 +10,15 @@
 #include <string_view>
 #include <vector>
 
+#include "cgounwind/arch.h"
 #include "cgounwind/elf.h"
 #include "cgounwind/memory.h"
 
 namespace cgounwind {
 
-// DWARF register numbers 0..kCfiRegs-1 (amd64: 0-15 GPRs, 16 the return address column).
-constexpr int kCfiRegs = 17;
+// DWARF register numbers 0..kCfiRegs-1 of every supported architecture (Arch::pc_reg() and the
+// others are below it); rules for higher numbers (vector registers) are ignored.
+constexpr int kCfiRegs = kMaxCfiRegs;
 
 struct CfiRule {
   enum Kind : uint8_t { Same, Undefined, Offset, ValOffset, Register, Unsupported };
@@ -29,7 +31,7 @@ struct CfiRule {
 struct CfiRow {
   int cfa_reg = -1;  // -1: the CFA is a DWARF expression (not supported)
   int64_t cfa_offset = 0;
-  int ra_reg = 16;
+  int ra_reg = -1;             // the CIE's return-address column
   bool signal_frame = false;  // 'S' augmentation: the pc is not a return address
   std::array<CfiRule, kCfiRegs> rules{};
 };
@@ -37,11 +39,12 @@ struct CfiRow {
 // One register set while unwinding C: DWARF-numbered, with a validity mask.
 struct CRegs {
   std::array<uint64_t, kCfiRegs> r{};
-  uint32_t valid = 0;
+  uint64_t valid = 0;
   bool has(int i) const { return i >= 0 && i < kCfiRegs && (valid >> i & 1u); }
   void set(int i, uint64_t v) {
+    if (i < 0 || i >= kCfiRegs) return;
     r[static_cast<size_t>(i)] = v;
-    valid |= 1u << i;
+    valid |= uint64_t{1} << i;
   }
 };
 
@@ -93,7 +96,9 @@ struct CfiStep {
   std::string error;
 };
 
-// Unwinds one C frame. `innermost`: regs.pc is where the thread stopped, not a return address.
-CfiStep cfi_step(const CodeModules& mods, Memory& mem, const CRegs& regs, bool innermost);
+// Unwinds one C frame. `innermost`: the pc (in arch.pc_reg()) is where the thread stopped, not a
+// return address.
+CfiStep cfi_step(const Arch& arch, const CodeModules& mods, Memory& mem, const CRegs& regs,
+                 bool innermost);
 
 }  // namespace cgounwind

@@ -45,7 +45,8 @@ class ElfFile {
   // Function/object symbol containing addr (value <= addr < value+size, or nearest below
   // when size is 0).
   std::optional<ElfSymbol> symbol_at(uint64_t addr) const;
-  uint16_t type() const { return e_type_; }  // ET_EXEC / ET_DYN
+  uint16_t type() const { return e_type_; }        // ET_EXEC / ET_DYN
+  uint16_t machine() const { return e_machine_; }  // EM_X86_64 (62), EM_AARCH64 (183), …
   const std::vector<uint8_t>& bytes() const { return bytes_; }
 
  private:
@@ -56,6 +57,7 @@ class ElfFile {
   std::vector<uint32_t> by_name_;  // indices into symbols_, sorted by name
   std::string error_;
   uint16_t e_type_ = 0;
+  uint16_t e_machine_ = 0;
 };
 
 // Names of the sections of the ELF file at `path`, read from its headers alone (empty when it is

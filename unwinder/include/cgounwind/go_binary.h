@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cgounwind/arch.h"
 #include "cgounwind/elf.h"
 #include "cgounwind/pclntab.h"
 #include "cgounwind/runtime_layout.h"
@@ -27,6 +28,8 @@ class GoBinary {
   const ElfFile& elf() const { return elf_; }
   const Pclntab& pcln() const { return pcln_; }
   const RuntimeLayout& layout() const { return layout_; }
+  // The architecture's rules, chosen from the ELF header's e_machine.
+  const Arch& arch() const { return *arch_; }
   const std::string& go_version() const { return version_; }  // "go1.21.13" or ""
   int go_minor() const { return minor_; }                     // 21, or 0 if unknown
   bool has_dwarf() const { return has_dwarf_; }
@@ -56,6 +59,7 @@ class GoBinary {
  private:
   std::string path_;
   ElfFile elf_;
+  const Arch* arch_ = nullptr;
   Pclntab pcln_;
   RuntimeLayout layout_;
   std::string version_;
@@ -82,6 +86,7 @@ class GoModule {
   const GoBinary& binary() const { return *bin_; }
   uint64_t bias() const { return bias_; }
   const RuntimeLayout& layout() const { return bin_->layout(); }
+  const Arch& arch() const { return bin_->arch(); }
   int go_minor() const { return bin_->go_minor(); }
   bool has_go_cfi() const { return bin_->has_go_cfi(); }
   // A stable name for this loaded module (its run-time code start), carried in walk states.

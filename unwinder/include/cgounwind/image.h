@@ -21,7 +21,8 @@
 //   tag 3 STEP        one Unwinder::step call, in call order. Inputs: u64 pc, sp, bp; state;
 //                     u64 lwp; u8 innermost. Outputs: u8 kind (StepKind: 0 NotMine, 1 Caller,
 //                     2 Outermost, 3 Stop); u64 caller pc, sp, bp; u64 id_sp, cfa, func_entry;
-//                     str rule; str error; state.
+//                     str rule; str error; state. Then optionally (every image written since
+//                     arm64 support; absent before): u64 lr, u64 caller lr (0 = none).
 //   tag 4 GOROUTINES  read_goroutines' result: str error, u8 truncated, u32 count, count ×
 //                     (u64 addr, goid; u32 status; str status_name, wait_reason; u64 m, lwp;
 //                     u8 in_c; u64 pc, sp, bp; str func; i32 line). Source file paths are left

@@ -17,6 +17,7 @@ struct RuntimeLayout {
           g_gopc = -1;
   // runtime.gobuf
   int64_t gobuf_sp = -1, gobuf_pc = -1, gobuf_bp = -1;
+  int64_t gobuf_lr = -1;  // the link register a goroutine resumes with (arm64: morestack saves it)
   // runtime.m
   int64_t m_g0 = -1, m_curg = -1, m_procid = -1, m_gsignal = -1, m_alllink = -1, m_id = -1;
   // runtime.stack / slices

@@ -7,13 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "cgounwind/arch.h"
 #include "cgounwind/go_binary.h"
 #include "cgounwind/memory.h"
 
 namespace cgounwind {
 
+// A frame's registers as the core sees them: pc, stack pointer, frame pointer (Go's gobuf calls
+// it bp on every architecture: rbp on amd64, x29 on arm64) and, on architectures with one, the
+// link register (0: none or unknown).
 struct Regs {
-  uint64_t pc = 0, sp = 0, bp = 0;
+  uint64_t pc = 0, sp = 0, bp = 0, lr = 0;
 };
 
 // Carried from one frame to the next (innermost → outermost) by the adapter.
@@ -71,10 +75,13 @@ class Unwinder {
                         uint64_t lookup) const;
   Step rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo& t,
                     const char* rule) const;
-  Step rule_mcall(const Regs& r, const WalkState& st) const;
+  Step rule_mcall(const Regs& r, const WalkState& st, const ThreadInfo& t) const;
+  Step rule_crosscall2(const Regs& r, const WalkState& st, uint64_t lookup, uint64_t entry) const;
   Step rule_go(const Regs& r, const WalkState& st, uint64_t lookup, uint64_t entry,
                bool on_goroutine_stack) const;
   bool saves_frame_pointer(uint64_t entry) const;
+  std::optional<Regs> caller_of(const Regs& r, uint64_t sp, const FrameShape& f) const;
+  const Arch& arch() const { return mod_.arch(); }
   bool calls(const uint8_t* code, size_t n, uint64_t ret, const char* callee) const;
   Step stop(const Regs& r, const WalkState& st, std::string why) const;
   std::optional<uint64_t> u64(uint64_t addr) const { return mem_.u64(addr); }
