@@ -232,9 +232,9 @@ def _allocates_without_running_code(process: lldb.SBProcess) -> bool:
           or platform.IsConnected())
     if not ok:
         _say_once(process.GetTarget().GetDebugger(),
-                  "Go variables are not shown by LLDB's own commands here: this debug stub "
-                  "(qemu-user's gdbstub?) cannot allocate memory for LLDB's expression "
-                  "evaluator; `go print NAME` shows them")
+                  "Go variables are not shown in LLDB here: this debug stub (qemu-user's "
+                  "gdbstub?) cannot allocate memory for LLDB's expression evaluator, which "
+                  "declares their types (GDB shows them)")
     _can_allocate[pid] = ok
     return ok
 

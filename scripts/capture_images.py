@@ -22,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import tempfile
 
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -43,6 +44,9 @@ IMAGES = [
     ("go1.21", "multiblock"),
     ("go1.26", "callback-pie"),  # a PIE: the image records the load bias
     ("go1.22", "libgocb.so"),  # a Go c-shared library stopped inside its C host
+    ("go1.26", "callback-arm64"),  # linux/arm64, under qemu-user (gdb-multiarch)
+    ("go1.19", "callback-arm64"),
+    ("go1.22", "cthread-arm64"),
 ]
 
 # Images of builds that the e2e program table does not list: the image's program (the Go
@@ -55,7 +59,11 @@ EXTRA = {
                      programs.BY_NAME["callback"].user_frames),
     "libgocb.so": ("cshared-host", ("set breakpoint pending on", "break lib_c_inner", "run"),
                    _LIB_FRAMES),
+    **{f"{name}-arm64": (f"{name}-arm64", programs.BY_NAME[name].gdb_commands,
+                         programs.BY_NAME[name].user_frames) for name in ("callback", "cthread")},
 }
+# arm64 programs run under qemu-user's gdbstub; gdb-multiarch attaches to it.
+ARM64_SYSROOT = "/usr/aarch64-linux-gnu"
 # Images of every thread's walk (idle Ms down to crosscall1, workers blocked in C).
 ALL_THREADS = {("go1.21", "multiblock")}
 MAX_IMAGE_BYTES = 512 * 1024
@@ -73,7 +81,19 @@ def capture(build: str, testdata: str, toolchain: str, program: str, out: str) -
     if not os.path.isfile(binary):
         return f"{binary} not found (build it: tests/build_testdata.py --out {testdata})"
     name = f"{toolchain}/{program}"
-    args = ["gdb", "-batch", "-nx", "-iex", "set auto-load python-scripts off",
+    qemu = None
+    gdb = "gdb"
+    if program.endswith("-arm64"):
+        port = 20000 + os.getpid() % 20000
+        qemu = subprocess.Popen(["qemu-aarch64", "-L", ARM64_SYSROOT, "-E",
+                                 "GODEBUG=asyncpreemptoff=1", "-g", str(port), binary],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        gdb = "gdb-multiarch"
+        commands = (f"set sysroot {ARM64_SYSROOT}", f"target remote :{port}",
+                    *["continue" if c == "run" else c for c in commands])
+    args = [gdb, "-batch", "-nx", "-iex", "set auto-load python-scripts off",
             "-ex", "set pagination off", "-ex", "set width 0", "-ex", "set confirm off",
             "-ex", f"source {os.path.join(SRC, 'gdb-python', 'cgo.py')}",
             "-ex", f"source {os.path.join(SRC, 'gdb-python', 'cgo_capture.py')}"]
@@ -89,6 +109,10 @@ def capture(build: str, testdata: str, toolchain: str, program: str, out: str) -
                            stderr=subprocess.STDOUT, text=True, timeout=300, env=env)
     except subprocess.TimeoutExpired:
         return "gdb timed out"
+    finally:
+        if qemu is not None:
+            qemu.kill()
+            qemu.wait()
     text = p.stdout
     if "cgounwind: captured" not in text or not os.path.isfile(out):
         return "no image written:\n" + text[-3000:]

@@ -64,6 +64,9 @@ class Program:
     buildmode: str = ""  # go build -buildmode (pie, c-shared, c-archive); "" = default
     # A build some toolchain or linker may refuse (static-pie): a failure is a note, not an error.
     optional: bool = False
+    # "arm64": cross-built for linux/arm64 with Debian's aarch64-linux-gnu-gcc (run under
+    # qemu-user); "" for the machine's own architecture.
+    goarch: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,7 +125,24 @@ PROGRAMS = [
     Program("libgocb2.so", "golib", buildmode="c-shared", exclude=("host",),
             ldflags="-X main.LibName=b"),
     Program("libgocb.a", "golib", buildmode="c-archive", exclude=("host",)),
+    # linux/arm64 (issue 12), run under qemu-user by tests/e2e/test_arm64.py: the programs whose
+    # stacks cross every switch the arm64 rules decode, and a statically linked build.
+    *[Program(f"{name}-arm64", src, goarch="arm64", cgo_cflags=cflags, gcflags=gcflags)
+      for name, src, cflags, gcflags in (
+          ("callback", "callback", DEFAULT_CGO_CFLAGS, ""),
+          ("callback-O2", "callback", "-g -O2", ""),
+          ("cthread", "cthread", DEFAULT_CGO_CFLAGS, ""),
+          ("deep", "deep", DEFAULT_CGO_CFLAGS, ""),
+          ("switches", "switches", DEFAULT_CGO_CFLAGS, ""),
+          ("sysstack", "sysstack", DEFAULT_CGO_CFLAGS, ""),
+          ("values", "values", DEFAULT_CGO_CFLAGS, "-N -l"))],
+    Program("callback-static-arm64", "callback", goarch="arm64",
+            ldflags="-linkmode external -extldflags -static"),
 ]
+
+# How each cross architecture is built and run: (GOARCH, C compiler, qemu-user with its sysroot).
+CROSS = {"arm64": ("arm64", "aarch64-linux-gnu-gcc",
+                   ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"])}
 
 # C hosts of testdata/golib (see testdata/README.md); testdata/golib/host.py is the Python one.
 HOSTS = [
@@ -418,6 +438,8 @@ class Builder:
             # cannot hand back objects compiled against an older version.
             cflags.append(f"-DCGOUNWIND_{need.upper()}_SIG={self.aux_sig[need]}")
         env_vars = {
+            **({"GOARCH": CROSS[prog.goarch][0], "CC": CROSS[prog.goarch][1]}
+               if prog.goarch else {}),
             "CGO_CFLAGS": " ".join(cflags),
             "CGO_LDFLAGS": " ".join(ldflags),
             "GOCACHE": str(self.out / ".gocache" / tc.name),
@@ -472,7 +494,8 @@ class Builder:
         if ok and tmp.exists() and prog.optional:
             # An optional build must also run: a static-pie that links but crashes at start is
             # a toolchain that does not support it.
-            ok, log = run([tmp.as_posix()], env, work)
+            runner = CROSS[prog.goarch][2] if prog.goarch else []
+            ok, log = run([*runner, tmp.as_posix()], env, work)
         tmp.with_suffix(".h").unlink(missing_ok=True)
         if not ok or not tmp.exists():
             tmp.unlink(missing_ok=True)

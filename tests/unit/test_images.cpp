@@ -56,9 +56,19 @@ fs::path images_root() {
 
 // Images scripts/capture_images.py writes; all must be present.
 const char* const kRequiredImages[] = {
-    "go1.19-callback", "go1.21-callback",     "go1.23-callback",
-    "go1.26-callback", "go1.22-cthread",      "go1.26-deep",
-    "go1.23-sysstack", "go1.26-callback-pie", "go1.22-libgocb.so",
+    "go1.19-callback",
+    "go1.21-callback",
+    "go1.23-callback",
+    "go1.26-callback",
+    "go1.22-cthread",
+    "go1.26-deep",
+    "go1.23-sysstack",
+    "go1.26-callback-pie",
+    "go1.22-libgocb.so",
+    // linux/arm64 (captured under qemu-user): the same rules through the arm64 architecture.
+    "go1.26-callback-arm64",
+    "go1.19-callback-arm64",
+    "go1.22-cthread-arm64",
 };
 
 const char* const kRecapture =
@@ -417,7 +427,7 @@ class Poke {
 // Programs whose stopped thread is a C thread all the way down: cthread's goroutine runs on a
 // thread created in C, and a Go library's (lib*.so, in its C host) on the host's thread.
 bool ends_in_c(const std::string& program) {
-  return program == "cthread" || program.rfind("lib", 0) == 0;
+  return program.rfind("cthread", 0) == 0 || program.rfind("lib", 0) == 0;
 }
 
 class ImageTest : public ::testing::TestWithParam<std::string> {
@@ -809,10 +819,14 @@ TEST_P(ImageTest, CyclicG0SchedChainIsBounded) {
     ASSERT_FALSE(asmcgocalls.empty());
     // Back to the innermost asmcgocall, and to the latest one before this callback.
     for (size_t a : {asmcgocalls.front(), asmcgocalls.back()}) {
-      uint64_t s = steps[a].frame.sp - static_cast<uint64_t>(*delta) - 8;
+      // The g0 frame of this cgocallback placed so that its caller is that asmcgocall frame,
+      // and its saved g0.sched.sp (the nested-callback chain) pointing back at itself.
+      const FrameShape shape = bin().arch().go_frame(*delta, true);
+      uint64_t s = steps[a].frame.sp - static_cast<uint64_t>(shape.size);
       Poke head(img(), sched_sp, s);
-      Poke self(img(), s, s);
-      if (!head.ok() || !self.ok()) continue;
+      Poke self(img(), s + static_cast<uint64_t>(bin().arch().cgocallback_saved_sp_off()), s);
+      Poke ret(img(), s + static_cast<uint64_t>(shape.ret_off.value_or(0)), steps[a].frame.pc);
+      if (!head.ok() || !self.ok() || !ret.ok()) continue;
       ImageMemory mem(img());
       WalkResult w = walk(bin(), mem, start, known);
       EXPECT_EQ(walk_problem(w), "")
