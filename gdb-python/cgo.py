@@ -215,7 +215,25 @@ def _target() -> Optional[_Target]:
     """The _Target of the current inferior's Go modules, or None when none is Go."""
     if not _current:
         _current.append(_load_modules())
+        _show_past_main(_current[0] is not None)
     return _current[0]
+
+
+# The user's `backtrace past-main` setting, read when cgo.py loads.
+_past_main_default: List[str] = []
+
+
+def _show_past_main(go: bool) -> None:
+    """Go's real "main" is runtime.main: show it (and the goroutine start) below main.main, for
+    Go programs only; anything else keeps the user's setting, as without cgounwind."""
+    try:
+        if not _past_main_default:
+            shown = gdb.execute("show backtrace past-main", to_string=True)
+            _past_main_default.append("on" if shown.rstrip(". \n").endswith("on") else "off")
+        gdb.execute("set backtrace past-main %s" % ("on" if go else _past_main_default[0]),
+                    to_string=True)
+    except gdb.error:
+        pass
 
 
 def _reset_all(*_args: object) -> None:
@@ -750,8 +768,6 @@ def _register() -> None:
     if hasattr(gdb.events, "free_objfile"):
         gdb.events.free_objfile.connect(_forget_binaries)
     gdb.events.exited.connect(_forget_binaries)
-    # Go's real "main" is runtime.main: show it (and the goroutine start) below main.main.
-    gdb.execute("set backtrace past-main on", to_string=True)
 
 
 def _thread_for_lwp(lwp: int) -> Optional["gdb.InferiorThread"]:

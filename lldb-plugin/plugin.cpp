@@ -409,11 +409,30 @@ void make_sigurg_silent(lldb::SBProcess p) {
   }
 }
 
+// One line, once per file, for a module that looks like Go but that the core cannot read (an
+// architecture without rules): LLDB's behaviour stays exactly as without cgounwind.
+void say_unsupported(const lldb::SBTarget& t, const lldb::SBEvent& ev) {
+  static std::set<std::string> seen;
+  uint32_t n = lldb::SBTarget::GetNumModulesFromEvent(ev);
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string path = module_path(lldb::SBTarget::GetModuleAtIndexFromEvent(i, ev));
+    if (path.empty() || !seen.insert(path).second) continue;
+    if (!cgounwind::looks_like_go(path) || cgounwind::looks_like_supported_go(path)) continue;
+    std::string why;
+    if (load_go_file(path, &why) == nullptr) say(t.GetDebugger(), why + "; left to LLDB");
+  }
+}
+
 bool configure(lldb::SBTarget t, bool quiet, lldb::SBCommandReturnObject& result) {
   std::string why;
   cgounwind::GoModules mods = go_modules(t, &why);
   if (mods.empty()) {
-    if (!quiet) result.AppendMessage(fmt::format("cgounwind: not a Go program ({})", why).c_str());
+    if (!quiet) {
+      result.AppendMessage(fmt::format("cgounwind: not a Go program ({})", why).c_str());
+    }
+    // A Go file the core cannot read (an architecture without rules, a damaged file) is said
+    // once by the module-load listener (said here, at a stop, it would replace LLDB's own stop
+    // description), and the target is left exactly as LLDB shows it without us.
     return true;
   }
   register_provider(t, mods);
@@ -682,14 +701,16 @@ void watch_module_loads(lldb::SBDebugger dbg) {
       if (!listener.WaitForEvent(UINT32_MAX, ev) || !ev.IsValid()) continue;
       try {
         lldb::SBTarget t = lldb::SBTarget::GetTargetFromEvent(ev);
-        if (!t.IsValid() || !t.GetProcess().IsValid()) continue;
+        if (!t.IsValid()) continue;
+        say_unsupported(t, ev);
+        if (!t.GetProcess().IsValid()) continue;
         uint32_t n = lldb::SBTarget::GetNumModulesFromEvent(ev);
         for (uint32_t i = 0; i < n; ++i) {
           std::string path = module_path(lldb::SBTarget::GetModuleAtIndexFromEvent(i, ev));
           if (path.empty()) continue;
           auto known = is_go.find(path);
           if (known == is_go.end())
-            known = is_go.emplace(path, cgounwind::looks_like_go(path)).first;
+            known = is_go.emplace(path, cgounwind::looks_like_supported_go(path)).first;
           if (known->second) {
             make_sigurg_silent(t.GetProcess());
             break;

@@ -138,11 +138,14 @@ PROGRAMS = [
           ("values", "values", DEFAULT_CGO_CFLAGS, "-N -l"))],
     Program("callback-static-arm64", "callback", goarch="arm64",
             ldflags="-linkmode external -extldflags -static"),
+    # An architecture without rules in the core (issue 12): left exactly as the debugger shows it.
+    Program("purego-riscv64", "purego", goarch="riscv64"),
 ]
 
 # How each cross architecture is built and run: (GOARCH, C compiler, qemu-user with its sysroot).
 CROSS = {"arm64": ("arm64", "aarch64-linux-gnu-gcc",
-                   ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"])}
+                   ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]),
+         "riscv64": ("riscv64", "", ["qemu-riscv64"])}  # no cgo: no C cross compiler needed
 
 # C hosts of testdata/golib (see testdata/README.md); testdata/golib/host.py is the Python one.
 HOSTS = [
@@ -439,7 +442,9 @@ class Builder:
             cflags.append(f"-DCGOUNWIND_{need.upper()}_SIG={self.aux_sig[need]}")
         env_vars = {
             **({"GOARCH": CROSS[prog.goarch][0], "CC": CROSS[prog.goarch][1]}
-               if prog.goarch else {}),
+               if prog.goarch and CROSS[prog.goarch][1] else {}),
+            **({"GOARCH": CROSS[prog.goarch][0], "CGO_ENABLED": "0"}
+               if prog.goarch and not CROSS[prog.goarch][1] else {}),
             "CGO_CFLAGS": " ".join(cflags),
             "CGO_LDFLAGS": " ".join(ldflags),
             "GOCACHE": str(self.out / ".gocache" / tc.name),

@@ -346,6 +346,45 @@ class Arm64Lldb(Arm64Gdb):
         self.skipTest("covered by Arm64Gdb (GDB writes the core; both debuggers read it)")
 
 
+class Arm64Dap(unittest.TestCase):
+    """lldb-dap attached to the program under qemu as a VS Code user would configure it: the
+    example launch configuration's initCommands (the plugin) and attachCommands that create the
+    target and connect to qemu's gdbstub. The Call Stack pane's frames are the spliced stack."""
+
+    def test_call_stack(self) -> None:
+        import test_dap  # noqa: E402  (its DapSession speaks the protocol)
+        prog = P.BY_NAME["callback"]
+        path = binary(prog)
+        with qemu(path) as port:
+            session = test_dap.DapSession()
+            try:
+                session.request("initialize", test_dap.INITIALIZE)
+                config = test_dap.launch_arguments(path)
+                attach = {"program": path, "initCommands": config["initCommands"],
+                          "attachCommands": [f"target create {path}",
+                                             f"target modules search-paths add /lib {SYSROOT}/lib",
+                                             f"gdb-remote {port}"]}
+                seq = session.send("attach", attach)
+                session.wait_event("initialized")
+                bps = session.request("setFunctionBreakpoints",
+                                      {"breakpoints": [{"name": prog.bp_function}]})
+                self.assertTrue(bps["body"]["breakpoints"][0].get("verified"), bps)
+                session.request("configurationDone")
+                session.response(seq)
+                stopped = session.wait_event("stopped")
+                if stopped["body"].get("reason") != "breakpoint":  # the stop at the entry
+                    session.request("continue", {"threadId": stopped["body"]["threadId"]})
+                    stopped = session.wait_event("stopped")
+                tid = stopped["body"]["threadId"]
+                frames = [test_dap.dap_frame_name(f["name"])
+                          for f in session.stack_trace(tid)["stackFrames"]]
+                expected = golden_frames(prog)
+                self.assertTrue(L.same_stack(expected, frames),
+                                f"{expected}\n{frames}\n{session.transcript()}")
+            finally:
+                session.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--toolchain", default="go1.26")

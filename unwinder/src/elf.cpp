@@ -313,6 +313,15 @@ namespace cgounwind {
 
 // Reads the ELF header, the section headers and the section-name table only (a few KiB, not the
 // whole file): enough to tell a Go module from the hundreds of libraries a host process maps.
+uint16_t elf_machine(const std::string& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  uint8_t eh[20];
+  if (!f || std::fread(eh, 1, sizeof eh, f.get()) != sizeof eh ||
+      std::memcmp(eh, "\x7f" "ELF", 4) != 0)
+    return 0;
+  return le16(eh + 18);
+}
+
 std::vector<std::string> elf_section_names(const std::string& path) {
   std::vector<std::string> names;
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);

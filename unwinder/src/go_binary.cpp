@@ -104,6 +104,10 @@ bool looks_like_go(const std::string& path) {
   return false;
 }
 
+bool looks_like_supported_go(const std::string& path) {
+  return arch_for_machine(elf_machine(path)) != nullptr && looks_like_go(path);
+}
+
 // ---- GoModule: the same facts at run-time addresses ----
 
 std::optional<GoFunc> GoModule::func_for_pc(uint64_t pc) const {

@@ -63,5 +63,7 @@ class ElfFile {
 // Names of the sections of the ELF file at `path`, read from its headers alone (empty when it is
 // not a readable ELF64 little-endian file).
 std::vector<std::string> elf_section_names(const std::string& path);
+// e_machine of the ELF file at `path` (0 when it is not a readable ELF file).
+uint16_t elf_machine(const std::string& path);
 
 }  // namespace cgounwind

@@ -73,6 +73,9 @@ class GoBinary {
 // Whether the ELF file at `path` is a Go module (executable or shared library with a Go runtime),
 // from its section headers alone: the check a process with hundreds of non-Go libraries pays.
 bool looks_like_go(const std::string& path);
+// looks_like_go, and of an architecture the core has rules for: what may change a debugger's
+// behaviour (anything else is left exactly as the debugger shows it without cgounwind).
+bool looks_like_supported_go(const std::string& path);
 
 // A Go binary as one process has it loaded: the file's facts (link-time addresses) plus the load
 // bias the debugger reports for it (0 for a non-PIE executable; where the loader put a PIE or a

@@ -1,0 +1,3 @@
+module purego
+
+go 1.19
