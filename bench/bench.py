@@ -19,7 +19,12 @@ when the Go module proxy serves it, then measures:
     remote round trips (memory-read packets) over gdbserver and lldb-server on loopback, ours
     against runtime-gdb.py;
 
-then prints a table, and writes DIR/results.md and DIR/listing.png (default: bench/results).
+  - linux/arm64 under qemu-user (`--arm64`, or `--arm64-only` for just this part): the same
+    50-level `bt` and a goroutine listing in gdb-multiarch and lldb-22 over qemu's gdbstub,
+    cgounwind against the stock debugger (and runtime-gdb.py) on the same qemu run;
+
+then prints a table, and writes DIR/results.md and DIR/listing.png (default: bench/results);
+the arm64 part goes to DIR/results-arm64.md.
 Only the standard library and Debian's python3-matplotlib (installed by scripts/setup.sh).
 """
 
@@ -96,6 +101,114 @@ def build_all(go: str) -> dict[str, str]:
         raise SystemExit(f"bench: building libgocb.so failed:\n{text}")
     out["libgocb.so"] = str(dst)
     return out
+
+
+SYSROOT_ARM64 = "/usr/aarch64-linux-gnu"
+
+
+def build_arm64(go: str) -> dict[str, str]:
+    """The bench programs cross-built for linux/arm64 (Debian's aarch64-linux-gnu-gcc)."""
+    env = {**os.environ, "CGO_ENABLED": "1", "GOFLAGS": "-mod=mod", "GOWORK": "off",
+           "GOARCH": "arm64", "CC": "aarch64-linux-gnu-gcc",
+           "GOCACHE": str(WORK / ".gocache-arm64"), "GOPATH": str(WORK / ".gopath")}
+    out = {}
+    for name in ("goroutines", "alternate"):
+        dst = WORK / f"{name}-arm64"
+        text = run([go, "build", "-o", str(dst), "."], env=env, cwd=ROOT / "bench" / "programs" / name)
+        if not dst.exists():
+            raise SystemExit(f"bench: building {name} for arm64 failed:\n{text}")
+        out[name] = str(dst)
+    dst = WORK / "cdeep-arm64"
+    text = run(["aarch64-linux-gnu-gcc", "-O0", "-g", "-o", str(dst),
+                str(ROOT / "bench/programs/cdeep/deep.c")])
+    if not dst.exists():
+        raise SystemExit(f"bench: building cdeep for arm64 failed:\n{text}")
+    out["cdeep"] = str(dst)
+    return out
+
+
+def qemu_arm64(prog: str, args: list[str]) -> tuple[subprocess.Popen, int]:
+    """The program under qemu-user, waiting for a debugger on the returned port."""
+    port = free_port()
+    proc = subprocess.Popen(["qemu-aarch64", "-L", SYSROOT_ARM64, "-E",
+                             "GODEBUG=asyncpreemptoff=1", "-g", str(port), prog, *args],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(0.3)  # the stub listens a moment after qemu starts (it serves one connection)
+    return proc, port
+
+
+def arm64_gdb(prog: str, args: list[str], ours: bool, bp: str, cmd: str,
+              rgdb: str = "") -> tuple[float, int]:
+    """gdb-multiarch over qemu's stub: the time of `cmd` at the first stop in `bp`."""
+    proc, port = qemu_arm64(prog, args)
+    try:
+        pre = [f"source {CGO_PY}"] if ours else ([f"source {rgdb}"] if rgdb else [])
+        with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as f:
+            f.write(GDB_TIMER + f"break {bp}\ncontinue\npython _bench({cmd!r})\nkill\n")
+        gdb = ["gdb-multiarch"] + GDB[1:] + ["-ex", f"set sysroot {SYSROOT_ARM64}",
+                                            "-ex", f"target remote :{port}"]
+        out = run(gdb + [a for c in pre for a in ("-ex", c)] + ["-ex", f"source {f.name}", prog])
+        os.unlink(f.name)
+        return parse_time(out, f"gdb-multiarch {cmd}")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def arm64_lldb(prog: str, args: list[str], ours: bool, bp: str, cmd: str) -> tuple[float, int]:
+    """lldb-22 over qemu's stub (`gdb-remote`): the time of `cmd` at the first stop in `bp`."""
+    proc, port = qemu_arm64(prog, args)
+    try:
+        pre = [f"plugin load {PLUGIN}"] if ours else []
+        cmds = pre + [f"target create {prog}",
+                      f"target modules search-paths add /lib {SYSROOT_ARM64}/lib",
+                      f"gdb-remote {port}", "process handle -p true -s false -n false SIGURG",
+                      f"breakpoint set -n {bp}", "process continue"]
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+            f.write(LLDB_TIMER.replace("CMD", repr(cmd)))
+        args_ = ["lldb-22", "-b", "--no-lldbinit"]
+        for c in cmds + [f"script exec(open('{f.name}').read())", "process kill"]:
+            args_ += ["-o", c]
+        out = run(args_)
+        os.unlink(f.name)
+        return parse_time(out, f"lldb {cmd} (arm64)")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def arm64_report(go: str, runs: int, rgdb: str, goversion: str) -> str:
+    """cgounwind against the stock debuggers on linux/arm64 under qemu-user."""
+    progs = build_arm64(go)
+    n = 10000
+    rows = []
+    for dbg, f in (("gdb-multiarch", arm64_gdb), ("lldb-22", arm64_lldb)):
+        ours = median_of(runs, lambda: f(progs["alternate"], ["50"], True, "c_bottom", "bt"))
+        stock = median_of(runs, lambda: f(progs["alternate"], ["50"], False, "c_bottom", "bt"))
+        # The stock debugger's cost per frame, on a plain C stack of the same depth.
+        depth = str(ours[1] - 2)
+        plain = median_of(runs, lambda: f(progs["cdeep"], [depth], False, "c_bottom", "bt"))
+        rows.append(f"| {dbg} | `bt`, 50 Go↔C levels | {fmt_s(ours[0])} ({ours[1]} lines) | "
+                    f"{fmt_s(plain[0])} ({plain[1]} lines of plain C; on the Go↔C stack it "
+                    f"stops after {stock[1]}) | {ours[0] / plain[0]:.2f}× |")
+    ours = median_of(runs, lambda: arm64_gdb(progs["goroutines"], [str(n), str(IN_C)], True,
+                                             "bench_ready", "info goroutines"))
+    rg = median_of(runs, lambda: arm64_gdb(progs["goroutines"], [str(n), str(IN_C)], False,
+                                           "bench_ready", "info goroutines", rgdb))
+    rows.append(f"| gdb-multiarch | `info goroutines`, {n:,} goroutines | {fmt_s(ours[0])} | "
+                f"{fmt_s(rg[0])} (runtime-gdb.py) | {rg[0] / ours[0]:.0f}× faster |")
+    lo = median_of(runs, lambda: arm64_lldb(progs["goroutines"], [str(n), str(IN_C)], True,
+                                            "bench_ready", "goroutine list"))
+    rows.append(f"| lldb-22 | `goroutine list`, {n:,} goroutines | {fmt_s(lo[0])} | "
+                f"(no listing) | – |")
+    return "\n".join([
+        f"Measured by `bench/bench.py --arm64` on {time.strftime('%Y-%m-%d')}, {goversion} "
+        f"(GOARCH=arm64), qemu-aarch64 user mode on {os.cpu_count()} amd64 cores; median of "
+        f"{runs} sessions; the time of the command alone, at the same stop.", "",
+        "| debugger | command | cgounwind | stock debugger | ratio |",
+        "|---|---|---:|---:|---:|",
+        *rows]) + "\n"
 
 
 def install_delve(go: str) -> tuple[Optional[str], str]:
@@ -398,6 +511,8 @@ def main() -> int:
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
     ap.add_argument("--no-setup", action="store_true", help="skip setup.sh and the CMake build")
     ap.add_argument("--build", default=str(BUILD), help="cgounwind's build tree (default build/)")
+    ap.add_argument("--arm64", action="store_true", help="also measure linux/arm64 under qemu")
+    ap.add_argument("--arm64-only", action="store_true", help="only the arm64 measurements")
     ap.add_argument("--skip-runtime-gdb-above", type=int, default=100000,
                     help="runtime-gdb.py is not timed above this many goroutines")
     ns = ap.parse_args()
@@ -413,6 +528,14 @@ def main() -> int:
         subprocess.run(["cmake", "--build", str(BUILD), "-j", str(os.cpu_count() or 2)],
                        check=True, stdout=subprocess.DEVNULL)
     go = go_binary()
+    if ns.arm64 or ns.arm64_only:
+        say("bench: linux/arm64 under qemu-user")
+        text = arm64_report(go, ns.runs, runtime_gdb_py(go), run([go, "version"]).strip())
+        Path(ns.out).mkdir(parents=True, exist_ok=True)
+        (Path(ns.out) / "results-arm64.md").write_text(text)
+        print(text)
+        if ns.arm64_only:
+            return 0
     progs = build_all(go)
     rgdb = runtime_gdb_py(go)
     dlv, dlv_note = install_delve(go)

@@ -346,6 +346,69 @@ class Arm64Lldb(Arm64Gdb):
         self.skipTest("covered by Arm64Gdb (GDB writes the core; both debuggers read it)")
 
 
+class UnsupportedArchitecture(unittest.TestCase):
+    """A Go program of an architecture the core has no rules for (riscv64, run under
+    qemu-riscv64): GDB and LLDB show exactly what they show without cgounwind, which says so in
+    one line."""
+
+    PATH = property(lambda self: G.testdata_binary(ARGS.toolchain, "purego-riscv64"))
+
+    @contextlib.contextmanager
+    def qemu_riscv(self) -> Iterator[int]:
+        port = free_port()
+        proc = subprocess.Popen(["qemu-riscv64", "-E", "GODEBUG=asyncpreemptoff=1", "-g",
+                                 str(port), self.PATH], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(200):
+                if listening(port):
+                    break
+                time.sleep(0.02)
+            yield port
+        finally:
+            proc.kill()
+            proc.wait()
+
+    @staticmethod
+    def comparable(text: str) -> list[str]:
+        """Output lines without run-specific addresses and thread ids."""
+        text = re.sub(r"0x[0-9a-f]+", "ADDR", text)
+        text = re.sub(r"Thread 1\.\d+", "Thread 1.N", text)
+        return [ln for ln in text.splitlines() if ln.strip()]
+
+    def test_gdb(self) -> None:
+        outs = []
+        for load in (True, False):
+            with self.qemu_riscv() as port:
+                out, parts = run_gdb(self.PATH, [f"target remote :{port}", "break main.marker",
+                                                 "continue"], [("bt", "bt")], load_cgo=load)
+            outs.append(out)
+        said = [ln for ln in outs[0].splitlines() if "cgounwind:" in ln]
+        self.assertEqual(len(said), 1, outs[0])
+        self.assertIn("not supported", said[0])
+        mine = self.comparable(outs[0].replace(said[0].split("cgounwind:")[0] + said[0], "")
+                               .replace(said[0], ""))
+        stock = self.comparable(outs[1])
+        self.assertEqual([ln for ln in mine if "auto-load" not in ln],
+                         [ln for ln in stock if "auto-load" not in ln], outs[0])
+
+    def test_lldb(self) -> None:
+        outs = []
+        for load in (True, False):
+            with self.qemu_riscv() as port:
+                cmds = ([f"plugin load {L.PLUGIN}"] if load else []) + [
+                    f"target create {self.PATH}", f"gdb-remote {port}",
+                    "process handle -p true -s false -n false SIGURG", "b main.marker",
+                    "continue", "bt", "process kill"]
+                outs.append(L.run_lldb(cmds))
+        said = [ln for ln in outs[0].splitlines() if ln.startswith("cgounwind:")]
+        self.assertEqual(len(said), 1, outs[0])
+        self.assertIn("not supported", said[0])
+        bt = [self.comparable(o.split("(lldb) bt", 1)[-1].split("(lldb) process kill")[0])
+              for o in outs]
+        self.assertEqual(bt[0], bt[1], outs)
+
+
 class Arm64Dap(unittest.TestCase):
     """lldb-dap attached to the program under qemu as a VS Code user would configure it: the
     example launch configuration's initCommands (the plugin) and attachCommands that create the
