@@ -119,7 +119,6 @@ std::optional<uint64_t> direct_call_target(const uint8_t* code, size_t n, uint64
   return std::nullopt;
 }
 
-
 class Amd64 final : public Arch {
  public:
   const char* name() const override { return "amd64"; }

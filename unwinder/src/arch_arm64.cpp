@@ -188,6 +188,7 @@ class Arm64 final : public Arch {
                                       "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23",
                                       "x24", "x25", "x26", "x27", "x28", "x29", "x30"};
       std::vector<NamedRegister> v;
+      v.reserve(35);
       for (int i = 0; i < 31; ++i) v.push_back({x[i], i});
       // LLDB spells x29/x30 "fp"/"lr".
       v.push_back({"fp", 29});

@@ -317,7 +317,10 @@ uint16_t elf_machine(const std::string& path) {
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   uint8_t eh[20];
   if (!f || std::fread(eh, 1, sizeof eh, f.get()) != sizeof eh ||
-      std::memcmp(eh, "\x7f" "ELF", 4) != 0)
+      std::memcmp(eh,
+                  "\x7f"
+                  "ELF",
+                  4) != 0)
     return 0;
   return le16(eh + 18);
 }

@@ -108,9 +108,9 @@ GoroutineTable read_goroutines(const GoModule& bin, Memory& mem, size_t limit) {
     g.m = field(buf, L.g_m);
     if (g.m) g.lwp = mem.u64(g.m + L.m_procid).value_or(0);
     uint64_t base = L.g_sched;
-    g.regs = Regs{field(buf, base + L.gobuf_pc), field(buf, base + L.gobuf_sp),
-                  field(buf, base + L.gobuf_bp),
-                  L.gobuf_lr >= 0 ? field(buf, base + L.gobuf_lr) : 0};
+    g.regs =
+        Regs{field(buf, base + L.gobuf_pc), field(buf, base + L.gobuf_sp),
+             field(buf, base + L.gobuf_bp), L.gobuf_lr >= 0 ? field(buf, base + L.gobuf_lr) : 0};
     if (g.status == syscall) {
       g.regs.lr = 0;
       uint64_t spc = field(buf, L.g_syscallpc);

@@ -398,8 +398,9 @@ Step Unwinder::rule_go(const Regs& r, const WalkState& st, uint64_t lookup, uint
   }
   auto c = caller_of(r, r.sp, shape);
   if (!c) {
-    return stop(r, st, shape.ret_off ? "unreadable return address"
-                                     : "return address only in the link register, not known here");
+    return stop(r, st,
+                shape.ret_off ? "unreadable return address"
+                              : "return address only in the link register, not known here");
   }
   Step s;
   s.rule = "go";

@@ -31,7 +31,7 @@ struct CfiRule {
 struct CfiRow {
   int cfa_reg = -1;  // -1: the CFA is a DWARF expression (not supported)
   int64_t cfa_offset = 0;
-  int ra_reg = -1;             // the CIE's return-address column
+  int ra_reg = -1;            // the CIE's return-address column
   bool signal_frame = false;  // 'S' augmentation: the pc is not a return address
   std::array<CfiRule, kCfiRegs> rules{};
 };
