@@ -228,6 +228,30 @@ class Arm64Gdb(unittest.TestCase):
                                  f"gdb {name} bt")
                 self.check_threads(parts["all"], f"gdb {name} thread apply all bt")
 
+    def entry_address(self, function: str) -> str:
+        """The address of a function's first instruction (its ELF symbol), for `break *ADDR`."""
+        out = subprocess.run(["aarch64-linux-gnu-nm", binary(P.BY_NAME["callback"])],
+                             stdout=subprocess.PIPE, text=True, check=True).stdout
+        return "0x" + next(ln.split()[0] for ln in out.splitlines() if ln.split()[-1] == function)
+
+    # Stops at a function's first instruction, where the return address is still in the link
+    # register: a C leaf called through cgo (the whole spliced stack) and a Go function.
+    ENTRY_STOPS = (("c_inner", tuple(P.BY_NAME["callback"].user_frames)),
+                   ("main.goOuter", ("main.goOuter", "main.main", "runtime.main",
+                                     "runtime.goexit")))
+
+    def test_function_entry(self) -> None:
+        for function, frames in self.ENTRY_STOPS:
+            with self.subTest(function=function), qemu(binary(P.BY_NAME["callback"])) as port:
+                out, parts = run_gdb(binary(P.BY_NAME["callback"]),
+                                     ["set sysroot " + SYSROOT, f"target remote :{port}",
+                                      f"break *{self.entry_address(function)}", "continue"],
+                                     [("bt", "bt")])
+                self.assertEqual(G.problems(out), [], out)
+                got = G.parse_backtraces(parts["bt"])[-1].frames
+                self.assertEqual(P.missing_frames(list(frames), got), [], out)
+                self.assertTrue(P.names_match(frames[-1], got[-1]), got)
+
     def test_static_binary(self) -> None:
         prog = P.BY_NAME["callback"]
         path = G.testdata_binary(ARGS.toolchain, "callback-static-arm64")
@@ -313,6 +337,18 @@ class Arm64Lldb(Arm64Gdb):
                        and "Go variables are not shown" not in ln
                        and not re.search(r"thread #\d+: frame #0: .*pc 0x0|not in any code", ln)]
                 self.assertEqual(bad, [], out)
+
+    def test_function_entry(self) -> None:
+        for function, frames in self.ENTRY_STOPS:
+            with self.subTest(function=function), qemu(binary(P.BY_NAME["callback"])) as port:
+                prog = P.BY_NAME["callback"]
+                cmds = [c for c in lldb_commands(prog, port, binary(prog))
+                        if not c.startswith("breakpoint set") and c != "process continue"]
+                out = L.run_lldb(cmds + [f"breakpoint set -a {self.entry_address(function)}",
+                                         "process continue", "bt", "process kill"])
+                got = next(iter(L.parse_threads(out.split("(lldb) bt\n", 1)[-1]).values()), [])
+                self.assertEqual(P.missing_frames(list(frames), got), [], out)
+                self.assertTrue(P.names_match(frames[-1], got[-1]), got)
 
     def test_static_binary(self) -> None:
         self.skipTest("covered by Arm64Gdb")

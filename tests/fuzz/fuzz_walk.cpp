@@ -1,8 +1,8 @@
 // libFuzzer target: the core's stack walk and goroutine table over hostile memory. Each input
 // picks one of the memory images captured from real processes (tests/unit/images) and patches
-// it: 8-byte writes anywhere in its memory, and new pc/sp/bp for recorded frames. Then every
-// recorded step is replayed, the goroutine table read and every goroutine's stack walked. Any
-// crash, sanitizer report, leak or timeout is a bug.
+// it: 8-byte writes anywhere in its memory, and new pc/sp/bp/lr for recorded frames (amd64 and
+// arm64 images alike). Then every recorded step is replayed, the goroutine table read and every
+// goroutine's stack walked. Any crash, sanitizer report, leak or timeout is a bug.
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -79,15 +79,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     } else if (!img.steps.empty()) {  // registers of a recorded frame
       RecordedStep& s = img.steps[where % img.steps.size()];
-      switch (kind / 2 % 3) {
+      switch (kind / 2 % 4) {
         case 0:
           s.frame.pc = value;
           break;
         case 1:
           s.frame.sp = value;
           break;
-        default:
+        case 2:
           s.frame.bp = value;
+          break;
+        default:  // the link register (arm64 images: frameless frames return through it)
+          s.frame.lr = value;
           break;
       }
     }
