@@ -31,7 +31,11 @@ bool direct_iface(GoKind k) {
          k == GoKind::UnsafePointer;
 }
 
-bool is_plain_char(const GoType& t) { return t.kind == GoKind::Int8 && t.name == "char"; }
+// C's plain `char` (not `signed char` / `unsigned char`): signed on amd64, unsigned on arm64
+// (DW_ATE_unsigned_char), named "char" in DWARF on both.
+bool is_plain_char(const GoType& t) {
+  return (t.kind == GoKind::Int8 || t.kind == GoKind::Uint8) && t.name == "char";
+}
 
 bool is_integer(GoKind k) { return k >= GoKind::Int && k <= GoKind::Uintptr; }
 
@@ -387,7 +391,8 @@ std::string GoFormatter::format_c(uint64_t type_id, const std::vector<uint8_t>& 
     return std::to_string(v);
   }
   if (is_plain_char(*t)) {
-    auto v = static_cast<int>(sword(b, 1));
+    auto v =
+        t->kind == GoKind::Int8 ? static_cast<int>(sword(b, 1)) : static_cast<int>(word(b, 0, 1));
     if (v >= 0x20 && v < 0x7f) return fmt::format("{} '{}'", v, static_cast<char>(v));
     return std::to_string(v);
   }

@@ -608,8 +608,9 @@ std::string c_identifier(const std::string& go) {
 }  // namespace
 
 bool is_c_char(const GoType& t) {
+  // cgo's C.char follows the target's char: int8 on amd64, uint8 on arm64.
   static constexpr std::string_view kSuffix = "._Ctype_char";
-  return t.kind == GoKind::Int8 && t.name.size() > kSuffix.size() &&
+  return (t.kind == GoKind::Int8 || t.kind == GoKind::Uint8) && t.name.size() > kSuffix.size() &&
          t.name.compare(t.name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
 }
 

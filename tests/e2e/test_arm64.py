@@ -273,10 +273,24 @@ class Arm64Gdb(unittest.TestCase):
 
     def test_goroutines_and_values(self) -> None:
         prog = P.BY_NAME["values"]
+        n = 5  # main.goValues: c_values_stop, its cgo wrapper, asmcgocall, cgocall, _Cfunc_
+        values = [("err", f"cgo frame {n} print err"), ("ch", f"cgo frame {n} print ch"),
+                  ("m", f"cgo frame {n} print m"), ("cs", f"cgo frame {n} print cs")] + [
+                     (k, f"cgo frame {n} print {k}") for k in P.VALUES_C_TEXT]
         with qemu(binary(prog)) as port:
             out, parts = run_gdb(binary(prog), gdb_commands(prog, port), [
                 ("list", "info goroutines"), ("gbt", "goroutine 1 bt"),
-                ("args", "bt"), ("locals", "cgo frame 5 info locals")])
+                ("args", "bt"), ("locals", f"cgo frame {n} info locals")] + values)
+        # The same text as on amd64 (test_gdb.py): interfaces, channels, maps, cgo unions.
+        self.assertRegex(parts["err"], r'(?m)^\$\d+ = error\(\*errors\.errorString\) '
+                                       r'&errors\.errorString\{s: "boom"\}$', out)
+        self.assertRegex(parts["ch"], r"(?m)^\$\d+ = chan int len: 2, cap: 4 \[1, 2\]$", out)
+        self.assertRegex(parts["m"], rf"(?m)^\$\d+ = {re.escape(P.values_map_text(ARGS.toolchain))}$",
+                         out)
+        # *C.char (uint8 on arm64, where C's char is unsigned) as its C string.
+        self.assertRegex(parts["cs"], r'(?m)^\$\d+ = \(\*C\.char\)\(0x[0-9a-f]+\) "Tom"$', out)
+        for name, text in P.VALUES_C_TEXT.items():
+            self.assertRegex(parts[name], rf"(?m)^\$\d+ = {re.escape(text)}$", out)
         self.assertEqual(G.problems(out), [], out)
         self.assertRegex(parts["list"], r"(?m)^\* 1\s+syscall\s+\d+\s+yes\s+runtime\.cgocall",
                          out)
