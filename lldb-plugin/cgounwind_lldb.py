@@ -220,9 +220,9 @@ def _allocates_without_running_code(process: lldb.SBProcess) -> bool:
     inside it: natively lldb-server allocates (gdb-remote packet _M), through a connected remote
     platform likewise, and a core file needs none. A bare debug stub of another machine's process
     (qemu-user's gdbstub: platform remote-linux, never connected) cannot, and the mmap call LLDB
-    then makes in the stopped process stops or crashes the session (seen with LLDB 22.1): no Go
-    types are declared there. Decided without a packet: sending one while LLDB lists frames
-    empties its thread list."""
+    then makes in the stopped process stops or crashes the session (seen with LLDB 22.1): Go
+    types are declared in the dummy target there. Decided without a packet: sending one while
+    LLDB lists frames empties its thread list."""
     pid = process.GetProcessID()
     known = _can_allocate.get(pid)
     if known is not None:
@@ -230,20 +230,27 @@ def _allocates_without_running_code(process: lldb.SBProcess) -> bool:
     platform = process.GetTarget().GetPlatform()
     ok = (process.GetPluginName() != "gdb-remote" or platform.GetName() == "host"
           or platform.IsConnected())
-    if not ok:
-        _say_once(process.GetTarget().GetDebugger(),
-                  "Go variables are not shown in LLDB here: this debug stub (qemu-user's "
-                  "gdbstub?) cannot allocate memory for LLDB's expression evaluator, which "
-                  "declares their types (GDB shows them)")
     _can_allocate[pid] = ok
     return ok
+
+
+def _dummy_with_go_modules(target: lldb.SBTarget) -> lldb.SBTarget:
+    """LLDB's dummy target (no process, invisible in `target list`) with the target's Go modules
+    added, so that the mirrors' C types (a cgo program's own structs and unions) resolve there."""
+    dummy = target.GetDebugger().GetDummyTarget()
+    have = {dummy.GetModuleAtIndex(i).GetFileSpec().fullpath
+            for i in range(dummy.GetNumModules())}
+    for binary, _ in go_modules(target)[0]:
+        if binary.path not in have:
+            dummy.AddModule(binary.path, target.GetTriple(), None)
+    return dummy
 
 
 def _mirror_types(frame: lldb.SBFrame, gv: Any, types: dict[int, lldb.SBType],
                   ids: list[int]) -> None:
     target = frame.GetThread().GetProcess().GetTarget()
     missing = sorted({i for i in ids if i not in types})
-    if not missing or not _allocates_without_running_code(target.GetProcess()):
+    if not missing:
         return
     opts = lldb.SBExpressionOptions()
     opts.SetLanguage(lldb.eLanguageTypeC_plus_plus)
@@ -252,10 +259,17 @@ def _mirror_types(frame: lldb.SBFrame, gv: Any, types: dict[int, lldb.SBType],
     # holder's null pointer. Without this LLDB may call mmap in the process to make room for the
     # result, which stops or crashes remote targets (qemu-user's gdbstub) and cannot work on cores.
     opts.SetAllowJIT(False)
-    # Evaluated in the context of the thread's frame 0, a real frame: the selected frame may be
-    # a ScriptedFrame, whose (absent) registers crash LLDB 22.1.8's expression evaluator.
-    frame0 = frame.GetThread().GetFrameAtIndex(0)
-    value = frame0.EvaluateExpression(gv.holder_expression(missing), opts)
+    if _allocates_without_running_code(target.GetProcess()):
+        # Evaluated in the context of the thread's frame 0, a real frame: the selected frame may
+        # be a ScriptedFrame, whose (absent) registers crash LLDB 22.1.8's expression evaluator.
+        frame0 = frame.GetThread().GetFrameAtIndex(0)
+        value = frame0.EvaluateExpression(gv.holder_expression(missing), opts)
+    else:
+        # Declared in LLDB's dummy target, which has no process (host memory only); the types
+        # describe the process's values just as well (same LP64 layout on every target LLDB
+        # debugs here), and LLDB's summaries match them by name.
+        value = _dummy_with_go_modules(target).EvaluateExpression(
+            gv.holder_expression(missing), opts)
     if not value.GetError().Success():
         lines = [ln for ln in (value.GetError().GetCString() or "?").splitlines()
                  if "error:" in ln] or ["?"]

@@ -23,11 +23,25 @@ CRegs from_regs(const Arch& a, const Regs& r) {
   return c;
 }
 
-}  // namespace
+// The debugger's own frames, as they are.
+ThreadStack debugger_frames(const std::vector<NativeFrame>& native, bool first_innermost) {
+  ThreadStack out;
+  for (size_t j = 0; j < native.size(); ++j) {
+    ThreadFrame f;
+    f.pc = native[j].pc;
+    f.sp = native[j].sp;
+    f.bp = native[j].fp;
+    f.native = static_cast<int>(j);
+    f.innermost = j == 0 && first_innermost;
+    f.rule = "debugger";
+    out.frames.push_back(f);
+  }
+  return out;
+}
 
-ThreadStack walk_thread(const GoModules& gomods, const CodeModules& mods, Memory& mem,
-                        const CRegs& regs0, const std::vector<NativeFrame>& native, uint64_t lwp,
-                        int max_frames, bool first_innermost) {
+ThreadStack walk(const GoModules& gomods, const CodeModules& mods, Memory& mem, const CRegs& regs0,
+                 const std::vector<NativeFrame>& native, uint64_t lwp, int max_frames,
+                 bool first_innermost, bool* claimed) {
   ThreadStack out;
   if (gomods.empty()) {
     out.error = "no Go module";
@@ -90,6 +104,7 @@ ThreadStack walk_thread(const GoModules& gomods, const CodeModules& mods, Memory
         return out;
       }
     } else {
+      *claimed = true;
       f.rule = s.rule;
       f.cfa = s.cfa;
       out.frames.push_back(f);
@@ -124,6 +139,21 @@ ThreadStack walk_thread(const GoModules& gomods, const CodeModules& mods, Memory
     k = native_index(native, pc_of(regs), sp_of(regs), k + 1);
   }
   out.error = fmt::format("stack deeper than {} frames", max_frames);
+  return out;
+}
+
+}  // namespace
+
+ThreadStack walk_thread(const GoModules& gomods, const CodeModules& mods, Memory& mem,
+                        const CRegs& regs0, const std::vector<NativeFrame>& native, uint64_t lwp,
+                        int max_frames, bool first_innermost) {
+  bool claimed = false;
+  ThreadStack out =
+      walk(gomods, mods, mem, regs0, native, lwp, max_frames, first_innermost, &claimed);
+  // A stack the core claimed no frame of (a C thread of a Go process, a stop in the dynamic
+  // loader before the program starts) is not ours: where the walk fails there, the thread keeps
+  // exactly the frames the debugger found, without a word from us.
+  if (!out.error.empty() && !claimed) return debugger_frames(native, first_innermost);
   return out;
 }
 
