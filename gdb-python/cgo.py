@@ -215,7 +215,6 @@ def _target() -> Optional[_Target]:
     """The _Target of the current inferior's Go modules, or None when none is Go."""
     if not _current:
         _current.append(_load_modules())
-        _show_past_main(_current[0] is not None)
     return _current[0]
 
 
@@ -223,10 +222,12 @@ def _target() -> Optional[_Target]:
 _past_main_default: List[str] = []
 
 
-def _show_past_main(go: bool) -> None:
+def _show_past_main(*_args: object) -> None:
     """Go's real "main" is runtime.main: show it (and the goroutine start) below main.main, for
-    Go programs only; anything else keeps the user's setting, as without cgounwind."""
+    Go programs only; anything else keeps the user's setting, as without cgounwind. Run from
+    events, never from the unwinder: the setting resets GDB's frame cache."""
     try:
+        go = any(core.looks_like_supported_go(p) for p in _go_objfile_paths())
         if not _past_main_default:
             shown = gdb.execute("show backtrace past-main", to_string=True)
             _past_main_default.append("on" if shown.rstrip(". \n").endswith("on") else "off")
@@ -259,6 +260,7 @@ def _printers_first(*_args: object) -> None:
 def _on_new_objfile(event: object = None) -> None:
     _forget_binaries()
     _printers_first()
+    gdb.post_event(_show_past_main)
     # Go's runtime-gdb.py, auto-loaded with a Go binary (or sourced by hand later), defines
     # `info goroutines`, `goroutine` and printers too: take them back once GDB has finished
     # loading the objfile, and at each stop.
@@ -750,6 +752,7 @@ def _register() -> None:
         return
     gdb._cgounwind_registered = True  # type: ignore[attr-defined]
     gdb.unwinder.register_unwinder(None, CgoUnwinder(), replace=True)
+    _show_past_main()
     gdb.frame_filters["cgounwind"] = _CgoFrameFilter()
     gdb.pretty_printers.insert(0, _go_printer)
     _printers_first()
@@ -764,6 +767,7 @@ def _register() -> None:
     gdb.events.before_prompt.connect(_hint_spliced_selection)
     gdb.events.new_objfile.connect(_on_new_objfile)
     gdb.events.clear_objfiles.connect(_forget_binaries)
+    gdb.events.clear_objfiles.connect(lambda _e: gdb.post_event(_show_past_main))
     # dlclose, and a process that ends or is replaced: its modules and their biases go with it.
     if hasattr(gdb.events, "free_objfile"):
         gdb.events.free_objfile.connect(_forget_binaries)

@@ -487,6 +487,16 @@ PYBIND11_MODULE(_cgounwind, m) {
         }
       },
       py::arg("path"), "Whether the ELF file is a Go module, from its section headers alone");
+  m.def(
+      "looks_like_supported_go",
+      [](const std::string& path) {
+        try {
+          return looks_like_supported_go(path);
+        } catch (std::exception&) {
+          return false;
+        }
+      },
+      py::arg("path"), "looks_like_go, and of an architecture the core has rules for");
 
   py::class_<WalkState>(m, "WalkState")
       .def(py::init<>())
