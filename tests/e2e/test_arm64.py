@@ -94,11 +94,11 @@ def listening(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def qemu(path: str) -> Iterator[int]:
+def qemu(path: str, emulator: tuple[str, ...] = tuple(QEMU)) -> Iterator[int]:
     """The program under qemu-user, waiting for a debugger on the yielded port."""
     port = free_port()
     # Go's preemption signal makes stops land in odd places under emulation (see the notes).
-    proc = subprocess.Popen([*QEMU, "-E", "GODEBUG=asyncpreemptoff=1", "-g", str(port), path],
+    proc = subprocess.Popen([*emulator, "-E", "GODEBUG=asyncpreemptoff=1", "-g", str(port), path],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, cwd=os.path.dirname(path))
     try:
@@ -416,22 +416,6 @@ class UnsupportedArchitecture(unittest.TestCase):
 
     PATH = property(lambda self: G.testdata_binary(ARGS.toolchain, "purego-riscv64"))
 
-    @contextlib.contextmanager
-    def qemu_riscv(self) -> Iterator[int]:
-        port = free_port()
-        proc = subprocess.Popen(["qemu-riscv64", "-E", "GODEBUG=asyncpreemptoff=1", "-g",
-                                 str(port), self.PATH], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            for _ in range(200):
-                if listening(port):
-                    break
-                time.sleep(0.02)
-            yield port
-        finally:
-            proc.kill()
-            proc.wait()
-
     @staticmethod
     def comparable(text: str) -> list[str]:
         """Output lines without run-specific addresses and thread ids."""
@@ -443,7 +427,7 @@ class UnsupportedArchitecture(unittest.TestCase):
     def test_gdb(self) -> None:
         outs = []
         for load in (True, False):
-            with self.qemu_riscv() as port:
+            with qemu(self.PATH, ("qemu-riscv64",)) as port:
                 out, parts = run_gdb(self.PATH, [f"target remote :{port}", "break main.marker",
                                                  "continue"], [("bt", "bt")], load_cgo=load)
             outs.append(out)
@@ -459,7 +443,7 @@ class UnsupportedArchitecture(unittest.TestCase):
     def test_lldb(self) -> None:
         outs = []
         for load in (True, False):
-            with self.qemu_riscv() as port:
+            with qemu(self.PATH, ("qemu-riscv64",)) as port:
                 cmds = ([f"plugin load {L.PLUGIN}"] if load else []) + [
                     f"target create {self.PATH}", f"gdb-remote {port}",
                     "process handle -p true -s false -n false SIGURG", "b main.marker",

@@ -150,10 +150,12 @@ ThreadStack walk_thread(const GoModules& gomods, const CodeModules& mods, Memory
   bool claimed = false;
   ThreadStack out =
       walk(gomods, mods, mem, regs0, native, lwp, max_frames, first_innermost, &claimed);
-  // A stack the core claimed no frame of (a C thread of a Go process, a stop in the dynamic
-  // loader before the program starts) is not ours: where the walk fails there, the thread keeps
-  // exactly the frames the debugger found, without a word from us.
-  if (!out.error.empty() && !claimed) return debugger_frames(native, first_innermost);
+  // A thread whose first frame the core cannot unwind and that holds no Go frame (a stop in the
+  // dynamic loader before the program starts, whose file the debugger has not mapped yet) is
+  // not ours: it keeps exactly the frames the debugger found, without a word from us. (Deeper
+  // failures in C keep the walk's frames and its one-line reason.)
+  if (!out.error.empty() && !claimed && out.frames.size() <= 1)
+    return debugger_frames(native, first_innermost);
   return out;
 }
 

@@ -213,16 +213,23 @@ Step Unwinder::rule_c_thread_entry(const Regs& r, const WalkState& st, uint64_t 
   if (!shape || !shape->fp_off) return {};
   auto c = caller_of(r, r.sp, *shape);
   if (!c) return stop(r, st, "unreadable crosscall1 frame");
+  Step s = to_c_caller(*c, st, "crosscall1");
+  s.state.steps = st.steps + 1;  // returned before step()'s common tail
+  return s;
+}
+
+// The caller is C code on the thread's own stack, whose CFA is the caller's SP: a spliced
+// section (if any) ends here, and frame ids go on from this frame's CFA.
+Step Unwinder::to_c_caller(const Regs& caller, const WalkState& st, const char* rule) {
   Step s;
-  s.kind = StepKind::Caller;
-  s.rule = "crosscall1";
-  s.cfa = c->sp;
+  s.kind = caller.pc == 0 ? StepKind::Outermost : StepKind::Caller;
+  s.rule = rule;
+  s.cfa = caller.sp;
   s.id_sp = id_at_least(s.cfa, st.floor);
-  s.caller = *c;
+  s.caller = caller;
   s.state = st;
   s.state.spliced = false;
   s.state.floor = s.id_sp;
-  s.state.steps = st.steps + 1;
   return s;
 }
 
@@ -320,16 +327,7 @@ Step Unwinder::rule_crosscall2(const Regs& r, const WalkState& st, uint64_t look
   if (!shape) return stop(r, st, "cannot decode crosscall2's prologue");
   auto c = caller_of(r, r.sp, *shape);
   if (!c) return stop(r, st, "unreadable crosscall2 frame");
-  Step s;
-  s.kind = c->pc == 0 ? StepKind::Outermost : StepKind::Caller;
-  s.rule = "crosscall2";
-  s.cfa = c->sp;
-  s.id_sp = id_at_least(s.cfa, st.floor);
-  s.caller = *c;
-  s.state = st;
-  s.state.spliced = false;
-  s.state.floor = s.id_sp;
-  return s;
+  return to_c_caller(*c, st, "crosscall2");
 }
 
 Step Unwinder::rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo& t,

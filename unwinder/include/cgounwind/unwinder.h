@@ -87,6 +87,7 @@ class Unwinder {
   std::optional<uint64_t> u64(uint64_t addr) const { return mem_.u64(addr); }
   std::optional<Regs> sched_of(uint64_t g) const;
   static void enter_goroutine(Step& s, uint64_t g, const Regs& sched);
+  static Step to_c_caller(const Regs& caller, const WalkState& st, const char* rule);
   std::optional<uint64_t> m_of_frame(const WalkState& st, const ThreadInfo& t) const;
 
   GoModule mod_;
