@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstring>
 #include <optional>
+#include <set>
 #include <string_view>
 
 #include "cgounwind/go_text.h"
@@ -283,15 +284,25 @@ std::string GoFormatter::format_swiss_map(const GoType& t, const GoType& m,
   if (dir != 0 && dlen == 0) {
     read_group(dir);
   } else if (dir != 0 && dlen <= (1u << 16)) {
-    uint64_t last = 0;
+    // Each table once (one table can fill several directory entries), and a bound on the groups
+    // read in all: a garbage directory of distinct tables with empty groups would otherwise
+    // cost 2^16 × 2^16 reads.
+    constexpr uint64_t kMaxGroups = 1u << 16;
+    uint64_t groups_read = 0;
+    std::set<uint64_t> tables;
     for (uint64_t d = 0; d < dlen && !truncated; ++d) {
       auto tp = mem.u64(dir + d * 8);
       if (!tp) break;
-      if (*tp == last) continue;  // one table filling several directory entries
-      last = *tp;
+      if (!tables.insert(*tp).second) continue;
       auto data = mem.u64(*tp + groups->offset), mask = mem.u64(*tp + groups->offset + 8);
       if (!data || !mask || *mask >= (1u << 16)) continue;
-      for (uint64_t g = 0; g <= *mask && !truncated; ++g) read_group(*data + g * group->size);
+      for (uint64_t g = 0; g <= *mask && !truncated; ++g) {
+        if (groups_read++ == kMaxGroups) {
+          truncated = true;
+          break;
+        }
+        read_group(*data + g * group->size);
+      }
     }
   }
   if (truncated && shown < n) out += fmt::format(", ...+{} more", n - shown);

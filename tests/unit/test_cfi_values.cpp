@@ -454,6 +454,76 @@ TEST(GoFormat, SwissMapTableInSeveralDirectorySlots) {
   EXPECT_GT(tested, 0) << "no toolchain with Swiss-table maps";
 }
 
+// A garbage Swiss map: the largest directory the formatter accepts, every entry a different
+// table, every table the largest group array, every group empty. Without a bound on the groups
+// read that is 2^32 reads (found by fuzz_format as a timeout).
+class EndlessSwissMap : public Memory {
+ public:
+  uint64_t groups_off = 0;
+  uint64_t reads = 0;
+  bool read(uint64_t addr, void* buf, size_t len) override {
+    ++reads;
+    auto* out = static_cast<uint8_t*>(buf);
+    uint64_t v = 0;
+    if (addr >= kGroups) {  // groups: every control byte 0x80 (empty)
+      std::memset(out, 0x80, len);
+      return true;
+    }
+    if (addr >= kTables) {  // tables: groups.data, groups.lengthMask
+      v = (addr - kTables) % 0x100 == groups_off ? kGroups : 0xffff;
+    } else if (addr >= kDir) {  // the directory: a new table in each entry
+      v = kTables + (addr - kDir) / 8 * 0x100;
+    }
+    std::memset(out, 0, len);
+    std::memcpy(out, &v, std::min<size_t>(len, 8));
+    return true;
+  }
+  static constexpr uint64_t kDir = 0x100000, kTables = 0x10000000, kGroups = 0x800000000;
+};
+
+TEST(GoFormat, SwissMapGarbageDirectoryIsBounded) {
+  int tested = 0;
+  for (const auto& path : values_builds()) {
+    SCOPED_TRACE(path.string());
+    std::string err;
+    auto dwarf = GoDwarf::open(path.string(), &err);
+    ASSERT_TRUE(dwarf) << err;
+    auto map_id = dwarf->type_by_name("internal/runtime/maps.Map");
+    auto table_id = dwarf->type_by_name("internal/runtime/maps.table");
+    if (!map_id || !table_id) continue;  // classic hash maps (Go <= 1.23)
+    const GoType* m = dwarf->type(*map_id);
+    EndlessSwissMap mem;
+    mem.groups_off = dwarf->type(*table_id)->field("groups")->offset;
+    std::vector<uint8_t> mb(m->size);
+    auto put = [&](uint64_t off, uint64_t v) { std::memcpy(mb.data() + off, &v, 8); };
+    put(m->field("used")->offset, 5);
+    put(m->field("dirPtr")->offset, EndlessSwissMap::kDir);
+    put(m->field("dirLen")->offset, 1u << 16);
+    auto id = dwarf->type_by_name("map[int]int");
+    ASSERT_TRUE(id.has_value());
+    // The map header is read by value (mb); the rest through `mem`.
+    std::vector<uint8_t> ptr(8);
+    const uint64_t header = 0x40000;
+    std::memcpy(ptr.data(), &header, 8);
+    Regions hdr;
+    hdr.at[header] = std::string(mb.begin(), mb.end());
+    struct Both : Memory {
+      Regions& h;
+      EndlessSwissMap& e;
+      Both(Regions& h_, EndlessSwissMap& e_) : h(h_), e(e_) {}
+      bool read(uint64_t a, void* b, size_t n) override {
+        return h.read(a, b, n) || e.read(a, b, n);
+      }
+    } both(hdr, mem);
+    GoFormatter g{*dwarf, both, 0};
+    std::string text = g.format(*id, ptr);
+    EXPECT_NE(text.find("...+5 more"), std::string::npos) << text;
+    EXPECT_LT(mem.reads, 200000u);
+    ++tested;
+  }
+  EXPECT_GT(tested, 0) << "no toolchain with Swiss-table maps";
+}
+
 TEST(GoValues, LocationExpressions) {
   std::map<int, uint64_t> regs = {{0, 0x1111}, {7, 0x2000}};
   auto one = [](uint8_t atom, uint64_t op1 = 0) { return LocOp{atom, op1, 0}; };
