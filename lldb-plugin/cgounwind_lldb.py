@@ -219,7 +219,8 @@ def _allocates_without_running_code(process: lldb.SBProcess) -> bool:
     """Whether LLDB's expression evaluator can get memory in the process without calling mmap
     inside it: natively lldb-server allocates (gdb-remote packet _M), through a connected remote
     platform likewise, and a core file needs none. A bare debug stub of another machine's process
-    (qemu-user's gdbstub: platform remote-linux, never connected) cannot, and the mmap call LLDB
+    (qemu-user's gdbstub: platform remote-linux, never connected, or LLDB's qemu-user platform)
+    cannot, and the mmap call LLDB
     then makes in the stopped process stops or crashes the session (seen with LLDB 22.1): Go
     types are declared in the dummy target there. Decided without a packet: sending one while
     LLDB lists frames empties its thread list."""
@@ -229,7 +230,7 @@ def _allocates_without_running_code(process: lldb.SBProcess) -> bool:
         return known
     platform = process.GetTarget().GetPlatform()
     ok = (process.GetPluginName() != "gdb-remote" or platform.GetName() == "host"
-          or platform.IsConnected())
+          or (platform.IsConnected() and platform.GetName() != "qemu-user"))
     _can_allocate[pid] = ok
     return ok
 

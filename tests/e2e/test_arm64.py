@@ -408,6 +408,25 @@ class Arm64Lldb(Arm64Gdb):
     def test_core_file(self) -> None:
         self.skipTest("covered by Arm64Gdb (GDB writes the core; both debuggers read it)")
 
+    def test_qemu_user_platform(self) -> None:
+        """LLDB's own qemu-user platform: `process launch` starts qemu and connects to it."""
+        prog = P.BY_NAME["values"]
+        path = binary(prog)
+        out = L.run_lldb([f"plugin load {L.PLUGIN}",
+                          "settings set platform.plugin.qemu-user.architecture aarch64",
+                          "settings set platform.plugin.qemu-user.emulator-path "
+                          + subprocess.run(["which", QEMU[0]], stdout=subprocess.PIPE,
+                                           text=True).stdout.strip(),
+                          f"settings set -- platform.plugin.qemu-user.emulator-args -L {SYSROOT}",
+                          "platform select qemu-user", f"target create {path}",
+                          f"target modules search-paths add /lib {SYSROOT}/lib",
+                          f"breakpoint set -n {prog.bp_function}", "process launch", "bt",
+                          "frame select 5", "go print pt", "process kill"], timeout=240)
+        self.assertNotIn("cgounwind:", out, out)
+        frames = next(iter(L.parse_threads(out.split("(lldb) bt\n", 1)[-1]).values()), [])
+        self.check_stack(prog, frames, "lldb qemu-user platform bt")
+        self.assertIn('pt = (X = 1, Y = 2, Name = "origin")', out, out)
+
 
 class UnsupportedArchitecture(unittest.TestCase):
     """A Go program of an architecture the core has no rules for (riscv64, run under
