@@ -702,10 +702,10 @@ void watch_module_loads(lldb::SBDebugger dbg) {
       try {
         lldb::SBTarget t = lldb::SBTarget::GetTargetFromEvent(ev);
         if (!t.IsValid()) continue;
-        say_unsupported(t, ev);
-        if (!t.GetProcess().IsValid()) continue;
+        // SIGURG first: the Go runtime that just loaded preempts with it at once. The notice
+        // about unsupported files (more file reads) comes after.
         uint32_t n = lldb::SBTarget::GetNumModulesFromEvent(ev);
-        for (uint32_t i = 0; i < n; ++i) {
+        for (uint32_t i = 0; t.GetProcess().IsValid() && i < n; ++i) {
           std::string path = module_path(lldb::SBTarget::GetModuleAtIndexFromEvent(i, ev));
           if (path.empty()) continue;
           auto known = is_go.find(path);
@@ -716,6 +716,7 @@ void watch_module_loads(lldb::SBDebugger dbg) {
             break;
           }
         }
+        say_unsupported(t, ev);
       } catch (const std::exception&) {  // nothing may escape into LLDB
       }
     }
