@@ -220,10 +220,9 @@ def _allocates_without_running_code(process: lldb.SBProcess) -> bool:
     inside it: natively lldb-server allocates (gdb-remote packet _M), through a connected remote
     platform likewise, and a core file needs none. A bare debug stub of another machine's process
     (qemu-user's gdbstub: platform remote-linux, never connected, or LLDB's qemu-user platform)
-    cannot, and the mmap call LLDB
-    then makes in the stopped process stops or crashes the session (seen with LLDB 22.1): Go
-    types are declared in the dummy target there. Decided without a packet: sending one while
-    LLDB lists frames empties its thread list."""
+    cannot, and the mmap call LLDB then makes in the stopped process stops or crashes the session
+    (seen with LLDB 22.1): Go types are declared in the dummy target there. Decided without a
+    packet: sending one while LLDB lists frames empties its thread list."""
     pid = process.GetProcessID()
     known = _can_allocate.get(pid)
     if known is not None:
@@ -256,9 +255,9 @@ def _mirror_types(frame: lldb.SBFrame, gv: Any, types: dict[int, lldb.SBType],
     opts = lldb.SBExpressionOptions()
     opts.SetLanguage(lldb.eLanguageTypeC_plus_plus)
     opts.SetTimeoutInMicroSeconds(5_000_000)
-    # Declaring types needs no code run in the inferior: LLDB's IR interpreter evaluates the
-    # holder's null pointer. Without this LLDB may call mmap in the process to make room for the
-    # result, which stops or crashes remote targets (qemu-user's gdbstub) and cannot work on cores.
+    # Declaring types needs no code run in the process: LLDB's IR interpreter evaluates the
+    # holder's null pointer (no JIT'ed code). It does not keep LLDB from wanting process memory
+    # for the expression: see _allocates_without_running_code.
     opts.SetAllowJIT(False)
     if _allocates_without_running_code(target.GetProcess()):
         # Evaluated in the context of the thread's frame 0, a real frame: the selected frame may

@@ -417,7 +417,10 @@ void say_unsupported(const lldb::SBTarget& t, const lldb::SBEvent& ev) {
   for (uint32_t i = 0; i < n; ++i) {
     std::string path = module_path(lldb::SBTarget::GetModuleAtIndexFromEvent(i, ev));
     if (path.empty() || !seen.insert(path).second) continue;
-    if (!cgounwind::looks_like_go(path) || cgounwind::looks_like_supported_go(path)) continue;
+    // The ELF header first (20 bytes): a file of a supported architecture needs nothing more.
+    if (cgounwind::arch_for_machine(cgounwind::elf_machine(path)) != nullptr ||
+        !cgounwind::looks_like_go(path))
+      continue;
     std::string why;
     if (load_go_file(path, &why) == nullptr) say(t.GetDebugger(), why + "; left to LLDB");
   }

@@ -182,7 +182,6 @@ class Amd64 final : public Arch {
   int sp_reg() const override { return 7; }
   int fp_reg() const override { return 6; }
   int lr_reg() const override { return -1; }
-  int default_ra_reg() const override { return 16; }
   const std::vector<NamedRegister>& dwarf_registers() const override {
     static const std::vector<NamedRegister> regs = {
         {"rax", 0},  {"rdx", 1},  {"rcx", 2},  {"rbx", 3},  {"rsi", 4},  {"rdi", 5},

@@ -180,7 +180,6 @@ class Arm64 final : public Arch {
   int sp_reg() const override { return 31; }
   int fp_reg() const override { return 29; }
   int lr_reg() const override { return 30; }
-  int default_ra_reg() const override { return 30; }
   const std::vector<NamedRegister>& dwarf_registers() const override {
     static const std::vector<NamedRegister> regs = [] {
       static const char* const x[] = {"x0",  "x1",  "x2",  "x3",  "x4",  "x5",  "x6",  "x7",

@@ -78,13 +78,12 @@ class Arch {
                                                      uint64_t ret) const = 0;
 
   // --- registers ---
-  // DWARF numbers of the registers the core's C unwinder tracks: every number is < cfi_regs().
-  // The pc has a slot of its own (pc_reg); ra_reg is the return-address column CIEs name.
+  // DWARF numbers of the registers the core's C unwinder tracks: every number is < kMaxCfiRegs.
+  // The pc has a slot of its own (pc_reg); the return-address column comes from each CIE.
   virtual int pc_reg() const = 0;
   virtual int sp_reg() const = 0;
   virtual int fp_reg() const = 0;
   virtual int lr_reg() const = 0;  // -1 without a link register
-  virtual int default_ra_reg() const = 0;
   virtual const std::vector<NamedRegister>& dwarf_registers() const = 0;
   // Names the debuggers use for the pc, SP, frame pointer and link register ("" if none).
   virtual const char* pc_name() const = 0;
