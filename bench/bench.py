@@ -12,6 +12,9 @@ when the Go module proxy serves it, then measures:
     `info goroutines`, runtime-gdb.py's `info goroutines`, our LLDB `goroutine list`, and Delve's
     ListGoroutines (the RPC behind its `goroutines` command); each timed inside the debugger
     around the command alone, at the same stop, median of --runs sessions;
+  - grouped counts beside it (GROUPED: `-group goloc`, `-group label shard`, `-group userloc`),
+    in GDB and LLDB, one session each (`--listing-only`: just these two parts, written to
+    DIR/results-listing.md);
   - `bt` of a 50-level Go<->C alternating stack (ours) against a plain C `bt` of the same number
     of frames, in GDB and LLDB;
   - what `source cgo.py` / `plugin load` add to debugger start-up (with a Go binary loaded);
@@ -51,6 +54,9 @@ PLUGIN = BUILD / "lldb-plugin" / "libcgounwind.so"
 CGO_PY = ROOT / "gdb-python" / "cgo.py"
 DELVE = "github.com/go-delve/delve/cmd/dlv@v1.27.2"
 IN_C = 16
+# Grouped listings measured beside the plain one: (name, options of info goroutines / goroutine
+# list). The parked goroutines carry a pprof label shard=0..7 (bench/programs/goroutines).
+GROUPED = [("goloc", "-group goloc"), ("label", "-group label shard"), ("userloc", "-group userloc")]
 GDB = ["gdb", "-batch", "-nx", "-iex", "set auto-load python-scripts off",
        "-ex", "set pagination off", "-ex", "set confirm off"]
 
@@ -289,17 +295,19 @@ def gdb_session(prog: str, args: list[str], pre: list[str], script: str,
         os.unlink(f.name)
 
 
-def gdb_listing(prog: str, n: int, ours: bool, rgdb: str) -> tuple[float, int, tuple[int, int]]:
+def gdb_listing(prog: str, n: int, ours: bool, rgdb: str,
+                options: str = "") -> tuple[float, int, tuple[int, int]]:
     # One or the other: runtime-gdb.py sourced last would take `info goroutines` back.
     pre = [f"source {CGO_PY}"] if ours else [f"source {rgdb}"]
+    command = f"info goroutines {options}".strip()
     script = (GDB_READ_COUNTER if ours else "") + GDB_TIMER + (
         "break bench_ready\nrun\n"
         + ("python _bench_reads[0] = _bench_reads[1] = 0\n" if ours else "")
-        + "python _bench('info goroutines')\n"
+        + f"python _bench({command!r})\n"
         + ("python print('@@reads %d %d' % tuple(_bench_reads))\n" if ours else "")
         + "kill\n")
     out = gdb_session(prog, [str(n), str(IN_C)], pre, script)
-    dt, lines = parse_time(out, "gdb info goroutines")
+    dt, lines = parse_time(out, f"gdb {command}")
     m = re.search(r"^@@reads (\d+) (\d+)$", out, re.M)
     return dt, lines, (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
@@ -318,11 +326,45 @@ def lldb_session(prog: str, args: list[str], commands: list[str], script: str,
         os.unlink(f.name)
 
 
-def lldb_listing(prog: str, n: int) -> tuple[float, int]:
+def lldb_listing(prog: str, n: int, options: str = "") -> tuple[float, int]:
+    command = f"goroutine list {options}".strip()
     out = lldb_session(prog, [str(n), str(IN_C)],
                        [f"plugin load {PLUGIN}", "breakpoint set -n bench_ready", "process launch"],
-                       LLDB_TIMER.replace("CMD", repr("goroutine list")))
-    return parse_time(out, "lldb goroutine list")
+                       LLDB_TIMER.replace("CMD", repr(command)))
+    return parse_time(out, f"lldb {command}")
+
+
+def grouped_listings(prog: str, n: int, runs: int, rgdb: str) -> dict[str, dict[str, float]]:
+    """debugger -> GROUPED name -> seconds of that grouped listing at n goroutines. The group
+    counts must add up to all the goroutines (n and the runtime's own)."""
+    out: dict[str, dict[str, float]] = {"gdb": {}, "lldb": {}}
+    for name, options in GROUPED:
+        gdb = median_of(runs, lambda: gdb_listing(prog, n, True, rgdb, options))
+        lldb = median_of(runs, lambda: lldb_listing(prog, n, options))
+        for dbg, (dt, lines) in (("gdb", gdb[:2]), ("lldb", lldb)):
+            if lines < 3:
+                raise SystemExit(f"bench: {dbg} `{options}` at {n}: {lines} lines")
+            out[dbg][name] = dt
+    return out
+
+
+def grouped_report(grouped: dict[int, dict[str, dict[str, float]]],
+                   listing: dict[str, dict[int, Optional[float]]], counts: list[int]) -> list[str]:
+    names = [name for name, _ in GROUPED]
+    options = dict(GROUPED)
+    lines = ["### Grouped goroutine counts (time of the command alone, at one stop)", "",
+             "`info goroutines OPTIONS` / `goroutine list OPTIONS`, beside the plain listing; "
+             "parked goroutines carry a pprof label `shard` (8 values; each goroutine its own "
+             "label set, as a pprof.Do per request gives).", "",
+             "| goroutines | debugger | plain listing | "
+             + " | ".join(f"`{options[k]}`" for k in names) + " |",
+             "|---:|---|---:|" + "---:|" * len(names)]
+    for n in counts:
+        for dbg in ("gdb", "lldb"):
+            g = grouped.get(n, {}).get(dbg, {})
+            lines.append(f"| {n:,} | {dbg} | {fmt_s(listing[dbg].get(n))} | "
+                         + " | ".join(fmt_s(g.get(k)) for k in names) + " |")
+    return lines
 
 
 def free_port() -> int:
@@ -513,6 +555,8 @@ def main() -> int:
     ap.add_argument("--build", default=str(BUILD), help="cgounwind's build tree (default build/)")
     ap.add_argument("--arm64", action="store_true", help="also measure linux/arm64 under qemu")
     ap.add_argument("--arm64-only", action="store_true", help="only the arm64 measurements")
+    ap.add_argument("--listing-only", action="store_true",
+                    help="only our plain and grouped listings (DIR/results-listing.md)")
     ap.add_argument("--skip-runtime-gdb-above", type=int, default=100000,
                     help="runtime-gdb.py is not timed above this many goroutines")
     ns = ap.parse_args()
@@ -538,14 +582,17 @@ def main() -> int:
             return 0
     progs = build_all(go)
     rgdb = runtime_gdb_py(go)
+    goversion = run([go, "version"]).strip()
+    if ns.listing_only:
+        return listing_only(progs["goroutines"], counts, ns.runs, rgdb, goversion, Path(ns.out))
     dlv, dlv_note = install_delve(go)
     say(f"bench: Delve: {dlv_note}")
-    goversion = run([go, "version"]).strip()
 
     # 1. listing
     listing: dict[str, dict[int, Optional[float]]] = {k: {} for k in
                                                        ("gdb", "rgdb", "lldb", "dlv")}
     reads: dict[int, tuple[int, int]] = {}
+    grouped: dict[int, dict[str, dict[str, float]]] = {}
     for n in counts:
         say(f"bench: listing {n} goroutines")
         dt, lines, rd = median_of(ns.runs, lambda: gdb_listing(progs["goroutines"], n, True, rgdb))
@@ -553,6 +600,7 @@ def main() -> int:
             raise SystemExit(f"bench: our info goroutines listed {lines} lines for {n}")
         listing["gdb"][n], reads[n] = dt, rd
         listing["lldb"][n] = median_of(ns.runs, lambda: lldb_listing(progs["goroutines"], n))[0]
+        grouped[n] = grouped_listings(progs["goroutines"], n, ns.runs, rgdb)
         if n <= ns.skip_runtime_gdb_above:
             listing["rgdb"][n] = median_of(
                 1 if n >= 100000 else ns.runs,
@@ -617,6 +665,7 @@ def main() -> int:
                      f"{fmt_s(listing['lldb'].get(n))} | {fmt_s(listing['dlv'].get(n))} |")
     if not dlv:
         lines += ["", f"Delve: not measured ({dlv_note})."]
+    lines += [""] + grouped_report(grouped, listing, counts)
     lines += ["", "### Backtrace of a 50-level Go↔C stack against plain C of the same depth", "",
               "| debugger | frames (spliced / C / Go) | spliced (cgounwind) | plain C | ratio | "
               "plain Go, no cgounwind |", "|---|---:|---:|---:|---:|---:|"]
@@ -652,6 +701,7 @@ def main() -> int:
     (out_dir / "results.md").write_text(report)
     (out_dir / "results.json").write_text(json.dumps(
         {"listing": {k: {str(n): v for n, v in d.items()} for k, d in listing.items()},
+         "grouped": {str(n): g for n, g in grouped.items()},
          "bt": bt, "startup": su, "reads": {str(k): v for k, v in reads.items()},
          "python_host": {f"{d}:{'cgounwind' if o else 'plain'}": v
                          for (d, o), v in pyhost.items()},
@@ -660,6 +710,29 @@ def main() -> int:
     print(report)
     print(f"bench: wrote {out_dir / 'results.md'}"
           + (f" and {out_dir / 'listing.png'}" if plotted else " (no plot)"))
+    return 0
+
+
+def listing_only(prog: str, counts: list[int], runs: int, rgdb: str, goversion: str,
+                 out_dir: Path) -> int:
+    """--listing-only: our plain and grouped listings in GDB and LLDB, nothing else."""
+    listing: dict[str, dict[int, Optional[float]]] = {"gdb": {}, "lldb": {}}
+    grouped: dict[int, dict[str, dict[str, float]]] = {}
+    for n in counts:
+        say(f"bench: listing {n} goroutines (plain and grouped)")
+        dt, lines, _ = median_of(runs, lambda: gdb_listing(prog, n, True, rgdb))
+        if lines < n:
+            raise SystemExit(f"bench: our info goroutines listed {lines} lines for {n}")
+        listing["gdb"][n] = dt
+        listing["lldb"][n] = median_of(runs, lambda: lldb_listing(prog, n))[0]
+        grouped[n] = grouped_listings(prog, n, runs, rgdb)
+    text = "\n".join([f"Measured by `bench/bench.py --listing-only` on {time.strftime('%Y-%m-%d')}, "
+                      f"{os.cpu_count()} cores, {goversion}; median of {runs} sessions.", "",
+                      *grouped_report(grouped, listing, counts)]) + "\n"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results-listing.md").write_text(text)
+    print(text)
+    print(f"bench: wrote {out_dir / 'results-listing.md'}")
     return 0
 
 

@@ -793,7 +793,17 @@ def _require_target() -> _Target:
 class InfoGoroutines(gdb.Command):
     """List goroutines: id, status (wait reason), the thread running it, whether it is inside C
 right now, and where it is. '*' marks goroutines that are on a thread.
-Usage: info goroutines"""
+Usage: info goroutines [-u|-r|-s] [-g] [-l] [-with|-without KIND [ARG]]... [-group KIND [KEY]]
+  -u, -r, -s    Location column: user code, where it is now (default), start function
+  -g            under each goroutine: created by FUNC at FILE:LINE (its go statement)
+  -l            under each goroutine: its pprof labels
+  -with KIND ARG / -without KIND ARG   only the goroutines that match / do not (as Delve's):
+      curloc, userloc, goloc, startloc EXPR   EXPR: part of the location text
+      label KEY[=VALUE]    status EXPR    running (on a thread)    user (not the runtime's)
+  -group KIND [KEY]   counts by curloc, userloc, goloc, startloc, status, running, user or
+                      label KEY, largest first, with a few goroutine ids each
+Quote an EXPR that has blanks: info goroutines -with status "chan receive"
+LLDB's goroutine list takes the same options and prints the same text."""
 
     def __init__(self) -> None:
         super().__init__("info goroutines", gdb.COMMAND_STACK)
@@ -801,9 +811,12 @@ Usage: info goroutines"""
     def invoke(self, arg: str, from_tty: bool) -> None:
         target = _require_target()
         threads = {t.ptid[1]: t.num for t in gdb.selected_inferior().threads()}
-        text, error = target.walker.goroutine_listing(threads)
+        # The core parses the options, filters, groups and formats: one text for both debuggers.
+        text, warning, error = target.walker.goroutine_query(arg or "", threads)
         if error:
-            _warn(error)
+            raise gdb.GdbError("cgounwind: info goroutines: " + error)
+        if warning:
+            _warn(warning)
         gdb.write(text)
 
 

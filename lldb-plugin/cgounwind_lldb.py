@@ -14,6 +14,7 @@ never let an exception out (it ends the stack silently).
 from __future__ import annotations
 
 import os
+import re
 import threading
 import sys
 from typing import Any, Callable, Optional
@@ -38,7 +39,7 @@ def _find_core() -> Any:
 
 
 core = _find_core()
-MAX_FRAMES = 4096
+MAX_FRAMES = core.MAX_FRAMES  # the core's bound on one stack
 
 _binaries: dict[str, tuple[Any, str]] = {}
 _is_go_file: dict[str, bool] = {}
@@ -126,9 +127,17 @@ def code_modules(target: lldb.SBTarget, go: list[tuple[Any, int]]) -> Any:
 
 
 def _reader(process: lldb.SBProcess) -> Callable[[int, int], Optional[bytes]]:
+    target = process.GetTarget()
+
     def read(addr: int, size: int) -> Optional[bytes]:
         err = lldb.SBError()
         data = process.ReadMemory(addr, size, err)
+        if err.Success() and data is not None and len(data) == size:
+            return data
+        # A core file without the binary's read-only pages (LLDB's own minidumps keep only
+        # what the process modified): those bytes are the file's, as GDB reads them.
+        err = lldb.SBError()
+        data = target.ReadMemory(lldb.SBAddress(addr, target), size, err)
         return data if err.Success() and data is not None and len(data) == size else None
     return read
 
@@ -162,8 +171,14 @@ def walk(thread: lldb.SBThread, frames: list[tuple[int, int, int]],
     if not any(b.layout_complete() for b, _ in go):
         return [], "Go runtime layout unknown (missing: " + go[0][0].layout_missing() + ")"
     walker = core.Walker(go, _reader(thread.GetProcess()))
-    stack = walker.walk_thread(code_modules(target, go), regs, frames, thread.GetThreadID(),
-                               MAX_FRAMES, innermost)
+    goroutine = _goroutine_thread(thread)
+    if goroutine is not None:
+        # A goroutine of the OS plugin: its Go stack from where it was parked.
+        stack = walker.goroutine_thread_stack(goroutine.g, goroutine.pc, goroutine.sp,
+                                              goroutine.bp, goroutine.lr, frames, MAX_FRAMES)
+    else:
+        stack = walker.walk_thread(code_modules(target, go), regs, frames,
+                                   thread.GetThreadID(), MAX_FRAMES, innermost)
     return list(stack.frames), stack.error
 
 
@@ -286,6 +301,53 @@ def _mirror_types(frame: lldb.SBFrame, gv: Any, types: dict[int, lldb.SBType],
         types[i] = holder.GetFieldAtIndex(n).GetType()
 
 
+# (target, Go type name) -> the C view's SBType, or None
+_c_view_types: dict[tuple[int, str], Optional[lldb.SBType]] = {}
+
+
+def _c_view_type(target: lldb.SBTarget, go_name: str, size: int) -> Optional[lldb.SBType]:
+    """The Go type `go_name` as LLDB knows it from the module's C view (the plugin adds it as the
+    module's symbol file): the same type LLDB's own frames show, so that a variable reads alike
+    in a real frame and in a provider's. None when LLDB has no such type of that size (no C
+    view; a name C shares, such as `int`, resolving to C's)."""
+    key = (target.GetProcess().GetUniqueID(), go_name)
+    if key in _c_view_types:
+        return _c_view_types[key]
+    found: Optional[lldb.SBType] = None
+    array = re.match(r"^\[(\d+)\](.+)$", go_name)
+    if go_name.startswith("*"):
+        pointee = _c_view_type(target, go_name[1:], 0)
+        found = pointee.GetPointerType() if pointee is not None else None
+    elif array:
+        elem = _c_view_type(target, array.group(2), 0)
+        found = elem.GetArrayType(int(array.group(1))) if elem is not None else None
+    else:
+        t = target.FindFirstType(go_name)
+        found = t if t.IsValid() else None
+    if found is not None and size and found.GetByteSize() != size:
+        found = None
+    _c_view_types[key] = found
+    return found
+
+
+def _value_types(frame: lldb.SBFrame, gv: Any, types: dict[int, lldb.SBType],
+                 values: list[Any]) -> dict[int, lldb.SBType]:
+    """Go type id -> SBType for `values` (FrameVars): the C view's type, else a C mirror."""
+    target = frame.GetThread().GetProcess().GetTarget()
+    chosen: dict[int, lldb.SBType] = {}
+    for v in values:
+        # cgo's copies of C types keep their C mirror (spelled as the C type, with its members).
+        if v.type and v.type not in chosen and "._Ctype_" not in v.go_type:
+            t = _c_view_type(target, v.go_type, v.size) if v.go_type else None
+            if t is not None:
+                chosen[v.type] = t
+    _mirror_types(frame, gv, types, [v.type for v in values if v.type and v.type not in chosen])
+    for v in values:
+        if v.type and v.type not in chosen and v.type in types:
+            chosen[v.type] = types[v.type]
+    return chosen
+
+
 def go_variables(frame: lldb.SBFrame) -> list[lldb.SBValue]:
     """The Go arguments and locals of `frame` as SBValues (empty for non-Go frames)."""
     thread = frame.GetThread()
@@ -293,7 +355,7 @@ def go_variables(frame: lldb.SBFrame) -> list[lldb.SBValue]:
     target = process.GetTarget()
     lookup = frame.GetPC() if frame.GetFrameID() == 0 else frame.GetPC() - 1
     found = _go_values(target, lookup)
-    if found is None:
+    if found is None or _has_own_go_variables(frame):
         return []
     gv, types = found
     index, pc = frame.GetFrameID(), frame.GetPC()
@@ -312,10 +374,10 @@ def go_variables(frame: lldb.SBFrame) -> list[lldb.SBValue]:
     innermost = index == 0
     regs = _registers(frame) if innermost else {}
     variables = gv.frame(pc, innermost, cfa, regs, _reader(process))
-    _mirror_types(frame, gv, types, [v.type for v in variables if v.type])
+    chosen = _value_types(frame, gv, types, variables)
     out = []
     for v in variables:
-        ty = types.get(v.type)
+        ty = chosen.get(v.type)
         if ty is None or not ty.IsValid():
             continue
         _expandable_pointer(target.GetDebugger(), ty)
@@ -327,6 +389,19 @@ def go_variables(frame: lldb.SBFrame) -> list[lldb.SBValue]:
             data.SetData(err, v.data, lldb.eByteOrderLittle, 8)
             out.append(target.CreateValueFromData(v.name, data, ty))
     return out
+
+
+def _has_own_go_variables(frame: lldb.SBFrame) -> bool:
+    """LLDB lists this frame's Go variables itself (a real frame, the module's C view added): the
+    recognizer then adds none (they would be listed twice)."""
+    if frame.IsSynthetic():
+        return False  # a provider's frame: no register context, no DWARF variables of its own
+    opts = lldb.SBVariablesOptions()
+    opts.SetIncludeArguments(True)
+    opts.SetIncludeLocals(True)
+    opts.SetIncludeRecognizedArguments(False)
+    opts.SetInScopeOnly(True)
+    return frame.GetVariables(opts).GetSize() > 0
 
 
 class MirrorPointer:
@@ -419,6 +494,50 @@ class MirrorSlice:
             return -1
 
 
+class CgoStruct:
+    """Synthetic children of cgo's copy of a C struct or union (`main._Ctype_struct___0`, where
+    Go sees a union as bytes) among LLDB's own Go variables: the C type's members."""
+
+    def __init__(self, valobj: lldb.SBValue, internal_dict: Any) -> None:
+        self.valobj = valobj
+        self.c: Optional[lldb.SBValue] = None
+
+    def update(self) -> bool:
+        self.c = None
+        try:
+            target = self.valobj.GetTarget()
+            found = _go_values(target)
+            if found is None:
+                return False
+            name = found[0].c_type_name(self.valobj.GetType().GetName() or "")
+            name = re.sub(r"^(struct|union) ", "", name)
+            ctype = target.FindFirstType(name) if name else lldb.SBType()
+            if not ctype.IsValid() or ctype.GetByteSize() != self.valobj.GetByteSize():
+                return False
+            addr = self.valobj.GetLoadAddress()
+            if addr != lldb.LLDB_INVALID_ADDRESS:
+                self.c = target.CreateValueFromAddress(self.valobj.GetName() or "",
+                                                       lldb.SBAddress(addr, target), ctype)
+            else:
+                self.c = target.CreateValueFromData(self.valobj.GetName() or "",
+                                                    self.valobj.GetData(), ctype)
+        except Exception:  # noqa: BLE001
+            self.c = None
+        return False
+
+    def has_children(self) -> bool:
+        return True
+
+    def num_children(self) -> int:
+        return self.c.GetNumChildren() if self.c is not None else 0
+
+    def get_child_at_index(self, index: int) -> Optional[lldb.SBValue]:
+        return self.c.GetChildAtIndex(index) if self.c is not None else None
+
+    def get_child_index(self, name: str) -> int:
+        return self.c.GetIndexOfChildWithName(name) if self.c is not None else -1
+
+
 class GoChildren:
     """Synthetic children of a Go map, channel or interface (whose text is the plugin's summary):
     map entries `[key]`, queued elements `[i]`, an interface's dynamic value `(T)`, from the
@@ -445,9 +564,9 @@ class GoChildren:
             kids = gv.children(self.valobj.GetType().GetName() or "", raw, _reader(process),
                                core.mirror_names()["max_children"])
             frame = process.GetSelectedThread().GetFrameAtIndex(0)
-            _mirror_types(frame, gv, types, [k.type for k in kids])
+            chosen = _value_types(frame, gv, types, kids)
             for k in kids:
-                ty = types.get(k.type)
+                ty = chosen.get(k.type)
                 if ty is None or not ty.IsValid():
                     continue
                 _expandable_pointer(target.GetDebugger(), ty)
@@ -497,7 +616,11 @@ class CgoFrame(ScriptedFrame):
 
     def __init__(self, thread: lldb.SBThread, index: int, pc: int, innermost: bool,
                  name: Optional[str] = None) -> None:
-        super().__init__(thread, lldb.SBStructuredData())
+        # Not the thread: the base class looks the thread up by its thread id taken as an index
+        # id, which overflows for goroutine threads' ids (and finds nothing useful otherwise).
+        super().__init__(None, lldb.SBStructuredData())
+        self.originating_thread = self.thread = thread
+        self.process = thread.GetProcess()
         self.id = index
         self.pc = pc
         self.innermost = innermost
@@ -530,7 +653,37 @@ class CgoFrame(ScriptedFrame):
     def get_register_context(self) -> None:
         return None  # LLDB 22.1.8 crashes on a scripted frame's register context
 
+    def _go_variables(self) -> list[lldb.SBValue]:
+        thread = self.thread
+        if thread is None or not thread.IsValid():
+            return []
+        return go_variables(thread.GetFrameAtIndex(self.id))
+
     def get_variables(self, filters: Any = None) -> Optional[lldb.SBValueList]:
+        """The frame's Go variables by name: `frame variable NAME`, `p NAME`, SBFrame.FindVariable
+        and lldb-dap's hover and watch (SBFrame.GetValueForVariablePath) ask here. (The plain
+        `frame variable` listing comes from the recognizer: these values carry no Variable.)"""
+        out = lldb.SBValueList()
+        try:
+            for v in self._go_variables():
+                out.Append(v)
+        except Exception:  # noqa: BLE001 - nothing may escape into LLDB
+            pass
+        return out
+
+    def get_value_for_variable_expression(self, expr: str, options: Any = None,
+                                          error: Any = None) -> Optional[lldb.SBValue]:
+        """NAME, then .field, [index], ->field as LLDB's variable paths spell them."""
+        try:
+            m = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)(.*)$", expr or "", re.S)
+            if m is None:
+                return None
+            root, rest = m.group(1), m.group(2).strip()
+            for v in self._go_variables():
+                if v.GetName() == root:
+                    return v.GetValueForExpressionPath(rest) if rest else v
+        except Exception:  # noqa: BLE001
+            pass
         return None
 
 
@@ -588,8 +741,14 @@ class CgoFrameProvider(ScriptedFrameProvider):
         # target's API lock, which every SB call takes, while a command on the main thread can
         # hold that lock and wait for this thread's frame list: a deadlock (seen loading a core
         # file: `bt` then `thread backtrace all`). There, touch nothing and walk later.
+        # A goroutine thread is walked when a frame past its first is asked for (not for
+        # `thread list`, which shows a thousand of them by their first frame).
+        # (Not on the event thread: even SBFrameList.GetThread takes the API lock there.)
+        self.goroutine = None
         if not _on_event_thread():
-            self._walk()
+            self.goroutine = _goroutine_thread(input_frames.GetThread()) if input_frames else None
+            if self.goroutine is None:
+                self._walk()
 
     def _walk(self) -> None:
         """The whole walk, input frames first: LLDB 22.1.8 aborts when an input frame is read
@@ -600,7 +759,12 @@ class CgoFrameProvider(ScriptedFrameProvider):
             n = self.input.GetSize()
             self.native = n
             first = self.first
-            if first >= n:
+            if self.goroutine is None:
+                self.goroutine = _goroutine_thread(self.thread)
+            if self.goroutine is not None:
+                # The user looks at this goroutine: it stays listed (goroutine_thread_info).
+                _looked_at[self.thread.GetProcess().GetProcessID()] = self.goroutine.tid
+            elif first >= n:
                 return
             native = []
             for i in range(first, n):
@@ -608,6 +772,9 @@ class CgoFrameProvider(ScriptedFrameProvider):
                 native.append((f.GetPC(), f.GetSP(), f.GetFP()))
             regs = _registers(self.input.GetFrameAtIndex(first))
             self.frames, error = walk(self.thread, native, regs, innermost=first == 0)
+            if first and _goroutine_thread(self.thread) is not None:
+                # A goroutine's walk starts at its frame 0, whatever was handed out before.
+                self.frames = self.frames[first:]
             self.names = _go_names_without_symbols(self.target, self.frames, first)
             process = self.thread.GetProcess()
             _walks[(process.GetProcessID(), self.thread.GetThreadID())] = (
@@ -661,6 +828,142 @@ class CgoFrameProvider(ScriptedFrameProvider):
             return f.native + self.first
         except Exception:  # noqa: BLE001
             return None
+
+
+# ---- Goroutines as threads -------------------------------------------------------------------
+# LLDB's Python OS plugin (target.process.python-os-plugin-path = cgounwind_threads.py, set by the
+# plugin on Go processes) adds a thread for each goroutine that is on no OS thread; the core
+# chooses them and names them (goroutine_threads). Their registers are where the goroutine was
+# parked (g.sched); LLDB unwinds from there and the frame provider splices as for any thread.
+
+# `cgo threads on|off|max N` (set by the plugin: set_threads)
+threads_enabled = True
+threads_max: int = core.DEFAULT_GOROUTINE_THREADS
+# pid -> (stop id, {tid: GoroutineThread}) of the last listing
+_goroutine_threads: dict[int, tuple[int, dict[int, Any]]] = {}
+# pid -> the goroutine thread whose stack was asked for last (`bt`, lldb-dap's stackTrace):
+# listed even past the cap
+_looked_at: dict[int, int] = {}
+
+
+def _register_layout(process: lldb.SBProcess) -> list[tuple[str, int]]:
+    """(name, DWARF number) of the registers a goroutine thread has, in register-data order."""
+    go, _ = go_modules(process.GetTarget())
+    if not go:
+        return []
+    return sorted(go[0][0].arch.dwarf_register_numbers().items(), key=lambda r: r[1])
+
+
+def goroutine_register_info(process: lldb.SBProcess) -> dict[str, Any]:
+    """get_register_info of the OS plugin: the architecture's general-purpose registers."""
+    registers = []
+    try:
+        go, _ = go_modules(process.GetTarget())
+        arch = go[0][0].arch if go else None
+        generic = {arch.pc: "pc", arch.sp: "sp", arch.fp: "fp", arch.lr: "ra"} if arch else {}
+        for i, (name, dwarf) in enumerate(_register_layout(process)):
+            r = {"name": name, "bitsize": 64, "offset": 8 * i, "encoding": "uint",
+                 "format": "hex", "set": 0, "gcc": dwarf, "dwarf": dwarf}
+            if name in generic:
+                r["generic"] = generic[name]
+            registers.append(r)
+    except Exception:  # noqa: BLE001 - nothing may escape into LLDB
+        pass
+    return {"sets": ["General Purpose Registers"], "registers": registers}
+
+
+def goroutine_thread_info(process: lldb.SBProcess) -> list[dict[str, Any]]:
+    """get_thread_info of the OS plugin: one thread per goroutine that is on no OS thread (the
+    others are their OS threads, which LLDB keeps)."""
+    try:
+        pid = process.GetProcessID()
+        _goroutine_threads.pop(pid, None)
+        if not threads_enabled:
+            return []
+        target = process.GetTarget()
+        go, _ = go_modules(target)
+        if not go or not any(b.layout_complete() for b, _ in go):
+            return []
+        walker = core.Walker(go, _fast_reader(process))
+        # The thread the user had selected (still the previous list's: LLDB is building the new
+        # one) stays listed past the cap.
+        selected = process.GetSelectedThread()
+        keep = [selected.GetThreadID()] if selected.IsValid() else []
+        if pid in _looked_at:
+            keep.append(_looked_at[pid])
+        listing = walker.goroutine_threads(threads_max, keep)
+        if listing.error:
+            _say_once(target.GetDebugger(), f"goroutine threads: {listing.error}")
+        _goroutine_threads[pid] = (process.GetStopID(), {t.tid: t for t in listing.threads})
+        return [{"tid": t.tid, "name": t.name, "queue": "", "state": "stopped",
+                 "stop_reason": "none"} for t in listing.threads]
+    except Exception as e:  # noqa: BLE001
+        _say_once(lldb.debugger, f"goroutine threads unavailable: {e}")
+        return []
+
+
+def goroutine_register_data(process: lldb.SBProcess, tid: int) -> Optional[bytes]:
+    """get_register_data of the OS plugin: the goroutine's saved pc, SP, frame pointer and link
+    register; the other registers were not saved (0)."""
+    try:
+        found = _goroutine_threads.get(process.GetProcessID(), (0, {}))[1].get(tid)
+        if found is None:
+            return None
+        go, _ = go_modules(process.GetTarget())
+        arch = go[0][0].arch
+        saved = {arch.pc: found.pc, arch.sp: found.sp, arch.fp: found.bp}
+        if arch.lr:
+            saved[arch.lr] = found.lr
+        return b"".join(saved.get(name, 0).to_bytes(8, "little")
+                        for name, _ in _register_layout(process))
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _goroutine_thread(thread: lldb.SBThread) -> Optional[Any]:
+    """The listed goroutine a thread of the OS plugin stands for, or None."""
+    process = thread.GetProcess()
+    return _goroutine_threads.get(process.GetProcessID(), (0, {}))[1].get(thread.GetThreadID())
+
+
+def _fast_reader(process: lldb.SBProcess) -> Callable[[int, int], Optional[bytes]]:
+    """/proc/PID/mem of a local process stopped under this LLDB (lldb-server's memory packets
+    cost a round trip per page), else the SB API."""
+    try:
+        if (process.GetPluginName() == "gdb-remote"
+                and process.GetTarget().GetPlatform().GetName() == "host"
+                and _traced(process.GetProcessID())):
+            fd = os.open(f"/proc/{process.GetProcessID()}/mem", os.O_RDONLY | os.O_CLOEXEC)
+            slow = _reader(process)
+
+            def read(addr: int, size: int) -> Optional[bytes]:
+                try:
+                    data = os.pread(fd, size, addr)
+                    return data if len(data) == size else slow(addr, size)
+                except OSError:
+                    return slow(addr, size)
+            read.fd = fd  # type: ignore[attr-defined]
+            return read
+    except OSError:
+        pass
+    return _reader(process)
+
+
+def _traced(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("TracerPid:"):
+                    return int(line.split()[1]) > 0
+    except (OSError, ValueError):
+        pass
+    return False
+
+
+def set_threads(enabled: bool, maximum: int) -> None:
+    """`cgo threads` (the plugin's command, which then reloads the OS plugin)."""
+    global threads_enabled, threads_max
+    threads_enabled, threads_max = enabled, maximum
 
 
 class StopHook:

@@ -25,10 +25,13 @@
 #include <thread>
 #include <vector>
 
+#include "cgounwind/c_view.h"
 #include "cgounwind/go_binary.h"
 #include "cgounwind/go_format.h"
 #include "cgounwind/go_text.h"
 #include "cgounwind/go_values.h"
+#include "cgounwind/goroutine_query.h"
+#include "cgounwind/goroutine_threads.h"
 #include "cgounwind/goroutines.h"
 #include "cgounwind/page_cache.h"
 
@@ -40,6 +43,8 @@ constexpr const char* kRecognizerClass = "cgounwind_lldb.GoRecognizer";
 constexpr const char* kPointerSynthetic = "cgounwind_lldb.MirrorPointer";
 constexpr const char* kSliceSynthetic = "cgounwind_lldb.MirrorSlice";
 constexpr const char* kChildrenSynthetic = "cgounwind_lldb.GoChildren";
+constexpr const char* kCgoStructSynthetic = "cgounwind_lldb.CgoStruct";
+constexpr const char* kCgoStructRegex = "\\._Ctype_(struct|union)_[A-Za-z0-9_]+$";
 
 // One line on the debugger's output (what the user sees in the CLI and lldb-dap's console).
 void say(lldb::SBDebugger dbg, const std::string& line) {
@@ -281,7 +286,21 @@ bool c_value_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBSt
   return id && summarize(value, types, *id, true, out);
 }
 
-// Summaries for the C types behind the binary's cgo structs (once per executable).
+// Summary of a value of LLDB's own Go variables, typed by Go's DWARF read as C (add_c_views):
+// Go's text for what C shows badly (a string's bytes past its length, a map's or channel's
+// runtime header, an interface's two words, cgo's byte-array copies of C unions).
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
+bool go_named_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBStream& out) {
+  const GoTypes& types = go_types(value.GetTarget());
+  if (!types.dwarf) return false;
+  lldb::SBType type = value.GetType();
+  auto id = types.dwarf->type_by_name(type.GetName() ? type.GetName() : "");
+  if (!id) return false;
+  if (auto c = types.dwarf->c_type_id_for(*id)) return summarize(value, types, *c, true, out);
+  return summarize(value, types, *id, false, out);
+}
+
+// Summaries for the C types behind the binary's cgo structs (once per executable).// Summaries for the C types behind the binary's cgo structs (once per executable).
 void add_c_summaries(const lldb::SBTarget& t) {
   static std::set<const cgounwind::GoDwarf*> done;
   const GoTypes& types = go_types(t);
@@ -317,6 +336,29 @@ void add_formatters(lldb::SBDebugger dbg) {
                        lldb::SBTypeSynthetic::CreateWithClassName(kChildrenSynthetic));
   cat.AddTypeSynthetic(lldb::SBTypeNameSpecifier(mirror::kStructPointerRegex, true),
                        lldb::SBTypeSynthetic::CreateWithClassName(kPointerSynthetic));
+  // LLDB's own Go variables (the C view): Go's type names.
+  for (const char* go_name : {"^string$", "^error$", "^map\\[", "^(<-)?chan[ <]", "^interface \\{"}) {
+    cat.AddTypeSummary(lldb::SBTypeNameSpecifier(go_name, true),
+                       lldb::SBTypeSummary::CreateWithCallback(
+                           go_named_summary,
+                           lldb::eTypeOptionHideChildren | lldb::eTypeOptionHideValue,
+                           "Go value"));
+  }
+  // cgo's copies of C structs and unions: the C text, and the C type's members as children.
+  cat.AddTypeSummary(lldb::SBTypeNameSpecifier(kCgoStructRegex, true),
+                     lldb::SBTypeSummary::CreateWithCallback(
+                         go_named_summary, lldb::eTypeOptionHideChildren, "cgo C value"));
+  cat.AddTypeSynthetic(lldb::SBTypeNameSpecifier(kCgoStructRegex, true),
+                       lldb::SBTypeSynthetic::CreateWithClassName(kCgoStructSynthetic));
+  cat.AddTypeSummary(
+      lldb::SBTypeNameSpecifier("^\\[\\]", true),
+      lldb::SBTypeSummary::CreateWithSummaryString("len: ${var.len}, cap: ${var.cap}", 0));
+  cat.AddTypeSynthetic(lldb::SBTypeNameSpecifier("^\\[\\]", true),
+                       lldb::SBTypeSynthetic::CreateWithClassName(kSliceSynthetic));
+  for (const char* go_name : {"^error$", "^map\\[", "^(<-)?chan[ <]", "^interface \\{"}) {
+    cat.AddTypeSynthetic(lldb::SBTypeNameSpecifier(go_name, true),
+                         lldb::SBTypeSynthetic::CreateWithClassName(kChildrenSynthetic));
+  }
   cat.SetEnabled(true);
 }
 
@@ -426,6 +468,154 @@ void say_unsupported(const lldb::SBTarget& t, const lldb::SBEvent& ev) {
   }
 }
 
+// Goroutines as threads: LLDB's Python OS plugin (cgounwind_threads.py, next to this plugin)
+// lists the goroutines that are on no OS thread (`cgo threads`). Whether this LLDB is lldb-dap.
+bool in_lldb_dap() {
+  std::ifstream comm("/proc/self/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name.rfind("lldb-dap", 0) == 0;
+}
+
+struct ThreadsSetting {
+  bool on = in_lldb_dap();
+  size_t max = cgounwind::kDefaultGoroutineThreads;
+};
+ThreadsSetting& threads_setting() {
+  static ThreadsSetting s;
+  return s;
+}
+
+// Sets (or clears) the OS plugin of a Go process; setting it again makes LLDB load it afresh and
+// rebuild the thread list.
+void apply_goroutine_threads(lldb::SBProcess p) {
+  lldb::SBDebugger dbg = p.GetTarget().GetDebugger();
+  lldb::SBCommandReturnObject r;
+  lldb::SBExecutionContext ctx(p);
+  lldb::SBCommandInterpreter ci = dbg.GetCommandInterpreter();
+  ci.HandleCommand(fmt::format("script cgounwind_lldb.set_threads({}, {})",
+                               threads_setting().on ? "True" : "False", threads_setting().max)
+                       .c_str(),
+                   ctx, r);
+  ci.HandleCommand("settings clear target.process.python-os-plugin-path", ctx, r);
+  if (!threads_setting().on) return;
+  r.Clear();
+  ci.HandleCommand(
+      fmt::format("settings set target.process.python-os-plugin-path \"{}/cgounwind_threads.py\"",
+                  plugin_dir())
+          .c_str(),
+      ctx, r);
+  if (!r.Succeeded()) {
+    std::string err = r.GetError() ? r.GetError() : "?";
+    while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+    say(dbg, "goroutines are not shown as threads: " + err);
+  }
+}
+
+// Goroutines as threads, on each Go process once, when on: in lldb-dap (its Call Stack pane lists
+// threads); in the command line `cgo threads on` (there `goroutine list` is at hand, LLDB prints
+// every thread of a core it loads, and `process save-core` writes every listed thread into the
+// core).
+void show_goroutine_threads(lldb::SBProcess p) {
+  static std::set<std::pair<lldb::user_id_t, uint64_t>> done;  // (debugger, process)
+  if (!threads_setting().on || !p.IsValid() || !import_shim(p.GetTarget().GetDebugger())) return;
+  if (!done.emplace(p.GetTarget().GetDebugger().GetID(), p.GetUniqueID()).second) return;
+  apply_goroutine_threads(p);
+}
+
+class ThreadsCmd : public lldb::SBCommandPluginInterface {
+ public:
+  bool DoExecute(lldb::SBDebugger dbg, char** argv, lldb::SBCommandReturnObject& result) override {
+    std::vector<std::string> words;
+    for (char** a = argv; a != nullptr && *a != nullptr; ++a) words.emplace_back(*a);
+    ThreadsSetting& s = threads_setting();
+    if (words == std::vector<std::string>{"on"}) {
+      s.on = true;
+    } else if (words == std::vector<std::string>{"off"}) {
+      s.on = false;
+    } else if (words.size() == 2 && words[0] == "max" && !words[1].empty() &&
+               words[1].find_first_not_of("0123456789") == std::string::npos &&
+               words[1].size() < 10) {
+      s.max = std::stoul(words[1]);
+    } else if (!words.empty()) {
+      result.SetError("usage: cgo threads [on|off|max N]");
+      return false;
+    }
+    lldb::SBProcess p = dbg.GetSelectedTarget().GetProcess();
+    std::string why;
+    if (!words.empty() && p.IsValid() && import_shim(dbg) &&
+        !go_modules(p.GetTarget(), &why).empty())
+      apply_goroutine_threads(p);
+    result.AppendMessage(fmt::format("cgounwind: goroutines as threads: {} ({} listed)",
+                                     s.on ? "on" : "off",
+                                     s.max == 0 ? "all" : fmt::format("at most {}", s.max))
+                             .c_str());
+    return true;
+  }
+};
+
+// Where the C view of a Go file is kept: one directory per file version (path, size, mtime), the
+// file named like the binary plus ".debug" (LLDB also matches a symbol file by that name when the
+// binary has no build-id).
+std::string c_view_path(const std::string& binary) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto size = fs::file_size(binary, ec);
+  auto mtime = fs::last_write_time(binary, ec).time_since_epoch().count();
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  std::string root = xdg && *xdg ? xdg : std::string(home && *home ? home : "/tmp") + "/.cache";
+  // The version of the C view's rules (c_view.cpp): a cached file of older rules is not reused.
+  constexpr int kCViewRules = 2;
+  size_t key =
+      std::hash<std::string>{}(fmt::format("{}\n{}\n{}\n{}", binary, size, mtime, kCViewRules));
+  std::string name = binary.substr(binary.find_last_of('/') + 1);
+  return fmt::format("{}/cgounwind/c-view/{:016x}/{}.debug", root, key, name);
+}
+
+// Go variables by name in LLDB's own commands (`v NAME`, `p NAME`, `expression`, lldb-dap's
+// hover): each Go module's DWARF as C (cgounwind/c_view.h), added as the module's symbol file,
+// once per target and file. CGOUNWIND_NO_C_VIEW=1 leaves LLDB's symbols as they are.
+void add_c_views(const lldb::SBTarget& t, const cgounwind::GoModules& mods) {
+  static std::vector<std::pair<lldb::SBTarget, std::string>> done;  // (target, binary)
+  if (std::getenv("CGOUNWIND_NO_C_VIEW") != nullptr) return;
+  lldb::SBDebugger dbg = t.GetDebugger();
+  for (const auto& m : mods.all()) {
+    const std::string& path = m.binary().path();
+    auto key = std::make_pair(t, path);
+    if (std::find(done.begin(), done.end(), key) != done.end()) continue;
+    done.push_back(key);
+    std::string view = c_view_path(path), err;
+    std::error_code ec;
+    if (!std::filesystem::exists(view, ec)) {
+      std::filesystem::create_directories(std::filesystem::path(view).parent_path(), ec);
+      bool ok = false;
+      try {
+        ok = cgounwind::write_c_view_debug_file(path, view, nullptr, &err);
+      } catch (const std::exception& e) {
+        err = e.what();
+      }
+      // Without Go DWARF (-ldflags=-w) the recognizer says so already.
+      if (!ok && err.find("no Go compile unit") == std::string::npos &&
+          err.find(".debug_info") == std::string::npos) {
+        say(dbg, fmt::format("{}: Go variables are not known to LLDB by name ({}); `go print NAME` "
+                             "and `frame variable` show them",
+                             path.substr(path.find_last_of('/') + 1), err));
+      }
+      if (!ok) continue;
+    }
+    lldb::SBCommandReturnObject r;
+    lldb::SBExecutionContext ctx(t);
+    dbg.GetCommandInterpreter().HandleCommand(
+        fmt::format("target symbols add \"{}\"", view).c_str(), ctx, r);
+    if (!r.Succeeded()) {
+      std::string e = r.GetError() ? r.GetError() : "?";
+      while (!e.empty() && (e.back() == '\n' || e.back() == ' ')) e.pop_back();
+      say(dbg, "cannot add the Go variables' C view: " + e);
+    }
+  }
+}
+
 bool configure(lldb::SBTarget t, bool quiet, lldb::SBCommandReturnObject& result) {
   std::string why;
   cgounwind::GoModules mods = go_modules(t, &why);
@@ -439,8 +629,10 @@ bool configure(lldb::SBTarget t, bool quiet, lldb::SBCommandReturnObject& result
     return true;
   }
   register_provider(t, mods);
+  add_c_views(t, mods);
   add_c_summaries(t);
   lldb::SBProcess p = t.GetProcess();
+  show_goroutine_threads(p);
   if (!p.IsValid()) {
     // No process yet: the target's own signal settings, applied when it launches or attaches
     // (before LLDB 21 no stop-hook runs before the first reported stop, for Go SIGURG's).
@@ -501,6 +693,27 @@ class ConfigureCmd : public lldb::SBCommandPluginInterface {
 // go print EXPR: a Go variable of the selected frame, or a field, element or pointee of one.
 // (`frame variable` lists Go variables but cannot look them up by name: they are the frame
 // recognizer's values, not LLDB's own.)
+// cgo's copy of a C struct or union among LLDB's own Go variables (the C view types it
+// `main._Ctype_struct___7`, a union as bytes) as a value of the C type it stands for, so that
+// its members (those of anonymous unions too) are found by name; other values as they are.
+lldb::SBValue as_c_value(lldb::SBTarget& target, lldb::SBValue v) {
+  std::string name = v.GetType().GetName() ? v.GetType().GetName() : "";
+  if (name.find("._Ctype_struct_") == std::string::npos &&
+      name.find("._Ctype_union_") == std::string::npos)
+    return v;
+  const GoTypes& types = go_types(target);
+  auto id = types.dwarf ? types.dwarf->type_by_name(name) : std::nullopt;
+  std::string c = id ? types.dwarf->c_type_for(*id).value_or("") : "";
+  for (const char* kw : {"struct ", "union "})
+    if (c.rfind(kw, 0) == 0) c.erase(0, std::string(kw).size());
+  lldb::SBType ctype = c.empty() ? lldb::SBType() : target.FindFirstType(c.c_str());
+  if (!ctype.IsValid() || ctype.GetByteSize() != v.GetByteSize()) return v;
+  lldb::addr_t addr = v.GetLoadAddress();
+  if (addr != LLDB_INVALID_ADDRESS)
+    return target.CreateValueFromAddress(v.GetName(), lldb::SBAddress(addr, target), ctype);
+  return target.CreateValueFromData(v.GetName(), v.GetData(), ctype);
+}
+
 class GoPrintCmd : public lldb::SBCommandPluginInterface {
  public:
   bool DoExecute(lldb::SBDebugger dbg, char** argv, lldb::SBCommandReturnObject& result) override {
@@ -538,9 +751,11 @@ class GoPrintCmd : public lldb::SBCommandPluginInterface {
     auto deref = [&](lldb::SBValue p, const std::string& name) {
       uint64_t addr = p.GetValueAsUnsigned(0);
       if (addr == 0) return lldb::SBValue();
-      return target.CreateValueFromAddress(name.c_str(), lldb::SBAddress(addr, target),
-                                           p.GetType().GetPointeeType());
+      return as_c_value(target, target.CreateValueFromAddress(
+                                    name.c_str(), lldb::SBAddress(addr, target),
+                                    p.GetType().GetPointeeType()));
     };
+    v = as_c_value(target, v);
     for (const auto& step : path.steps) {
       lldb::SBValue next;
       if (step.kind == cgounwind::GoPathStep::Deref) {
@@ -548,11 +763,12 @@ class GoPrintCmd : public lldb::SBCommandPluginInterface {
         next = deref(v, shown);
       } else if (step.kind == cgounwind::GoPathStep::Field) {
         lldb::SBValue base = v.GetType().IsPointerType() ? deref(v, shown) : v;  // Go's p.f
-        next = base.GetChildMemberWithName(step.field.c_str());
+        next = as_c_value(target, base.GetChildMemberWithName(step.field.c_str()));
         shown += "." + step.field;
       } else {
         std::string type = v.GetType().GetName() ? v.GetType().GetName() : "";
-        if (type.rfind(mirror::kSlicePrefix, 0) == 0) {
+        // A slice: the core's mirror, or the C view's Go type ("[]int").
+        if (type.rfind(mirror::kSlicePrefix, 0) == 0 || type.rfind("[]", 0) == 0) {
           lldb::SBValue raw = v.GetNonSyntheticValue();  // the fields, not the elements
           int64_t len = raw.GetChildMemberWithName(mirror::kSliceLen).GetValueAsSigned(-1);
           if (len < 0 || step.index >= static_cast<uint64_t>(len)) {
@@ -582,19 +798,28 @@ class GoPrintCmd : public lldb::SBCommandPluginInterface {
   }
 };
 
+// goroutine list [ARGS]: the core parses ARGS (goroutine_query.h), filters, groups and formats;
+// GDB's `info goroutines ARGS` prints the same text.
 class GoroutineListCmd : public lldb::SBCommandPluginInterface {
  public:
-  bool DoExecute(lldb::SBDebugger dbg, char**, lldb::SBCommandReturnObject& result) override {
+  bool DoExecute(lldb::SBDebugger dbg, char** argv, lldb::SBCommandReturnObject& result) override {
+    // LLDB hands over the words already split (its quotes removed): quoted again for the core.
+    std::vector<std::string> words;
+    for (char** a = argv; a != nullptr && *a != nullptr; ++a) words.emplace_back(*a);
     Context c;
     if (!context(dbg, c, result)) return false;
     ProcessMemory mem(c.process);
-    auto table = cgounwind::read_all_goroutines(c.mods, mem.mem());
-    std::string out = cgounwind::format_goroutine_table(table, [&](uint64_t lwp) {
-      lldb::SBThread th = c.process.GetThreadByID(lwp);
-      return th.IsValid() ? std::to_string(th.GetIndexID()) : std::string();
-    });
-    result.AppendMessage(out.c_str());
-    if (!table.error.empty()) result.AppendWarning(("cgounwind: " + table.error).c_str());
+    auto listing = cgounwind::goroutine_listing(
+        c.mods, mem.mem(), cgounwind::join_args(words), [&](uint64_t lwp) {
+          lldb::SBThread th = c.process.GetThreadByID(lwp);
+          return th.IsValid() ? std::to_string(th.GetIndexID()) : std::string();
+        });
+    if (!listing.error.empty()) {
+      result.SetError(("cgounwind: goroutine list: " + listing.error).c_str());
+      return false;
+    }
+    result.AppendMessage(listing.text.c_str());
+    if (!listing.warning.empty()) result.AppendWarning(("cgounwind: " + listing.warning).c_str());
     return true;
   }
 };
@@ -735,13 +960,25 @@ __attribute__((used)) bool PluginInitialize(lldb::SBDebugger dbg) {
   lldb::SBCommand cgo = ci.AddMultiwordCommand("cgo", "cgounwind: Go + C debugging");
   cgo.AddCommand("configure", new ConfigureCmd,
                  "Configure the selected target if it is a Go program (done automatically).");
+  cgo.AddCommand("threads", new ThreadsCmd,
+                 "cgo threads [on|off|max N]: goroutines as threads (on in lldb-dap, off in the "
+                 "command line; at most 1024 listed, max 0: all), applied at once.");
   lldb::SBCommand go = ci.AddMultiwordCommand("go", "Go values (cgounwind)");
   go.AddCommand("print", new GoPrintCmd,
                 "go print EXPR: a Go variable of the selected frame; EXPR is NAME followed by "
                 ".field, [index] and prefixed by * (pointers are followed for .field).");
   lldb::SBCommand goroutine = ci.AddMultiwordCommand("goroutine", "Go goroutines (cgounwind)");
-  goroutine.AddCommand("list", new GoroutineListCmd,
-                       "List goroutines: id, status, thread, whether inside C, location.");
+  goroutine.AddCommand(
+      "list", new GoroutineListCmd,
+      "List goroutines: id, status, thread, whether inside C, location. Options as Delve's "
+      "goroutines (GDB's info goroutines takes the same): -u/-r/-s Location column: user code, "
+      "where it is now (default), start function; -g a 'created by' line (its go statement) and "
+      "-l its pprof labels under each goroutine; -with/-without KIND ARG keep the goroutines "
+      "that match / do not: curloc|userloc|goloc|startloc EXPR (part of the location text), "
+      "label KEY[=VALUE], status EXPR, running (on a thread), user (not the runtime's); -group "
+      "KIND [KEY] counts per value, largest first, with a few goroutine ids each. Quote an EXPR "
+      "that has blanks.",
+      "goroutine list [-u|-r|-s] [-g] [-l] [-with|-without KIND [ARG]]... [-group KIND [KEY]]");
   goroutine.AddCommand("bt", new GoroutineBtCmd,
                        "goroutine bt ID|all: backtrace of goroutine ID (or of every goroutine); "
                        "its C frames first when it is inside C.");

@@ -14,7 +14,8 @@ import _cgounwind as core  # noqa: E402
 
 FIELDS = ["g_stack_lo", "g_stack_hi", "g_m", "g_sched", "g_syscallsp", "g_syscallpc",
           "g_atomicstatus", "g_goid", "g_waitreason", "g_startpc", "g_gopc", "gobuf_sp",
-          "gobuf_pc", "gobuf_bp", "m_g0", "m_curg", "m_procid", "m_gsignal", "m_alllink", "m_id"]
+          "gobuf_pc", "gobuf_bp", "m_g0", "m_curg", "m_procid", "m_gsignal", "m_alllink", "m_id",
+          "g_labels"]
 manifest = json.load(open(os.path.join(build, "testdata", "manifest.json")))
 rows = []
 for tc, info in sorted(manifest["toolchains"].items(), key=lambda kv: int(kv[0].split(".")[1])):

@@ -102,6 +102,8 @@ PROGRAMS = [
     Program("callback-O2", "callback", cgo_cflags="-g -O2"),
     Program("callback-stripped", "callback", ldflags="-w"),
     Program("multiblock", "multiblock"),
+    # The goroutine listing's filters and groups: labelled goroutines from three go statements.
+    Program("goroutines", "goroutines"),
     Program("cthread", "cthread"),
     Program("deep", "deep"),
     Program("sysstack", "sysstack"),
@@ -110,6 +112,8 @@ PROGRAMS = [
     # Built as a user debugging it would (-N -l: no optimization, no inlining in package main),
     # so that every local of main.goValues has a stack slot across the C call.
     Program("values", "values", gcflags="-N -l"),
+    # Goroutines as LLDB threads: 2,000 goroutines parked with locals (-N -l keeps them).
+    Program("parked", "parked", gcflags="-N -l"),
     # Breaks its own runtime state before stopping (issue 6); -stripped: no symbols, no DWARF.
     Program("hostile", "hostile"),
     Program("hostile-stripped", "hostile", ldflags="-s -w"),

@@ -132,3 +132,30 @@ def goroutine_problems(out: str, prog: P.Program) -> list[str]:
     if "warning:" in out:
         problems.append("a warning was printed")
     return problems
+
+
+def lldb_values_problems(text: str, toolchain: str) -> list[str]:
+    """What is wrong with `frame variable` in testdata/values' main.goValues (LLDB 22, the
+    plugin loaded): [] when right. The same text in LLDB's own frames (the Go module's C view
+    gives LLDB the variables, typed by Go's names) and in the provider's spliced frames (the
+    recognizer's values, typed alike; cgo's copies of C types as the C types)."""
+    lines = text.splitlines()
+    cgo = r"main\._Ctype_(?:struct|union)___?\w+"
+    expected = [r"\(long\) n = 7", r'\(string\) s = "hello, 世界"',
+                r'\(main\.Point\) pt = \(X = 1, Y = 2, Name = "origin"\)',
+                r"\(double\) f = 17\.5", r"\(bool\) ok = true",
+                r"\(long\[3\]\) arr = \(\[0\] = 7, \[1\] = 8, \[2\] = 9\)",
+                r"\(\[\]int\) xs = len: 3, cap: 3 \{", r"\(main\.Point \*\) p = 0x[0-9a-f]+",
+                rf"\((?:Shape|{cgo}) \*\) psh = 0x[0-9a-f]+",
+                r"\(error\) err = " + re.escape(
+                    'error(*errors.errorString) &errors.errorString{s: "boom"}'),
+                r"\(interface \{\}\) anyv = interface \{\}\(int\) 42",
+                r"\(chan int\) ch = chan int len: 2, cap: 4 \[1, 2\]",
+                r"\(map\[string\]int\) m = " + re.escape(P.values_map_text(toolchain))]
+    for name, value in P.VALUES_C_TEXT.items():
+        expected.append(rf"\((?:{P.VALUES_C_TYPES[name]}|{cgo})\) {name} = {re.escape(value)}")
+    problems = [f"no line {e!r}" for e in expected
+                if not any(re.fullmatch(e, ln) for ln in lines)]
+    big = [m.group(1) for m in map(re.compile(r"^\(map\[int\]int\) big = (.*)$").match, lines) if m]
+    problems += ["no `big`"] if not big else P.big_map_problems(big[0])
+    return problems

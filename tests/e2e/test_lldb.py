@@ -124,30 +124,18 @@ class LldbGoValues(unittest.TestCase):
         # main.goValues (built with -N -l) is below the C function: a spliced frame.
         out = self.values_session(["frame variable"])
         got = section(out, "frame variable")
-        for line in ["(long long) n = 7", '($string) s = "hello, 世界"',
-                     '($main_Point) pt = (X = 1, Y = 2, Name = "origin")',
-                     "(double) f = 17.5", "(bool) ok = true"]:
-            self.assertIn(line, got.splitlines(), out)
-        # The CLI shows a slice's fields under its summary (lldb-dap shows its elements).
-        self.assertIn("($slice_int_) xs = len: 3, cap: 3 {", got.splitlines(), out)
-        self.assertRegex(got, r"\(struct \$main_Point \*\) p = 0x[0-9a-f]+", out)
-        # cgo structs (their unions Go sees as bytes) are shown as their C types, unions decoded,
-        # a tagged union's active member first and marked; the same text as in GDB.
-        for name, text in P.VALUES_C_TEXT.items():
-            self.assertIn(f"({P.VALUES_C_TYPES[name]}) {name} = {text}", got.splitlines(), out)
-        self.assertRegex(got, r"\(Shape \*\) psh = 0x[0-9a-f]+", out)
-        self.assertIn("(long long[3]) arr = ([0] = 7, [1] = 8, [2] = 9)", got.splitlines(), out)
-        # Interfaces: dynamic type and value, the same text as in GDB.
-        self.assertRegex(got, r"(?m)^\(\$iface_error_[0-9a-f]+\) err = "
-                         + re.escape('error(*errors.errorString) &errors.errorString{s: "boom"}')
-                         + "$", out)
-        self.assertRegex(got, r"(?m)^\(\$iface_\w+\) anyv = interface \{\}\(int\) 42$", out)
-        self.assertRegex(got, r"(?m)^\(\$chan_\w+\) ch = chan int len: 2, cap: 4 \[1, 2\]$", out)
-        self.assertRegex(got, r"(?m)^\(\$map_\w+\) m = "
-                         + re.escape(P.values_map_text(ARGS.toolchain)) + "$", out)
-        big = re.search(r"(?m)^\(\$map_\w+\) big = (.*)$", got)
-        self.assertIsNotNone(big, out)
-        self.assertEqual(P.big_map_problems(big.group(1)), [], out)
+        self.assertEqual(L.lldb_values_problems(got, ARGS.toolchain), [], out)
+
+    def test_lldb_own_commands_by_name(self) -> None:
+        # `v NAME`, `p NAME`, `expression NAME` (LLDB's own commands, through the C view).
+        out = self.values_session(["v s", "p pt.Name", "expression n + 1", "p *p", "v xs[1]",
+                                   "p m"])
+        self.assertIn('(string) s = "hello, 世界"', section(out, "v s"), out)
+        self.assertIn('(string) "origin"', section(out, "p pt.Name"), out)
+        self.assertRegex(section(out, "expression n + 1"), r"\(long\) \$\d+ = 8", out)
+        self.assertIn('(X = 3, Y = 4, Name = "heap")', section(out, "p *p"), out)
+        self.assertIn("(long) xs[1] = 20", section(out, "v xs[1]"), out)
+        self.assertIn(P.values_map_text(ARGS.toolchain), section(out, "p m"), out)
 
     def test_go_print_fields_elements_pointees(self) -> None:
         cmds = ["go print p.Name", "go print *p", "go print xs[2]", "go print pt.Y",
@@ -172,10 +160,12 @@ class LldbGoValues(unittest.TestCase):
         n = frame_index(first, "main.goOuter")
         out = run_lldb([f"plugin load {PLUGIN}", *P.BY_NAME["callback"].lldb_commands,
                         f"frame select {n}", "frame variable"], target=binary("callback"))
-        self.assertIn("(long long) n = 1", section(out, "frame variable").splitlines(), out)
+        self.assertIn("(long) n = 1", section(out, "frame variable").splitlines(), out)
         out = run_lldb([f"plugin load {PLUGIN}", *P.BY_NAME["callback-gostop"].lldb_commands,
-                        "frame variable"], target=binary("callback"))
-        self.assertIn("(long long) n = 2", section(out, "frame variable").splitlines(), out)
+                        "frame variable", "v n", "p n"], target=binary("callback"))
+        self.assertIn("(long) n = 2", section(out, "frame variable").splitlines(), out)
+        self.assertIn("(long) n = 2", section(out, "v n").splitlines(), out)
+        self.assertIn("(long) 2", section(out, "p n").splitlines(), out)
 
 
 class LldbCoreFile(unittest.TestCase):
@@ -208,7 +198,7 @@ class LldbCoreFile(unittest.TestCase):
         frames = list(parse_threads(bt_only(out)).values())
         self.assertEqual(len(frames), 1, out)
         self.assertTrue(same_stack(gdb_golden(prog), frames[0]), out)
-        self.assertIn("(long long) n = 1", section(out, "frame variable").splitlines(), out)
+        self.assertIn("(long) n = 1", section(out, "frame variable").splitlines(), out)
         self.assertRegex(section(out, "goroutine list"), r"\* 1 +syscall .* yes ", out)
 
 

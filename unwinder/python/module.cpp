@@ -15,6 +15,8 @@
 #include "cgounwind/go_binary.h"
 #include "cgounwind/go_format.h"
 #include "cgounwind/go_values.h"
+#include "cgounwind/goroutine_query.h"
+#include "cgounwind/goroutine_threads.h"
 #include "cgounwind/goroutines.h"
 #include "cgounwind/image.h"
 #include "cgounwind/page_cache.h"
@@ -126,6 +128,16 @@ class PyWalker {
     });
     return {text, t.error};
   }
+  // `info goroutines ARGS` (goroutine_query.h): (text, warning, error), error a one-line reason
+  // why nothing was listed (bad arguments).
+  std::tuple<std::string, std::string, std::string> goroutine_query(
+      const std::string& args, const std::map<uint64_t, int>& threads) {
+    GoroutineListing l = cgounwind::goroutine_listing(mods_, mem_.mem(), args, [&](uint64_t lwp) {
+      auto it = threads.find(lwp);
+      return it == threads.end() ? std::string() : std::to_string(it->second);
+    });
+    return {l.text, l.warning, l.error};
+  }
   GoroutineTable goroutines() {
     GoroutineTable t;
     try {
@@ -191,6 +203,30 @@ class PyWalker {
       return s;
     }
   }
+  GoroutineThreadList goroutine_threads(size_t max, const std::vector<uint64_t>& keep) {
+    try {
+      return cgounwind::goroutine_threads(mods_, mem_.mem(), max, keep);
+    } catch (std::exception& e) {
+      GoroutineThreadList l;
+      l.error = std::string("internal error: ") + e.what();
+      return l;
+    }
+  }
+  ThreadStack goroutine_thread_stack(
+      uint64_t g, uint64_t pc, uint64_t sp, uint64_t bp, uint64_t lr,
+      const std::vector<std::tuple<uint64_t, uint64_t, uint64_t>>& native, int max_frames) {
+    try {
+      std::vector<NativeFrame> nf;
+      nf.reserve(native.size());
+      for (const auto& [npc, nsp, nfp] : native) nf.push_back(NativeFrame{npc, nsp, nfp});
+      return cgounwind::goroutine_thread_stack(mods_, mem_.mem(), g, Regs{pc, sp, bp, lr}, nf,
+                                               max_frames);
+    } catch (std::exception& e) {
+      ThreadStack s;
+      s.error = std::string("internal error: ") + e.what();
+      return s;
+    }
+  }
   GoStack goroutine_stack(uint64_t g, uint64_t pc, uint64_t sp, uint64_t bp, int max_frames,
                           uint64_t lr) {
     try {
@@ -227,6 +263,7 @@ struct FrameVar {
   bool is_arg = false;
   uint64_t type = 0;
   std::string go_type;
+  uint64_t size = 0;  // of the Go type
   std::optional<uint64_t> address;
   std::optional<py::bytes> data;
   std::string error;  // why the value is not available
@@ -263,6 +300,13 @@ class PyGoValues {
     }
     return t->kind == GoKind::Interface || t->kind == GoKind::Chan || t->kind == GoKind::Map;
   }
+  // For cgo's copy of a C struct or union (`main._Ctype_struct___0`): the C type's name as a C
+  // debugger spells it ("Animal", "struct point"); "" otherwise.
+  std::string c_type_name(const std::string& go_name) {
+    if (!dwarf_) return {};
+    auto id = dwarf_->type_by_name(go_name);
+    return id ? dwarf_->c_type_for(*id).value_or("") : "";
+  }
   // The Go value of type `go_name` at `addr`, as Go-syntax text (None: unknown type).
   std::optional<std::string> format_at(const std::string& go_name, uint64_t addr,
                                        const py::object& reader, size_t max_elements) {
@@ -288,6 +332,7 @@ class PyGoValues {
     try {
       if (mirror_type.rfind("struct ", 0) == 0) mirror_type.erase(0, 7);
       uint64_t id = type_id_from_mirror(mirror_type);
+      if (id == 0) id = dwarf_->type_by_name(mirror_type).value_or(0);  // a C view's Go name
       if (id == 0) return out;
       std::string raw = data;
       std::vector<uint8_t> bytes(raw.begin(), raw.end());
@@ -301,7 +346,10 @@ class PyGoValues {
         v.address = c.address;
         if (!c.address)
           v.data = py::bytes(reinterpret_cast<const char*>(c.data.data()), c.data.size());
-        if (const GoType* t = dwarf_->type(c.type)) v.go_type = t->name;
+        if (const GoType* t = dwarf_->type(c.type)) {
+          v.go_type = t->name;
+          v.size = t->size;
+        }
         out.push_back(std::move(v));
       }
     } catch (std::exception& e) {
@@ -329,6 +377,7 @@ class PyGoValues {
         f.type = v.type;
         const GoType* t = dwarf_->type(v.type);
         f.go_type = t ? t->name : "?";
+        f.size = t ? t->size : 0;
         VarLocation loc = locate(v.expr, cfa, regs);
         if (v.expr.empty()) {
           f.error = "optimized out";
@@ -446,6 +495,7 @@ PYBIND11_MODULE(_cgounwind, m) {
         F(m_gsignal);
         F(m_alllink);
         F(m_id);
+        F(g_labels);
 #undef F
         d["constants"] = L.constants;
         d["source"] = L.source;
@@ -543,8 +593,13 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("m_for_lwp", &PyWalker::m_for_lwp)
       .def("goroutines", &PyWalker::goroutines)
       .def("goroutine_listing", &PyWalker::goroutine_listing, py::arg("threads"))
+      .def("goroutine_query", &PyWalker::goroutine_query, py::arg("args"), py::arg("threads"))
       .def("goroutine_stack", &PyWalker::goroutine_stack, py::arg("g"), py::arg("pc"),
            py::arg("sp"), py::arg("bp"), py::arg("max_frames") = 1024, py::arg("lr") = 0)
+      .def("goroutine_threads", &PyWalker::goroutine_threads, py::arg("max"), py::arg("keep"))
+      .def("goroutine_thread_stack", &PyWalker::goroutine_thread_stack, py::arg("g"), py::arg("pc"),
+           py::arg("sp"), py::arg("bp"), py::arg("lr"), py::arg("native"),
+           py::arg("max_frames") = kMaxClaimedFrames)
       .def("walk_thread", &PyWalker::walk_thread, py::arg("modules"), py::arg("regs"),
            py::arg("native"), py::arg("lwp"), py::arg("max_frames") = 1024,
            py::arg("innermost") = true)
@@ -557,6 +612,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def_readonly("is_arg", &FrameVar::is_arg)
       .def_readonly("type", &FrameVar::type)
       .def_readonly("go_type", &FrameVar::go_type)
+      .def_readonly("size", &FrameVar::size)
       .def_readonly("address", &FrameVar::address)
       .def_readonly("data", &FrameVar::data)
       .def_readonly("error", &FrameVar::error);
@@ -571,6 +627,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("reset_mirror", &PyGoValues::reset_mirror)
       .def("c_type_for_name", &PyGoValues::c_type_for_name, py::arg("go_name"))
       .def("has_formatter", &PyGoValues::has_formatter, py::arg("go_name"))
+      .def("c_type_name", &PyGoValues::c_type_name, py::arg("go_name"))
       .def("children", &PyGoValues::children, py::arg("mirror_type"), py::arg("data"),
            py::arg("reader"), py::arg("max_elements") = GoFormatter::kMaxElements)
       .def("format_at", &PyGoValues::format_at, py::arg("go_name"), py::arg("addr"),
@@ -626,6 +683,27 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def_readonly("goroutines", &GoroutineTable::goroutines)
       .def_readonly("error", &GoroutineTable::error)
       .def_readonly("truncated", &GoroutineTable::truncated);
+  py::class_<GoroutineThread>(m, "GoroutineThread")
+      .def_readonly("tid", &GoroutineThread::tid)
+      .def_readonly("goid", &GoroutineThread::goid)
+      .def_readonly("g", &GoroutineThread::g)
+      .def_readonly("name", &GoroutineThread::name)
+      .def_property_readonly("pc", [](const GoroutineThread& t) { return t.regs.pc; })
+      .def_property_readonly("sp", [](const GoroutineThread& t) { return t.regs.sp; })
+      .def_property_readonly("bp", [](const GoroutineThread& t) { return t.regs.bp; })
+      .def_property_readonly("lr", [](const GoroutineThread& t) { return t.regs.lr; });
+  py::class_<GoroutineThreadList>(m, "GoroutineThreadList")
+      .def_readonly("threads", &GoroutineThreadList::threads)
+      .def_readonly("left_out", &GoroutineThreadList::left_out)
+      .def_readonly("error", &GoroutineThreadList::error);
+  m.def(
+      "goroutine_of_tid",
+      [](uint64_t tid) -> std::optional<std::pair<size_t, uint64_t>> {
+        return goroutine_of_tid(tid);
+      },
+      py::arg("tid"), "(module index, goroutine id) of a goroutine thread id, or None");
+  m.attr("DEFAULT_GOROUTINE_THREADS") = kDefaultGoroutineThreads;
+  m.attr("MAX_FRAMES") = kMaxClaimedFrames;
   py::class_<GoFrame>(m, "GoFrame")
       .def_readonly("pc", &GoFrame::pc)
       .def_readonly("sp", &GoFrame::sp)

@@ -105,6 +105,11 @@ GoroutineTable read_goroutines(const GoModule& bin, Memory& mem, size_t limit) {
     if (g.status == dead || g.status == deadextra) continue;
     g.goid = field(buf, L.g_goid);
     g.status_name = status_name(L, g.status);
+    // For the listing's options (goroutine_query.h): read now, resolved only when asked for.
+    g.startpc = field(buf, L.g_startpc);
+    g.gopc = field(buf, L.g_gopc);
+    g.stack_lo = field(buf, L.g_stack_lo);
+    g.stack_hi = field(buf, L.g_stack_hi);
     g.m = field(buf, L.g_m);
     if (g.m) g.lwp = mem.u64(g.m + L.m_procid).value_or(0);
     uint64_t base = L.g_sched;
@@ -156,8 +161,20 @@ GoroutineTable read_all_goroutines(const GoModules& mods, Memory& mem, size_t li
   return all;
 }
 
+std::string location_text(const std::string& func, const std::string& file, int line, uint64_t pc) {
+  std::string where = func.empty() ? fmt::format("{:#x}", pc) : func;
+  if (!file.empty()) where += fmt::format(" at {}:{}", file, line);
+  return where;
+}
+
 std::string format_goroutine_table(const GoroutineTable& t,
                                    const std::function<std::string(uint64_t)>& thread_label) {
+  return format_goroutine_table(t, thread_label, GoroutineTableStyle{});
+}
+
+std::string format_goroutine_table(const GoroutineTable& t,
+                                   const std::function<std::string(uint64_t)>& thread_label,
+                                   const GoroutineTableStyle& style) {
   // By hand rather than with fmt: 100k lines are a tenth of a second through fmt.
   // With several Go runtimes in the process, a Module column says whose goroutine each one is.
   size_t module_width = 0;
@@ -166,7 +183,7 @@ std::string format_goroutine_table(const GoroutineTable& t,
   std::string out =
       fmt::format("  {:<8} {:<28} {:<8} {:<5} ", "Id", "Status", "Thread", "In C") +
       (module_width ? fmt::format("{:<{}} ", "Module", module_width) : std::string()) +
-      "Location\n";
+      style.location_header + "\n";
   out.reserve(out.size() + t.goroutines.size() * 112);
   auto column = [&out](std::string_view text, size_t width) {
     out.append(text);
@@ -175,7 +192,8 @@ std::string format_goroutine_table(const GoroutineTable& t,
   std::unordered_map<uint64_t, std::string> labels, places;
   std::string status;
   char id[24];
-  for (const Goroutine& g : t.goroutines) {
+  for (size_t i = 0; i < t.goroutines.size(); ++i) {
+    const Goroutine& g = t.goroutines[i];
     status = g.status_name;
     if (!g.wait_reason.empty()) status.append(" (").append(g.wait_reason).append(")");
     std::string_view thread = "-";
@@ -184,11 +202,11 @@ std::string format_goroutine_table(const GoroutineTable& t,
       if (it == labels.end()) it = labels.emplace(g.lwp, thread_label(g.lwp)).first;
       if (!it->second.empty()) thread = it->second;
     }
-    auto place = places.find(g.regs.pc);
-    if (place == places.end()) {
-      std::string where = g.func.empty() ? fmt::format("{:#x}", g.regs.pc) : g.func;
-      if (!g.file.empty()) where += fmt::format(" at {}:{}", g.file, g.line);
-      place = places.emplace(g.regs.pc, std::move(where)).first;
+    auto place = places.end();
+    if (!style.location) {
+      place = places.find(g.regs.pc);
+      if (place == places.end())
+        place = places.emplace(g.regs.pc, location_text(g.func, g.file, g.line, g.regs.pc)).first;
     }
     auto [end, ec] = std::to_chars(id, id + sizeof id, g.goid);
     (void)ec;
@@ -205,7 +223,8 @@ std::string format_goroutine_table(const GoroutineTable& t,
       column(g.module, module_width);
       out += ' ';
     }
-    out.append(place->second).append("\n");
+    out.append(style.location ? style.location(i) : place->second).append("\n");
+    if (style.details) out.append(style.details(i));
   }
   return out;
 }
@@ -218,17 +237,23 @@ GoStack walk_goroutine(const GoModule& bin, Memory& mem, uint64_t g, Regs start,
   st.g = g;
   Regs r = start;
   for (int i = 0; i < max_frames; ++i) {
-    uint64_t lookup = r.pc - 1;
+    // A goroutine that has never run is parked at its start function's first instruction
+    // (newproc sets g.sched.pc to the entry, the return address into goexit pushed): that pc is
+    // no return address, and its frame is not built yet.
+    auto entry = i == 0 ? bin.func_for_pc(r.pc) : std::nullopt;
+    const bool at_entry = entry && entry->entry == r.pc;
+    uint64_t lookup = at_entry ? r.pc : r.pc - 1;
     GoFrame f;
     f.pc = r.pc;
     f.sp = r.sp;
+    f.innermost = at_entry;
     if (auto fn = bin.func_for_pc(lookup)) f.func = fn->name;
     if (auto fl = bin.file_line(lookup)) std::tie(f.file, f.line) = *fl;
     if (f.func.empty()) {
       out.error = fmt::format("pc {:#x} is not Go code", r.pc);
       return out;
     }
-    Step s = unw.step(r, st, ThreadInfo{}, false);
+    Step s = unw.step(r, st, ThreadInfo{}, at_entry);
     f.cfa = s.cfa;
     // systemstack_switch is a marker the runtime saves in g.sched, not a real caller.
     if (f.func != "runtime.systemstack_switch") out.frames.push_back(f);

@@ -13,16 +13,16 @@ namespace {
 
 struct Row {
   int minor;
-  std::array<int64_t, 20>
+  std::array<int64_t, 21>
       f;  // g_stack_lo, g_stack_hi, g_m, g_sched, g_syscallsp, g_syscallpc, g_atomicstatus, g_goid,
           // g_waitreason, g_startpc, g_gopc, gobuf_sp, gobuf_pc, gobuf_bp, m_g0, m_curg, m_procid,
-          // m_gsignal, m_alllink, m_id
+          // m_gsignal, m_alllink, m_id, g_labels
   std::initializer_list<std::pair<const char*, int64_t>> constants;
 };
 
 const Row kRows[] = {
     {19,
-     {0, 8, 48, 56, 112, 120, 144, 152, 176, 312, 296, 0, 8, 48, 0, 192, 72, 80, 336, 232},
+     {0, 8, 48, 56, 112, 120, 144, 152, 176, 312, 296, 0, 8, 48, 0, 192, 72, 80, 336, 232, 360},
      {{"_GCmark", 1},
       {"_GCmarktermination", 2},
       {"_GCoff", 0},
@@ -44,7 +44,7 @@ const Row kRows[] = {
       {"_Gsyscall", 3},
       {"_Gwaiting", 4}}},  // go1.19.8
     {21,
-     {0, 8, 48, 56, 112, 120, 144, 152, 176, 296, 280, 0, 8, 48, 0, 192, 72, 80, 336, 232},
+     {0, 8, 48, 56, 112, 120, 144, 152, 176, 296, 280, 0, 8, 48, 0, 192, 72, 80, 336, 232, 344},
      {{"_GCmark", 1},
       {"_GCmarktermination", 2},
       {"_GCoff", 0},
@@ -66,7 +66,7 @@ const Row kRows[] = {
       {"_Gsyscall", 3},
       {"_Gwaiting", 4}}},  // go1.21.13
     {22,
-     {0, 8, 48, 56, 112, 120, 144, 152, 176, 296, 280, 0, 8, 48, 0, 192, 72, 80, 328, 232},
+     {0, 8, 48, 56, 112, 120, 144, 152, 176, 296, 280, 0, 8, 48, 0, 192, 72, 80, 328, 232, 344},
      {{"_GCmark", 1},
       {"_GCmarktermination", 2},
       {"_GCoff", 0},
@@ -88,7 +88,7 @@ const Row kRows[] = {
       {"_Gsyscall", 3},
       {"_Gwaiting", 4}}},  // go1.22.12
     {23,
-     {0, 8, 48, 56, 112, 120, 152, 160, 184, 304, 288, 0, 8, 48, 0, 192, 72, 80, 328, 232},
+     {0, 8, 48, 56, 112, 120, 152, 160, 184, 304, 288, 0, 8, 48, 0, 192, 72, 80, 328, 232, 352},
      {{"_GCmark", 1},
       {"_GCmarktermination", 2},
       {"_GCoff", 0},
@@ -110,7 +110,7 @@ const Row kRows[] = {
       {"_Gsyscall", 3},
       {"_Gwaiting", 4}}},  // go1.23.5
     {26,
-     {0, 8, 48, 56, 104, 112, 144, 152, 176, 304, 288, 0, 8, 40, 0, 184, 64, 72, 352, 232},
+     {0, 8, 48, 56, 104, 112, 144, 152, 176, 304, 288, 0, 8, 40, 0, 184, 64, 72, 352, 232, 352},
      {{"_GCmark", 1},
       {"_GCmarktermination", 2},
       {"_GCoff", 0},
@@ -155,7 +155,8 @@ std::optional<RuntimeLayout> layout_from_table(std::string_view go_version) {
       &L.g_stack_lo,  &L.g_stack_hi,     &L.g_m,       &L.g_sched,      &L.g_syscallsp,
       &L.g_syscallpc, &L.g_atomicstatus, &L.g_goid,    &L.g_waitreason, &L.g_startpc,
       &L.g_gopc,      &L.gobuf_sp,       &L.gobuf_pc,  &L.gobuf_bp,     &L.m_g0,
-      &L.m_curg,      &L.m_procid,       &L.m_gsignal, &L.m_alllink,    &L.m_id};
+      &L.m_curg,      &L.m_procid,       &L.m_gsignal, &L.m_alllink,    &L.m_id,
+      &L.g_labels};
   for (size_t i = 0; i < best->f.size(); ++i) *dst[i] = best->f[i];
   // gobuf is {sp, pc, g, ctxt, [ret before go1.25], lr, bp} in every version: lr just below bp.
   L.gobuf_lr = L.gobuf_bp - 8;

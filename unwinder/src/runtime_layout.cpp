@@ -50,10 +50,11 @@ constexpr std::array<FieldRef, 18> kRequired = {{
     {"m.id", &RuntimeLayout::m_id},
 }};
 
-constexpr std::array<FieldRef, 3> kOptional = {{
+constexpr std::array<FieldRef, 4> kOptional = {{
     {"gobuf.lr", &RuntimeLayout::gobuf_lr},
     {"g.startpc", &RuntimeLayout::g_startpc},
     {"g.gopc", &RuntimeLayout::g_gopc},
+    {"g.labels", &RuntimeLayout::g_labels},
 }};
 
 // Member name → offset for a struct DIE (plus the member's type DIE offset).
@@ -181,6 +182,7 @@ std::optional<RuntimeLayout> layout_from_dwarf(const std::string& path, std::str
   lay.g_waitreason = get(g, "waitreason");
   lay.g_startpc = get(g, "startpc");
   lay.g_gopc = get(g, "gopc");
+  lay.g_labels = get(g, "labels");
   lay.gobuf_sp = get(gobuf, "sp");
   lay.gobuf_pc = get(gobuf, "pc");
   lay.gobuf_bp = get(gobuf, "bp");

@@ -1,17 +1,21 @@
 // goroutines: N goroutines for listing benchmarks, a mix parked on channels and blocked in C.
 //
 //	goroutines N [IN_C]   N goroutines in all; IN_C of them (default 16) blocked in C, each on
-//	                      its own thread; the rest parked receiving from channels. Then the
-//	                      main goroutine calls C.bench_ready (the breakpoint) and exits.
+//	                      its own thread; the rest parked receiving from channels, each
+//	                      started inside pprof.Do with a label shard=0..7 (a label set per
+//	                      goroutine, as a server labelling each request has). Then the main
+//	                      goroutine calls C.bench_ready (the breakpoint) and exits.
 package main
 
 // #include "block.h"
 import "C"
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"time"
 )
@@ -37,8 +41,10 @@ func main() {
 	for i := range chans {
 		chans[i] = make(chan int)
 	}
+	ctx := context.Background()
 	for i := 0; i < n-inC; i++ {
-		go parked(chans[i%len(chans)])
+		ch := chans[i%len(chans)]
+		pprof.Do(ctx, pprof.Labels("shard", strconv.Itoa(i%8)), func(context.Context) { go parked(ch) })
 	}
 	for i := 0; i < inC; i++ {
 		go blockedInC()

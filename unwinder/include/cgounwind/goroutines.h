@@ -25,6 +25,10 @@ struct Goroutine {
   std::string func;    // function at regs.pc
   std::string file;
   int line = 0;
+  uint64_t startpc = 0;   // the function the goroutine started in (g.startpc)
+  uint64_t gopc = 0;      // return address of the `go` statement that created it (g.gopc)
+  uint64_t stack_lo = 0;  // its stack (g.stack)
+  uint64_t stack_hi = 0;
 };
 
 struct GoroutineTable {
@@ -49,8 +53,23 @@ GoroutineTable read_all_goroutines(const GoModules& mods, Memory& mem, size_t li
 std::string format_goroutine_table(const GoroutineTable& t,
                                    const std::function<std::string(uint64_t lwp)>& thread_label);
 
+// What the listing's options (goroutine_query.h) change in the table.
+struct GoroutineTableStyle {
+  std::string location_header = "Location";
+  // The Location column of goroutine i of the table (unset: where it is now).
+  std::function<std::string(size_t i)> location;
+  // Lines printed under goroutine i's row, each ending in '\n' (unset: none).
+  std::function<std::string(size_t i)> details;
+};
+std::string format_goroutine_table(const GoroutineTable& t,
+                                   const std::function<std::string(uint64_t lwp)>& thread_label,
+                                   const GoroutineTableStyle& style);
+// A location as the table shows it: "FUNC at FILE:LINE", the pc when the function is unknown.
+std::string location_text(const std::string& func, const std::string& file, int line, uint64_t pc);
+
 struct GoFrame {
   uint64_t pc = 0, sp = 0, cfa = 0;
+  bool innermost = false;  // pc is not a return address (a goroutine that has not run yet)
   std::string func, file;
   int line = 0;
 };

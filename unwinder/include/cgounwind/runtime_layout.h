@@ -15,6 +15,7 @@ struct RuntimeLayout {
   int64_t g_stack_lo = -1, g_stack_hi = -1, g_m = -1, g_sched = -1, g_syscallsp = -1,
           g_syscallpc = -1, g_atomicstatus = -1, g_goid = -1, g_waitreason = -1, g_startpc = -1,
           g_gopc = -1;
+  int64_t g_labels = -1;  // pprof labels (runtime/pprof.Do): a pointer, layout per Go version
   // runtime.gobuf
   int64_t gobuf_sp = -1, gobuf_pc = -1, gobuf_bp = -1;
   int64_t gobuf_lr = -1;  // the link register a goroutine resumes with (arm64: morestack saves it)

@@ -1,0 +1,122 @@
+#include "cgounwind/goroutine_threads.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+#include <unordered_map>
+
+namespace cgounwind {
+namespace {
+
+// Frames searched for the user's function when naming a goroutine thread.
+constexpr int kNameFrames = 16;
+
+// Delve's thread name: "[Go ID] FUNCTION", FUNCTION the innermost frame of user code, then (ours)
+// why the goroutine is not running, as `info goroutines` says it.
+std::string thread_name(const GoModule& mod, Memory& mem, const Goroutine& g) {
+  std::string func = g.func;
+  GoStack s = walk_goroutine(mod, mem, g.addr, g.regs, kNameFrames);
+  for (const GoFrame& f : s.frames) {
+    if (!is_runtime_function(f.func)) {
+      func = f.func;
+      break;
+    }
+  }
+  if (func.empty()) func = fmt::format("{:#x}", g.regs.pc);
+  std::string why = g.wait_reason.empty() ? g.status_name : g.wait_reason;
+  return fmt::format("[Go {}] {} ({})", g.goid, func, why);
+}
+
+int native_index(const std::vector<NativeFrame>& native, uint64_t pc, uint64_t sp, size_t from) {
+  for (size_t j = from; j < native.size(); ++j) {
+    if (native[j].pc == pc && native[j].sp == sp) return static_cast<int>(j);
+  }
+  return -1;
+}
+
+}  // namespace
+
+uint64_t goroutine_tid(size_t module_index, uint64_t goid) {
+  return kGoroutineTidBase + module_index * kGoroutineTidModuleStride +
+         (goid & (kGoroutineTidModuleStride - 1));
+}
+
+std::optional<std::pair<size_t, uint64_t>> goroutine_of_tid(uint64_t tid) {
+  if (tid < kGoroutineTidBase) return std::nullopt;
+  uint64_t rel = tid - kGoroutineTidBase;
+  size_t module = static_cast<size_t>(rel / kGoroutineTidModuleStride);
+  if (module >= 64) return std::nullopt;
+  return std::make_pair(module, rel % kGoroutineTidModuleStride);
+}
+
+bool is_runtime_function(const std::string& func) {
+  // The runtime, its internal packages and cgo's generated glue (_cgo_…, _Cfunc_…, _cgoexp_…),
+  // which sit between user code and the runtime on every cgo call.
+  for (const char* prefix : {"runtime.", "runtime/", "internal/", "_cgo", "crosscall"}) {
+    if (func.rfind(prefix, 0) == 0) return true;
+  }
+  return func.find("._Cfunc_") != std::string::npos ||
+         func.find("._cgoexp_") != std::string::npos ||
+         func.find("._Cgo_ptr") != std::string::npos;
+}
+
+GoroutineThreadList goroutine_threads(const GoModules& mods, Memory& mem, size_t max,
+                                      const std::vector<uint64_t>& keep) {
+  GoroutineThreadList out;
+  for (size_t mi = 0; mi < mods.all().size(); ++mi) {
+    const GoModule& mod = mods.all()[mi];
+    GoroutineTable t = read_goroutines(mod, mem);
+    if (!t.error.empty()) out.error = t.error;
+    for (const Goroutine& g : t.goroutines) {
+      // On a thread (running Go or inside C): that thread is the goroutine already.
+      if (g.m != 0 && g.lwp != 0) continue;
+      uint64_t tid = goroutine_tid(mi, g.goid);
+      bool kept = std::find(keep.begin(), keep.end(), tid) != keep.end();
+      if (max != 0 && out.threads.size() >= max && !kept) {
+        ++out.left_out;
+        continue;
+      }
+      GoroutineThread th;
+      th.tid = tid;
+      th.goid = g.goid;
+      th.g = g.addr;
+      th.regs = g.regs;
+      try {
+        th.name = thread_name(mod, mem, g);
+      } catch (const std::exception&) {
+        th.name = fmt::format("[Go {}] {}", g.goid, g.func);
+      }
+      out.threads.push_back(std::move(th));
+    }
+  }
+  return out;
+}
+
+ThreadStack goroutine_thread_stack(const GoModules& mods, Memory& mem, uint64_t g,
+                                   const Regs& start, const std::vector<NativeFrame>& native,
+                                   int max_frames) {
+  ThreadStack out;
+  const GoModule* mod = mods.for_pc(start.pc - 1);
+  if (mod == nullptr) {
+    out.error = fmt::format("goroutine resumes at {:#x}, in no Go module", start.pc);
+    return out;
+  }
+  GoStack s = walk_goroutine(*mod, mem, g, start, max_frames);
+  size_t from = 0;
+  for (const GoFrame& f : s.frames) {
+    ThreadFrame tf;
+    tf.pc = f.pc;
+    tf.sp = f.sp;
+    tf.cfa = f.cfa;
+    tf.innermost = f.innermost;
+    tf.native = native_index(native, f.pc, f.sp, from);
+    if (tf.native >= 0) from = static_cast<size_t>(tf.native) + 1;
+    tf.rule = "goroutine";
+    out.frames.push_back(tf);
+  }
+  out.error = s.error;
+  return out;
+}
+
+}  // namespace cgounwind
