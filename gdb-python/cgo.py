@@ -491,7 +491,8 @@ def _spliced_args(target: "_Target") -> Dict[int, List[Tuple["gdb.Symbol", objec
         return {}
     result: Dict[int, List[Tuple["gdb.Symbol", object]]] = {}
     frame = gdb.newest_frame()
-    while frame is not None and frame.level() < 4096 and len(result) < _MAX_VIEWED_FRAMES:
+    while (frame is not None and frame.level() < core.MAX_FRAMES
+           and len(result) < _MAX_VIEWED_FRAMES):
         if frame.pc() == 0:
             break
         level = frame.level()
@@ -841,7 +842,7 @@ Usage: goroutine ID bt        backtrace of goroutine ID (C frames first when it 
                 goid, " (%s)" % table.error if table.error else ""))
         g = found[0]
         thread = _thread_for_lwp(g.lwp)
-        on_thread = thread is not None and (g.in_c or g.status_name == "running")
+        on_thread = thread is not None and core.stack_is_its_threads(g)
         if on_thread:
             previous = gdb.selected_thread()
             thread.switch()
@@ -856,8 +857,7 @@ Usage: goroutine ID bt        backtrace of goroutine ID (C frames first when it 
                                "only 'goroutine %d bt' is available" % (goid, goid))
         stack = target.walker.goroutine_stack(g.addr, g.pc, g.sp, g.bp, lr=g.lr)
         for i, f in enumerate(stack.frames):
-            loc = " at %s:%d" % (f.file, f.line) if f.file else ""
-            gdb.write("#%-3d0x%016x in %s ()%s\n" % (i, f.pc, f.func, loc))
+            gdb.write(core.backtrace_line("gdb", i, f.pc, f.func, f.file, f.line) + "\n")
         if stack.error:
             _warn("goroutine %d: %s; backtrace truncated" % (goid, stack.error))
 

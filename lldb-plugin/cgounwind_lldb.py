@@ -13,6 +13,8 @@ never let an exception out (it ends the stack silently).
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import os
 import re
 import threading
@@ -29,7 +31,21 @@ except ImportError:  # no frame providers: the plugin says so; the rest still se
 
 
 def _find_core() -> Any:
+    """The core's bindings: from libcgounwind.so itself, next to this file (the plugin LLDB
+    loaded: the same library, so one core and its caches), else the standalone module."""
     here = os.path.dirname(os.path.abspath(__file__))
+    plugin = os.path.join(here, "libcgounwind.so")
+    if "_cgounwind" not in sys.modules and os.path.isfile(plugin):
+        try:
+            loader = importlib.machinery.ExtensionFileLoader("_cgounwind", plugin)
+            spec = importlib.util.spec_from_file_location("_cgounwind", plugin, loader=loader)
+            if spec is not None:
+                module = importlib.util.module_from_spec(spec)
+                loader.exec_module(module)
+                sys.modules["_cgounwind"] = module
+                return module
+        except ImportError:
+            pass
     for d in (os.environ.get("CGOUNWIND_PYTHONPATH", ""), os.path.join(here, "..", "python"),
               os.path.join(here, "..", "..", "share", "cgounwind", "python")):
         if d and os.path.isdir(d) and d not in sys.path:

@@ -131,23 +131,10 @@ std::string module_path(const lldb::SBModule& m) {
   return std::string(f.GetDirectory() ? f.GetDirectory() : ".") + "/" + f.GetFilename();
 }
 
-// The core's view of one Go file, loaded once per path; nullptr (with the reason) when it cannot
-// be read as Go.
+// The core's view of one Go file (GoBinary::shared: the Python shim, which imports this same
+// library as its `_cgounwind`, shares it); nullptr (with the reason) when it cannot be read as Go.
 const GoBinary* load_go_file(const std::string& path, std::string* why) {
-  static std::map<std::string, std::pair<std::unique_ptr<GoBinary>, std::string>> cache;
-  auto it = cache.find(path);
-  if (it == cache.end()) {
-    std::string err;
-    std::unique_ptr<GoBinary> b;
-    try {
-      b = GoBinary::load(path, &err);
-    } catch (const std::exception& e) {
-      err = e.what();
-    }
-    it = cache.emplace(path, std::make_pair(std::move(b), err)).first;
-  }
-  *why = it->second.second;
-  return it->second.first.get();
+  return GoBinary::shared(path, why).get();
 }
 
 // The Go modules LLDB has loaded for this target (the executable, c-shared libraries, dlopen'ed
@@ -222,7 +209,7 @@ bool go_string_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SB
 
 // Go types of one executable for the formatters (loaded on first use), with runtime.types.
 struct GoTypes {
-  std::unique_ptr<cgounwind::GoDwarf> dwarf;
+  std::shared_ptr<const cgounwind::GoDwarf> dwarf;  // GoDwarf::shared
   uint64_t types_base = 0;
 };
 // The types of the target's first Go module (the shim declares that module's types to LLDB).
@@ -238,7 +225,7 @@ const GoTypes& go_types(const lldb::SBTarget& t) {
   if (it == cache.end()) {
     GoTypes g;
     try {
-      g.dwarf = cgounwind::GoDwarf::open(key.first, &why);
+      g.dwarf = cgounwind::GoDwarf::shared(key.first, &why);
       if (auto base = mod.data_symbol("runtime.types")) g.types_base = *base;
     } catch (const std::exception&) {
       g.dwarf.reset();
@@ -300,7 +287,8 @@ bool go_named_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBS
   return summarize(value, types, *id, false, out);
 }
 
-// Summaries for the C types behind the binary's cgo structs (once per executable).// Summaries for the C types behind the binary's cgo structs (once per executable).
+// Summaries for the C types behind the binary's cgo structs (once per executable).// Summaries for
+// the C types behind the binary's cgo structs (once per executable).
 void add_c_summaries(const lldb::SBTarget& t) {
   static std::set<const cgounwind::GoDwarf*> done;
   const GoTypes& types = go_types(t);
@@ -337,12 +325,12 @@ void add_formatters(lldb::SBDebugger dbg) {
   cat.AddTypeSynthetic(lldb::SBTypeNameSpecifier(mirror::kStructPointerRegex, true),
                        lldb::SBTypeSynthetic::CreateWithClassName(kPointerSynthetic));
   // LLDB's own Go variables (the C view): Go's type names.
-  for (const char* go_name : {"^string$", "^error$", "^map\\[", "^(<-)?chan[ <]", "^interface \\{"}) {
+  for (const char* go_name :
+       {"^string$", "^error$", "^map\\[", "^(<-)?chan[ <]", "^interface \\{"}) {
     cat.AddTypeSummary(lldb::SBTypeNameSpecifier(go_name, true),
                        lldb::SBTypeSummary::CreateWithCallback(
                            go_named_summary,
-                           lldb::eTypeOptionHideChildren | lldb::eTypeOptionHideValue,
-                           "Go value"));
+                           lldb::eTypeOptionHideChildren | lldb::eTypeOptionHideValue, "Go value"));
   }
   // cgo's copies of C structs and unions: the C text, and the C type's members as children.
   cat.AddTypeSummary(lldb::SBTypeNameSpecifier(kCgoStructRegex, true),
@@ -350,6 +338,11 @@ void add_formatters(lldb::SBDebugger dbg) {
                          go_named_summary, lldb::eTypeOptionHideChildren, "cgo C value"));
   cat.AddTypeSynthetic(lldb::SBTypeNameSpecifier(kCgoStructRegex, true),
                        lldb::SBTypeSynthetic::CreateWithClassName(kCgoStructSynthetic));
+  // A pointer to one expands into the C members too (LLDB expands a pointer into its pointee's
+  // own members, not the pointee's synthetic children).
+  cat.AddTypeSynthetic(
+      lldb::SBTypeNameSpecifier("\\._Ctype_(struct|union)_[A-Za-z0-9_]+ \\*$", true),
+      lldb::SBTypeSynthetic::CreateWithClassName(kPointerSynthetic));
   cat.AddTypeSummary(
       lldb::SBTypeNameSpecifier("^\\[\\]", true),
       lldb::SBTypeSummary::CreateWithSummaryString("len: ${var.len}, cap: ${var.cap}", 0));
@@ -488,7 +481,7 @@ ThreadsSetting& threads_setting() {
 
 // Sets (or clears) the OS plugin of a Go process; setting it again makes LLDB load it afresh and
 // rebuild the thread list.
-void apply_goroutine_threads(lldb::SBProcess p) {
+void apply_goroutine_threads(const lldb::SBProcess& p) {
   lldb::SBDebugger dbg = p.GetTarget().GetDebugger();
   lldb::SBCommandReturnObject r;
   lldb::SBExecutionContext ctx(p);
@@ -554,6 +547,16 @@ class ThreadsCmd : public lldb::SBCommandPluginInterface {
   }
 };
 
+// LLDB's major version (0 if unknown). LLDB 19 drops the locations of breakpoints already set in
+// a module whose symbol file is replaced at a stop (the C view): a launched program then runs past
+// them; 22 resolves them again.
+int lldb_major() {
+  const char* v = lldb::SBDebugger::GetVersionString();
+  std::string text = v ? v : "";
+  auto at = text.find("version ");
+  return at == std::string::npos ? 0 : std::atoi(text.c_str() + at + 8);
+}
+
 // Where the C view of a Go file is kept: one directory per file version (path, size, mtime), the
 // file named like the binary plus ".debug" (LLDB also matches a symbol file by that name when the
 // binary has no build-id).
@@ -566,7 +569,7 @@ std::string c_view_path(const std::string& binary) {
   const char* home = std::getenv("HOME");
   std::string root = xdg && *xdg ? xdg : std::string(home && *home ? home : "/tmp") + "/.cache";
   // The version of the C view's rules (c_view.cpp): a cached file of older rules is not reused.
-  constexpr int kCViewRules = 2;
+  constexpr int kCViewRules = 3;
   size_t key =
       std::hash<std::string>{}(fmt::format("{}\n{}\n{}\n{}", binary, size, mtime, kCViewRules));
   std::string name = binary.substr(binary.find_last_of('/') + 1);
@@ -578,7 +581,15 @@ std::string c_view_path(const std::string& binary) {
 // once per target and file. CGOUNWIND_NO_C_VIEW=1 leaves LLDB's symbols as they are.
 void add_c_views(const lldb::SBTarget& t, const cgounwind::GoModules& mods) {
   static std::vector<std::pair<lldb::SBTarget, std::string>> done;  // (target, binary)
-  if (std::getenv("CGOUNWIND_NO_C_VIEW") != nullptr) return;
+  if (std::getenv("CGOUNWIND_NO_C_VIEW") != nullptr || lldb_major() < 22) return;
+  // Only before the process's first reported stop (no process yet, or its initial stop): at a
+  // stop LLDB reports, its event thread prints the threads' frames while this runs, and frames
+  // made meanwhile keep the symbols of before for good (unnamed frames were seen, in a core just
+  // loaded and in a Go library loaded by a C host). Go modules seen later (those libraries,
+  // cores) get their Go values from the recognizer.
+  lldb::SBProcess p = lldb::SBTarget(t).GetProcess();
+  const std::string kind = p.IsValid() && p.GetPluginName() ? p.GetPluginName() : "";
+  if (kind == "elf-core" || kind == "minidump" || (p.IsValid() && p.GetStopID() > 1)) return;
   lldb::SBDebugger dbg = t.GetDebugger();
   for (const auto& m : mods.all()) {
     const std::string& path = m.binary().path();
@@ -674,12 +685,6 @@ bool context(lldb::SBDebugger dbg, Context& c, lldb::SBCommandReturnObject& resu
   return true;
 }
 
-std::string location(const std::string& func, const std::string& file, int line, uint64_t pc) {
-  std::string out = func.empty() ? fmt::format("{:#x}", pc) : func;
-  if (!file.empty()) out += fmt::format(" at {}:{}", file, line);
-  return out;
-}
-
 class ConfigureCmd : public lldb::SBCommandPluginInterface {
  public:
   bool DoExecute(lldb::SBDebugger dbg, char** argv, lldb::SBCommandReturnObject& result) override {
@@ -751,9 +756,9 @@ class GoPrintCmd : public lldb::SBCommandPluginInterface {
     auto deref = [&](lldb::SBValue p, const std::string& name) {
       uint64_t addr = p.GetValueAsUnsigned(0);
       if (addr == 0) return lldb::SBValue();
-      return as_c_value(target, target.CreateValueFromAddress(
-                                    name.c_str(), lldb::SBAddress(addr, target),
-                                    p.GetType().GetPointeeType()));
+      return as_c_value(target,
+                        target.CreateValueFromAddress(name.c_str(), lldb::SBAddress(addr, target),
+                                                      p.GetType().GetPointeeType()));
     };
     v = as_c_value(target, v);
     for (const auto& step : path.steps) {
@@ -824,45 +829,44 @@ class GoroutineListCmd : public lldb::SBCommandPluginInterface {
   }
 };
 
-// One goroutine's stack: when it is inside C, the thread's own frames down to the switch and then
-// its Go frames from where it entered the cgo call; otherwise its Go frames.
+// One goroutine's stack, by the core's rule (stack_is_its_threads): its thread's frames as LLDB
+// lists them (spliced by the frame provider), or its Go frames from where it was parked.
 std::string goroutine_stack(Context& c, cgounwind::Memory& mem, const cgounwind::Goroutine& g,
                             std::string* warning) {
-  std::string out = fmt::format("goroutine {} ({}{}):\n", g.goid, g.status_name,
-                                g.module.empty() ? "" : ", " + g.module);
-  int n = 0;
+  using cgounwind::BtStyle;
+  std::string out = cgounwind::goroutine_header(g) + "\n";
   lldb::SBThread th = g.lwp ? c.process.GetThreadByID(g.lwp) : lldb::SBThread();
-  if (g.in_c && th.IsValid()) {
-    bool reached = false;
-    uint32_t frames = th.GetNumFrames();
-    for (uint32_t i = 0; i < frames && i < 1024; ++i) {
+  int n = 0;
+  if (cgounwind::stack_is_its_threads(g) && th.IsValid()) {
+    uint32_t frames = std::min<uint32_t>(th.GetNumFrames(), cgounwind::kMaxClaimedFrames);
+    std::string last;
+    for (uint32_t i = 0; i < frames; ++i) {
       lldb::SBFrame f = th.GetFrameAtIndex(i);
       const char* fn = f.GetFunctionName();
-      std::string name = fn ? fn : "";
+      last = fn ? fn : "";
       lldb::SBLineEntry le = f.GetLineEntry();
       std::string file =
           le.IsValid() && le.GetFileSpec().GetFilename() ? le.GetFileSpec().GetFilename() : "";
-      out += fmt::format("  frame #{}: {:#018x} {}\n", n++, f.GetPC(),
-                         location(name, file, static_cast<int>(le.GetLine()), f.GetPC()));
-      if (name.rfind("runtime.asmcgocall", 0) == 0) {
-        reached = true;
-        break;
-      }
+      out += cgounwind::backtrace_line(BtStyle::Lldb, n++, f.GetPC(), last, file,
+                                       static_cast<int>(le.GetLine())) +
+             "\n";
+      // LLDB's own frames (LLDB < 22: no frame provider) end in the runtime's switch to the
+      // system stack: the Go frames below are walked from where the goroutine entered C.
+      if (!g.in_c || last.rfind("runtime.asmcgocall", 0) != 0) continue;
+      lldb::SBFrame next = th.GetFrameAtIndex(i + 1);
+      if (next.IsValid() && next.GetFunctionName() != nullptr &&
+          std::string(next.GetFunctionName()).rfind("runtime.cgocall", 0) == 0)
+        continue;  // spliced: the thread's frames go on into Go
+      break;
     }
-    if (!reached) {
-      *warning += fmt::format(
-          "cgounwind: goroutine {}: its thread's C frames end after frame #{} without reaching "
-          "runtime.asmcgocall; C frames truncated\n",
-          g.goid, n > 0 ? n - 1 : 0);
-    }
+    if (!g.in_c || last.rfind("runtime.asmcgocall", 0) != 0) return out;
   }
   // The goroutine's runtime is the module holding its saved pc.
   const cgounwind::GoModule* mod = c.mods.for_pc(g.regs.pc - 1);
   if (mod == nullptr) mod = &c.mods.all().front();
-  auto stack = cgounwind::walk_goroutine(*mod, mem, g.addr, g.regs, 1024);
+  auto stack = cgounwind::walk_goroutine(*mod, mem, g.addr, g.regs, cgounwind::kMaxClaimedFrames);
   for (const auto& f : stack.frames) {
-    out += fmt::format("  frame #{}: {:#018x} {}\n", n++, f.pc,
-                       location(f.func, f.file, f.line, f.pc));
+    out += cgounwind::backtrace_line(BtStyle::Lldb, n++, f.pc, f.func, f.file, f.line) + "\n";
   }
   if (!stack.error.empty()) {
     *warning +=

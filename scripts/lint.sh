@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 mapfile -t sources < <(git ls-files 'unwinder/*.cpp' 'unwinder/*.h' 'formatters/*.cpp' 'formatters/*.h' 'tests/unit/*.cpp' 'lldb-plugin/*.cpp')
 clang-format --dry-run --Werror "${sources[@]}"
-mapfile -t tus < <(git ls-files 'unwinder/src/*.cpp' 'formatters/src/*.cpp' 'unwinder/python/*.cpp' 'lldb-plugin/*.cpp')
+mapfile -t tus < <(git ls-files 'unwinder/src/*.cpp' 'formatters/src/*.cpp' 'bindings/python/*.cpp' 'lldb-plugin/*.cpp')
 tidy=$(clang-tidy -p "$build" --quiet "${tus[@]}" 2>&1 || true)
 if grep -qE "(warning|error):" <<<"$tidy"; then
   grep -E "(warning|error):" <<<"$tidy"

@@ -7,6 +7,8 @@
 #include <array>
 #include <cctype>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <unordered_map>
 
 #include "dwarf_api.h"
@@ -223,6 +225,25 @@ struct GoDwarf::Impl {
 };
 
 GoDwarf::~GoDwarf() = default;
+
+std::shared_ptr<const GoDwarf> GoDwarf::shared(const std::string& path, std::string* error) {
+  static std::mutex mu;
+  static std::map<std::string, std::pair<std::shared_ptr<const GoDwarf>, std::string>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(path);
+  if (it == cache.end()) {
+    std::string err;
+    std::shared_ptr<const GoDwarf> d;
+    try {
+      d = open(path, &err);
+    } catch (const std::exception& e) {
+      err = e.what();
+    }
+    it = cache.emplace(path, std::make_pair(std::move(d), err)).first;
+  }
+  if (error != nullptr) *error = it->second.second;
+  return it->second.first;
+}
 
 std::unique_ptr<GoDwarf> GoDwarf::open(const std::string& path, std::string* error) {
   if (dwarf_api(error) == nullptr) return nullptr;
@@ -625,9 +646,11 @@ std::string CMirror::scalar(const GoType& t) const {
       return "short";
     case GoKind::Int32:
       return "int";
+    // `long`, as LLDB names Go's 64-bit integers in a module's C view (LP64 on every target):
+    // a variable reads alike in LLDB's own frames and in the recognizer's.
     case GoKind::Int:
     case GoKind::Int64:
-      return "long long";
+      return "long";
     case GoKind::Uint8:
       return "unsigned char";
     case GoKind::Uint16:
@@ -637,7 +660,7 @@ std::string CMirror::scalar(const GoType& t) const {
     case GoKind::Uint:
     case GoKind::Uint64:
     case GoKind::Uintptr:
-      return "unsigned long long";
+      return "unsigned long";
     case GoKind::Float32:
       return "float";
     case GoKind::Float64:

@@ -127,7 +127,8 @@ def goroutine_problems(out: str, prog: P.Program) -> list[str]:
                   if any(P.names_match(exp.selector, f) for f in stacks.get(i, []))]
         if len(owners) != 1:
             problems.append(f"{exp.selector} on {len(owners)} goroutines")
-        elif P.missing_frames(exp.user_frames, owners[0]) or owners[0][-1] != "runtime.goexit":
+        elif (P.missing_frames(exp.user_frames, owners[0])
+              or P.normalize_name(owners[0][-1]) != "runtime.goexit"):
             problems.append(f"{exp.selector}: {owners[0]}")
     if "warning:" in out:
         problems.append("a warning was printed")

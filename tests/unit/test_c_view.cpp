@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -28,17 +29,24 @@ enum : uint64_t {
   DW_TAG_compile_unit = 0x11,
   DW_TAG_subroutine_type = 0x15,
   DW_TAG_pointer_type = 0x0f,
+  DW_TAG_subprogram = 0x2e,
+  DW_TAG_variable = 0x34,
   DW_TAG_type_unit = 0x41,
   DW_CHILDREN_no = 0,
+  DW_CHILDREN_yes = 1,
   DW_AT_location = 0x02,
   DW_AT_name = 0x03,
   DW_AT_byte_size = 0x0b,
   DW_AT_stmt_list = 0x10,
   DW_AT_low_pc = 0x11,
+  DW_AT_high_pc = 0x12,
   DW_AT_language = 0x13,
   DW_AT_comp_dir = 0x1b,
   DW_AT_producer = 0x25,
+  DW_AT_decl_file = 0x3a,
+  DW_AT_decl_line = 0x3b,
   DW_AT_type = 0x49,
+  DW_AT_trampoline = 0x56,
   DW_FORM_addr = 0x01,
   DW_FORM_block2 = 0x03,
   DW_FORM_block4 = 0x04,
@@ -47,9 +55,11 @@ enum : uint64_t {
   DW_FORM_block = 0x09,
   DW_FORM_block1 = 0x0a,
   DW_FORM_data1 = 0x0b,
+  DW_FORM_flag = 0x0c,
   DW_FORM_sdata = 0x0d,
   DW_FORM_udata = 0x0f,
   DW_FORM_ref_addr = 0x10,
+  DW_FORM_data4 = 0x06,
   DW_FORM_ref4 = 0x13,
   DW_FORM_ref_udata = 0x15,
   DW_FORM_indirect = 0x16,
@@ -187,6 +197,98 @@ TEST(CView, WritesADebugFileWhoseGoUnitsReadAsC) {
   }
   for (const std::string& name : scratch.entries())
     EXPECT_NE(name.find(".cview.debug"), std::string::npos) << "left behind: " << name;
+}
+
+// A DW_TAG_subprogram of a Go unit that has an address range, as readelf prints it.
+struct GoFunction {
+  std::string name;
+  int64_t decl_line = -1;  // -1: none
+  bool empty = false;      // high_pc a length of 0, or an address equal to low_pc
+};
+
+std::vector<GoFunction> go_functions(const fs::path& path) {
+  std::vector<GoFunction> out;
+  const std::string cmd = "readelf --debug-dump=info '" + path.string() + "' 2>/dev/null";
+  std::FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    ADD_FAILURE() << cmd;
+    return out;
+  }
+  bool go = false, in_sub = false;
+  GoFunction f;
+  std::string low, high;
+  auto flush = [&] {
+    if (in_sub && go && !low.empty() && !high.empty()) {
+      f.empty = high.rfind("0x", 0) == 0
+                    ? std::stoull(high, nullptr, 16) == std::stoull(low, nullptr, 16)
+                    : std::stoull(high) == 0;
+      out.push_back(f);
+    }
+    in_sub = false;
+  };
+  auto value = [](const std::string& l) {  // the last word of "<off>   DW_AT_x : … value"
+    std::string v = l.substr(l.find_last_of(" \t", l.find_last_not_of(" \n")) + 1);
+    while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+    return v;
+  };
+  char line[4096];
+  while (std::fgets(line, sizeof line, p) != nullptr) {
+    const std::string l = line;
+    if (l.find("Abbrev Number") != std::string::npos) {
+      flush();
+      in_sub = l.find("(DW_TAG_subprogram)") != std::string::npos;
+      f = GoFunction{};
+      low.clear();
+      high.clear();
+    } else if (l.find("DW_AT_language") != std::string::npos) {
+      go = std::stoll(l.substr(l.find(':') + 1)) == kLangC99 ||
+           std::stoll(l.substr(l.find(':') + 1)) == kLangGo;
+    } else if (in_sub && l.find("DW_AT_name") != std::string::npos) {
+      f.name = value(l);
+    } else if (in_sub && l.find("DW_AT_decl_line") != std::string::npos) {
+      f.decl_line = std::stoll(value(l));
+    } else if (in_sub && l.find("DW_AT_low_pc") != std::string::npos) {
+      low = value(l);
+    } else if (in_sub && l.find("DW_AT_high_pc") != std::string::npos) {
+      high = value(l);
+    }
+  }
+  flush();
+  EXPECT_EQ(pclose(p), 0) << cmd;
+  return out;
+}
+
+// Go's ABI wrappers share their function's DW_AT_name: in the C view their ranges are empty, so
+// LLDB resolves `b runtime.newstack` to the function alone.
+TEST(CView, EmptiesTheRangesOfAbiWrappers) {
+  Scratch scratch;
+  for (const char* v : {"go1.19", "go1.21", "go1.22", "go1.23", "go1.26"}) {
+    const std::string program = std::string(v) + "/switches";
+    SCOPED_TRACE(program);
+    const fs::path out = scratch / (std::string(v) + ".debug");
+    CViewStats stats;
+    std::string err;
+    ASSERT_TRUE(
+        write_c_view_debug_file(testdata(program.c_str()).string(), out.string(), &stats, &err))
+        << err;
+    std::printf("  %s: %d wrappers emptied, %d skipped\n", program.c_str(), stats.wrappers,
+                stats.wrappers_skipped);
+    EXPECT_GT(stats.wrappers, 0);
+    EXPECT_EQ(stats.wrappers_skipped, 0);
+    std::map<std::string, std::vector<GoFunction>> by_name;
+    size_t empty = 0;
+    for (const GoFunction& f : go_functions(out)) {
+      empty += f.empty ? 1 : 0;
+      if (!f.empty) by_name[f.name].push_back(f);
+    }
+    EXPECT_EQ(empty, static_cast<size_t>(stats.wrappers));
+    for (const auto& [name, fs] : by_name) {
+      if (fs.size() < 2 || name.empty()) continue;
+      for (const GoFunction& f : fs) EXPECT_NE(f.decl_line, 1) << name << " keeps its wrapper";
+    }
+    ASSERT_EQ(by_name["runtime.newstack"].size(), 1u);
+    EXPECT_NE(by_name["runtime.newstack"][0].decl_line, 1);
+  }
 }
 
 TEST(CView, ReplacesAnExistingOutput) {
@@ -391,11 +493,12 @@ struct Spec {
   int64_t implicit = 0;  // DW_FORM_implicit_const's value
 };
 
-// One abbreviation: code, tag, no children, specs; returns where its tag is.
-size_t abbrev(Bytes& t, uint64_t code, uint64_t tag, const std::vector<Spec>& specs) {
+// One abbreviation: code, tag, children or not, specs; returns where its tag is.
+size_t abbrev(Bytes& t, uint64_t code, uint64_t tag, const std::vector<Spec>& specs,
+              bool children = false) {
   t.uleb(code);
   size_t tag_at = t.size();
-  t.uleb(tag).u8(DW_CHILDREN_no);
+  t.uleb(tag).u8(children ? DW_CHILDREN_yes : DW_CHILDREN_no);
   for (const Spec& s : specs) {
     t.uleb(s.at).uleb(s.form);
     if (s.form == DW_FORM_implicit_const) t.sleb(s.implicit);
@@ -419,7 +522,9 @@ struct Handmade {
   std::vector<size_t> go_lang;  // low byte of each Go language value in .debug_info
   size_t go_lang_implicit = 0;  // the implicit_const language in .debug_abbrev
   std::vector<size_t> c_lang, func_tags, kept_tags;
-  uint64_t table_b = 0, table_c = 0;
+  uint64_t table_b = 0, table_c = 0, table_e = 0;
+  std::vector<std::pair<size_t, std::vector<uint8_t>>> emptied;  // wrapper high_pcs: new bytes
+  std::vector<size_t> kept_high;  // high_pcs of functions and of a wrapper that cannot be emptied
 };
 
 // Table A, used by Go units (and one C unit): a root with a value of every form class before
@@ -514,11 +619,84 @@ void units(Handmade* h) {
   unit(h->info, u6);
 }
 
+// Table E: a Go unit's root with children, subprograms of every wrapper kind.
+void table_e(Handmade* h) {
+  Bytes& t = h->abbrev;
+  h->table_e = t.size();
+  abbrev(t, 1, DW_TAG_compile_unit, {{DW_AT_language, DW_FORM_data1}}, true);
+  abbrev(t, 2, DW_TAG_subprogram,
+         {{DW_AT_name, DW_FORM_string},
+          {DW_AT_low_pc, DW_FORM_addr},
+          {DW_AT_high_pc, DW_FORM_udata},
+          {DW_AT_decl_file, DW_FORM_data4},
+          {DW_AT_decl_line, DW_FORM_udata}},
+         true);
+  abbrev(t, 3, DW_TAG_subprogram,
+         {{DW_AT_name, DW_FORM_string},
+          {DW_AT_low_pc, DW_FORM_addr},
+          {DW_AT_high_pc, DW_FORM_addr},
+          {DW_AT_trampoline, DW_FORM_flag}});
+  abbrev(t, 4, DW_TAG_subprogram,
+         {{DW_AT_name, DW_FORM_string},
+          {DW_AT_low_pc, DW_FORM_addrx},
+          {DW_AT_high_pc, DW_FORM_addr},
+          {DW_AT_decl_line, DW_FORM_data1}});
+  abbrev(t, 5, DW_TAG_variable, {{DW_AT_name, DW_FORM_string}});
+  abbrev(t, 6, DW_TAG_subprogram,
+         {{DW_AT_name, DW_FORM_string},
+          {DW_AT_low_pc, DW_FORM_addr},
+          {DW_AT_high_pc, DW_FORM_addr},
+          {DW_AT_decl_file, DW_FORM_data1}});
+  t.u8(0);
+}
+
+// A DWARF 4 Go unit using table E: a function f (file 2, line 10) and its ABI wrapper f (line 1,
+// a 2-byte udata length: emptied as 0x80 0x00); trampolines g (flag 1, emptied: high_pc = low_pc)
+// and h (flag 0, kept); a line-1 wrapper k whose addrx low_pc cannot be copied (skipped); go1.19
+// style (no decl_line): p in file 2 and its wrapper p in file 1 (emptied), q alone in file 1
+// (kept).
+void unit_wrappers(Handmade* h) {
+  Bytes b;
+  b.u16(4).u32(h->table_e).u8(8).uleb(1);
+  const size_t base = h->info.size() + 4;
+  h->go_lang.push_back(base + b.size());
+  b.u8(kLangGo);
+  b.uleb(2).str("f").u64(0x1000);
+  h->kept_high.push_back(base + b.size());
+  b.uleb(300).u32(2).uleb(10);
+  b.uleb(5).str("x").u8(0);  // a child, then the end of f's children
+  b.uleb(2).str("f").u64(0x2000);
+  h->emptied.push_back({base + b.size(), {0x80, 0x00}});
+  b.uleb(300).u32(1).uleb(1).u8(0);
+  b.uleb(3).str("g").u64(0x3000);
+  h->emptied.push_back({base + b.size(), {0x00, 0x30, 0, 0, 0, 0, 0, 0}});
+  b.u64(0x3010).u8(1);
+  b.uleb(3).str("h").u64(0x4000);
+  h->kept_high.push_back(base + b.size());
+  b.u64(0x4010).u8(0);
+  b.uleb(4).str("k").uleb(5);
+  h->kept_high.push_back(base + b.size());
+  b.u64(0x5010).u8(1);
+  b.uleb(6).str("p").u64(0x6000);
+  h->kept_high.push_back(base + b.size());
+  b.u64(0x6010).u8(2);
+  b.uleb(6).str("p").u64(0x7000);
+  h->emptied.push_back({base + b.size(), {0x00, 0x70, 0, 0, 0, 0, 0, 0}});
+  b.u64(0x7010).u8(1);
+  b.uleb(6).str("q").u64(0x8000);
+  h->kept_high.push_back(base + b.size());
+  b.u64(0x8010).u8(1);
+  b.u8(0);  // the end of the root's children
+  unit(h->info, b);
+}
+
 Handmade handmade() {
   Handmade h;
   table_a(&h);
   tables_b_c(&h);
+  table_e(&h);
   units(&h);
+  unit_wrappers(&h);
   return h;
 }
 
@@ -528,9 +706,14 @@ TEST(CView, HandmadeDwarfOfEveryUnitKindAndForm) {
   CViewStats stats;
   std::string err;
   ASSERT_TRUE(patch_go_units_as_c(info, abbrev, &stats, &err)) << err;
-  EXPECT_EQ(stats.go_units, 4);
+  EXPECT_EQ(stats.go_units, 5);
   EXPECT_EQ(stats.other_units, 2);
   EXPECT_EQ(stats.func_abbrevs, 2);
+  EXPECT_EQ(stats.wrappers, 3) << "f, g and p";
+  EXPECT_EQ(stats.wrappers_skipped, 1) << "k";
+  for (const auto& [at, bytes] : h.emptied)
+    for (size_t i = 0; i < bytes.size(); ++i) EXPECT_EQ(info[at + i], bytes[i]) << at << "+" << i;
+  for (size_t at : h.kept_high) EXPECT_EQ(info[at], h.info.b[at]) << at;
   for (size_t at : h.go_lang) EXPECT_EQ(info[at], kLangC99) << at;
   EXPECT_EQ(info[h.go_lang[1] + 1], 0) << "data2 high byte";
   for (size_t at : h.c_lang) EXPECT_EQ(info[at], 0x1d) << at;
@@ -540,7 +723,8 @@ TEST(CView, HandmadeDwarfOfEveryUnitKindAndForm) {
   size_t changed = 0;
   for (size_t i = 0; i < info.size(); ++i) changed += info[i] != h.info.b[i] ? 1 : 0;
   for (size_t i = 0; i < abbrev.size(); ++i) changed += abbrev[i] != h.abbrev.b[i] ? 1 : 0;
-  EXPECT_EQ(changed, 6u) << "3 languages in .debug_info, 1 in .debug_abbrev, 2 tags";
+  EXPECT_EQ(changed, 11u)
+      << "4 languages in .debug_info, 1 in .debug_abbrev, 2 tags, 2 + 1 + 1 bytes of high_pcs";
 }
 
 TEST(CView, RejectsWhatItCannotReadAndChangesNothing) {
@@ -581,6 +765,19 @@ TEST(CView, RejectsWhatItCannotReadAndChangesNothing) {
   bt.u16(4).u32(0x100000).u8(8).uleb(1);
   unit(bad_table, bt);
   fails(bad_table.b, h.abbrev.b, "outside .debug_abbrev");
+  // Past a Go unit's root: a child with an unknown code; a list of children not ended.
+  Bytes bad_child = h.info, bch;
+  bch.u16(4).u32(h.table_e).u8(8).uleb(1).u8(kLangGo).uleb(99).u8(0);
+  unit(bad_child, bch);
+  fails(bad_child.b, h.abbrev.b, "abbreviation code 99");
+  Bytes open_list = h.info, ol;
+  ol.u16(4).u32(h.table_e).u8(8).uleb(1).u8(kLangGo).uleb(5).str("x");
+  unit(open_list, ol);
+  fails(open_list.b, h.abbrev.b, "not ended");
+  Bytes long_die = h.info, ld;  // a child running past its unit
+  ld.u16(4).u32(h.table_e).u8(8).uleb(1).u8(kLangGo).uleb(2).str("f").u32(0);
+  unit(long_die, ld);
+  fails(long_die.b, h.abbrev.b, "past the end of the unit");
   // Every truncation of either section: a clean result either way.
   int failures = 0;
   for (size_t n = 0; n < h.info.size(); ++n)

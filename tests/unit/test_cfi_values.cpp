@@ -193,7 +193,7 @@ TEST(GoValues, VariablesTypesAndMirrorsOnEveryToolchain) {
     CMirror mirror(*dwarf);
     std::string expr = mirror.holder_expression({vars["pt"]->id, vars["p"]->id, vars["xs"]->id});
     EXPECT_NE(expr.find("struct $main_Point {"), std::string::npos) << expr;
-    EXPECT_NE(expr.find("  long long X;"), std::string::npos) << expr;
+    EXPECT_NE(expr.find("  long X;"), std::string::npos) << expr;
     EXPECT_NE(expr.find("  struct $string Name;"), std::string::npos) << expr;
     EXPECT_NE(expr.find("struct $main_Point *f1;"), std::string::npos) << expr;
     EXPECT_NE(expr.find("} __attribute__((packed));"), std::string::npos) << expr;

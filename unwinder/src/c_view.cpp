@@ -2,8 +2,9 @@
 // .debug_abbrev, and the separate debug file written with binutils' objcopy.
 //
 // The patch reads only what it needs: every unit header and each unit's root DIE (to find
-// DW_AT_language), and the abbreviation tables those units use. Every change rewrites one byte
-// and keeps the length of its encoding, so no offset in any section moves. All reads are
+// DW_AT_language), every DIE of the Go units (to find ABI wrappers), and the abbreviation tables
+// those units use. Every change rewrites bytes in place and keeps the length of their encoding,
+// so no offset in any section moves. All reads are
 // bounds-checked: the input may be any (corrupted, truncated, fuzzed) bytes.
 #include "cgounwind/c_view.h"
 
@@ -24,7 +25,9 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX leaves it undeclared
@@ -33,14 +36,17 @@ namespace cgounwind {
 namespace {
 
 // ---- DWARF constants (DWARF 5 §7.5.4, §7.5.6, §7.12, §7.5.1) ----
-constexpr uint64_t kAtByteSize = 0x0b;
-constexpr uint64_t kAtLanguage = 0x13;
+constexpr uint64_t kAtName = 0x03, kAtByteSize = 0x0b, kAtLowPc = 0x11, kAtHighPc = 0x12;
+constexpr uint64_t kAtLanguage = 0x13, kAtDeclFile = 0x3a, kAtDeclLine = 0x3b;
+constexpr uint64_t kAtTrampoline = 0x56;
+constexpr uint64_t kTagSubprogram = 0x2e;
 constexpr uint8_t kLangGo = 0x16;
 constexpr uint8_t kLangC99 = 0x0c;
 constexpr uint64_t kTagSubroutineType = 0x15;
 constexpr uint8_t kTagPointerType = 0x0f;
 constexpr uint64_t kTagFormalParameter = 0x05;
 constexpr uint8_t kTagVariable = 0x34;
+constexpr uint64_t kFormAddr = 0x01, kFormString = 0x08, kFormFlag = 0x0c;
 constexpr uint64_t kFormData1 = 0x0b, kFormData2 = 0x05, kFormData4 = 0x06, kFormData8 = 0x07;
 constexpr uint64_t kFormUdata = 0x0f, kFormSdata = 0x0d;
 constexpr uint64_t kFormIndirect = 0x16, kFormImplicitConst = 0x21;
@@ -127,7 +133,8 @@ struct AttrSpec {
 
 struct Abbrev {
   uint64_t tag = 0;
-  size_t tag_pos = 0;  // offset of the tag's ULEB128 in .debug_abbrev
+  size_t tag_pos = 0;     // offset of the tag's ULEB128 in .debug_abbrev
+  bool children = false;  // DW_CHILDREN_yes: the DIE's children follow it, ended by a null entry
   std::vector<AttrSpec> attrs;
   bool has(uint64_t at) const {
     return std::any_of(attrs.begin(), attrs.end(), [at](const AttrSpec& s) { return s.at == at; });
@@ -169,7 +176,7 @@ bool parse_abbrev_table(const std::vector<uint8_t>& abbrev, uint64_t off, Abbrev
     Abbrev a;
     a.tag_pos = r.pos();
     a.tag = r.uleb();
-    r.skip(1);  // DW_CHILDREN_yes/no
+    a.children = r.fixed(1) != 0;  // DW_CHILDREN_yes/no
     if (!read_attr_specs(r, &a)) break;
     table->emplace(code, std::move(a));  // a duplicate code keeps its first definition
   }
@@ -371,17 +378,17 @@ bool skip_value(Reader& r, uint64_t form, const Unit& u, std::string* error) {
   return true;
 }
 
-// Where a unit's DW_AT_language value is, if it is Go and can be rewritten in place.
-struct Language {
+// A constant-class attribute value (DW_AT_language, DW_AT_decl_line, …) and where it is.
+struct Constant {
   bool present = false;
   uint64_t value = 0;
   bool in_abbrev = false;  // DW_FORM_implicit_const: the value is in .debug_abbrev
   size_t pos = 0;          // offset of its low byte
 };
 
-// The value of DW_AT_language (a constant class, §3.1.1) at r, per its form. Another form
-// (never produced) leaves the language absent, so the unit is left alone.
-void read_language_value(Reader& r, uint64_t form, const AttrSpec& spec, Language* lang) {
+// The value of a constant-class attribute (§7.5.5) at r, per its form. Another form (never
+// produced for DW_AT_language, DW_AT_decl_*) leaves it absent and r where it was.
+void read_constant(Reader& r, uint64_t form, const AttrSpec& spec, Constant* lang) {
   lang->pos = r.pos();
   switch (form) {
     case kFormData1:
@@ -414,11 +421,11 @@ void read_language_value(Reader& r, uint64_t form, const AttrSpec& spec, Languag
 }
 
 // Walks the root DIE's attributes up to DW_AT_language.
-bool find_language(Reader& r, const Abbrev& a, const Unit& u, Language* lang, std::string* error) {
+bool find_language(Reader& r, const Abbrev& a, const Unit& u, Constant* lang, std::string* error) {
   for (const AttrSpec& spec : a.attrs) {
     const uint64_t form = resolve_form(r, spec.form);
     if (spec.at == kAtLanguage) {
-      read_language_value(r, form, spec, lang);
+      read_constant(r, form, spec, lang);
       break;
     }
     if (!skip_value(r, form, u, error)) return false;
@@ -436,10 +443,29 @@ bool find_language(Reader& r, const Abbrev& a, const Unit& u, Language* lang, st
 // bit 7 clear, higher bytes zero). Old and new values are both below 0x40, so an SLEB128 keeps
 // its sign and every encoding keeps its length.
 using Patches = std::map<size_t, uint8_t>;
+// Whole bytes of .debug_info written as they are (the emptied address ranges): offset -> byte.
+using RawPatches = std::map<size_t, uint8_t>;
+
+// What the walk keeps of a DW_TAG_subprogram DIE of a Go unit.
+struct Subprogram {
+  std::string_view name;  // an inline (DW_FORM_string) name, as Go writes them; else empty
+  bool trampoline = false;
+  Constant decl_file, decl_line;
+  bool has_low = false, has_high = false;
+  uint64_t low_form = 0, high_form = 0;
+  size_t low_pos = 0, high_pos = 0, high_end = 0;  // offsets of the values in .debug_info
+  unsigned addr_size = 0, version = 0;
+};
 
 struct Plan {
   Patches info, abbrev;
+  RawPatches info_raw;
   std::set<uint64_t> go_tables;  // abbreviation tables used by Go units
+  // Go before 1.21 writes no DW_AT_decl_line for functions: its ABI wrappers are the
+  // <autogenerated> (file 1) subprograms named like a function declared in another file, decided
+  // once every Go unit has been walked.
+  std::vector<Subprogram> undecided;
+  std::unordered_set<std::string_view> real_names;  // subprograms declared in a file other than 1
   CViewStats stats;
 };
 
@@ -452,6 +478,167 @@ const AbbrevTable* table_at(std::map<uint64_t, AbbrevTable>& tables,
   return &tables.emplace(off, std::move(t)).first->second;
 }
 
+// ---- ABI wrappers ----
+//
+// Go emits a DW_TAG_subprogram for each ABI wrapper (runtime.newstack.abi0 around
+// runtime.newstack, and the reverse for assembly functions called from Go) with the DW_AT_name of
+// the function it wraps, and one for each method wrapper, marked DW_AT_trampoline. Read as C,
+// `breakpoint set -n runtime.newstack` resolves to both. A wrapper is marked DW_AT_trampoline
+// (go1.19), or declared on line 1 (go1.21 on: <autogenerated>:1; a Go function never is, the
+// package clause is there), or, without DW_AT_decl_line (go1.19), declared in file 1
+// (<autogenerated>) and named like a subprogram declared in another file. Its range is emptied:
+// LLDB then neither resolves breakpoints to it nor names its pcs by DWARF (the ELF symbol
+// ….abi0 does, as without the C view).
+
+// The value of one attribute of a subprogram at r, kept in *s when it is one of those above.
+bool read_subprogram_attr(const std::vector<uint8_t>& info, Reader& r, const AttrSpec& spec,
+                          uint64_t form, const Unit& u, Subprogram* s, std::string* error) {
+  const size_t at = r.pos();
+  switch (spec.at) {
+    case kAtName:
+      if (form != kFormString) break;
+      r.skip_cstring();
+      if (r.ok())
+        s->name =
+            std::string_view(reinterpret_cast<const char*>(info.data()) + at, r.pos() - at - 1);
+      return true;
+    case kAtTrampoline:
+      if (form == kFormFlag) {
+        s->trampoline = r.fixed(1) != 0;
+        return true;
+      }
+      s->trampoline = true;  // flag_present, or the target as a reference, string or address
+      break;
+    case kAtDeclFile:
+    case kAtDeclLine: {
+      Constant* c = spec.at == kAtDeclFile ? &s->decl_file : &s->decl_line;
+      read_constant(r, form, spec, c);
+      if (c->present || !r.ok()) return true;
+      break;
+    }
+    case kAtLowPc:
+      s->has_low = true;
+      s->low_form = form;
+      s->low_pos = at;
+      break;
+    case kAtHighPc:
+      s->has_high = true;
+      s->high_form = form;
+      s->high_pos = at;
+      if (!skip_value(r, form, u, error)) return false;
+      s->high_end = r.pos();
+      return true;
+    default:
+      break;
+  }
+  return skip_value(r, form, u, error);
+}
+
+// Plans an empty range for a wrapper: a DW_AT_high_pc that is a length (a constant form, DWARF 4
+// on) becomes 0 in the same bytes (an LEB128 as a padded 0: 0x80 … 0x80 0x00); one that is an
+// address becomes a copy of an address DW_AT_low_pc. Anything else cannot be done in place.
+bool plan_empty_range(const std::vector<uint8_t>& info, const Subprogram& s, Plan* plan) {
+  if (!s.has_high || s.high_end <= s.high_pos) return false;
+  switch (s.high_form) {
+    case kFormData1:
+    case kFormData2:
+    case kFormData4:
+    case kFormData8:
+    case kFormUdata:
+    case kFormSdata:
+      if (s.version < 4) return false;  // a constant high_pc is an offset only since DWARF 4
+      for (size_t i = s.high_pos; i < s.high_end; ++i) {
+        const bool leb = s.high_form == kFormUdata || s.high_form == kFormSdata;
+        plan->info_raw[i] = leb && i + 1 < s.high_end ? 0x80 : 0;
+      }
+      return true;
+    case kFormAddr:
+      if (!s.has_low || s.low_form != kFormAddr) return false;
+      for (size_t i = 0; i < s.addr_size; ++i) plan->info_raw[s.high_pos + i] = info[s.low_pos + i];
+      return true;
+    default:
+      return false;
+  }
+}
+
+void empty_wrapper(const std::vector<uint8_t>& info, const Subprogram& s, Plan* plan) {
+  if (!s.has_low && !s.has_high) return;  // no range (an abstract or declaration DIE)
+  if (plan_empty_range(info, s, plan))
+    ++plan->stats.wrappers;
+  else
+    ++plan->stats.wrappers_skipped;
+}
+
+void classify_subprogram(const std::vector<uint8_t>& info, const Subprogram& s, Plan* plan) {
+  if (s.decl_file.present && s.decl_file.value != 1 && !s.name.empty())
+    plan->real_names.insert(s.name);
+  if (s.trampoline || (s.decl_line.present && s.decl_line.value == 1)) {
+    empty_wrapper(info, s, plan);
+    return;
+  }
+  if (!s.decl_line.present && s.decl_file.present && s.decl_file.value == 1 && !s.name.empty())
+    plan->undecided.push_back(s);
+}
+
+void decide_undecided(const std::vector<uint8_t>& info, Plan* plan) {
+  for (const Subprogram& s : plan->undecided)
+    if (plan->real_names.count(s.name) != 0) empty_wrapper(info, s, plan);
+}
+
+// One DIE's attributes, at r after its code.
+bool read_die(const std::vector<uint8_t>& info, Reader& r, const Abbrev& a, const Unit& u,
+              Plan* plan, std::string* error) {
+  if (a.tag != kTagSubprogram) {
+    for (const AttrSpec& spec : a.attrs)
+      if (!skip_value(r, resolve_form(r, spec.form), u, error)) return false;
+    return true;
+  }
+  Subprogram s;
+  s.addr_size = u.addr_size;
+  s.version = u.version;
+  for (const AttrSpec& spec : a.attrs) {
+    const uint64_t form = resolve_form(r, spec.form);
+    if (!read_subprogram_attr(info, r, spec, form, u, &s, error)) return false;
+  }
+  if (r.ok()) classify_subprogram(info, s, plan);
+  return true;
+}
+
+// Every DIE of a Go unit, in order: a DIE whose abbreviation says DW_CHILDREN_yes is followed by
+// its children and a null entry; nulls past the root's children (padding) are accepted. Each
+// entry consumes at least a byte, so this ends with the unit.
+bool walk_go_unit(const std::vector<uint8_t>& info, const Unit& u, const AbbrevTable& table,
+                  Plan* plan, std::string* error) {
+  Reader r(info, u.die, u.end);
+  size_t depth = 0;
+  while (r.ok() && !r.at_end()) {
+    const size_t die = r.pos();
+    const uint64_t code = r.uleb();
+    if (!r.ok()) break;
+    if (code == 0) {
+      if (depth > 0) --depth;
+      continue;
+    }
+    auto it = table.find(code);
+    if (it == table.end()) {
+      *error = fmt::format("unit at {:#x}: DIE at {:#x}: abbreviation code {} is not in the table",
+                           u.start, die, code);
+      return false;
+    }
+    if (!read_die(info, r, it->second, u, plan, error)) return false;
+    if (it->second.children) ++depth;
+  }
+  if (!r.ok()) {
+    *error = fmt::format("unit at {:#x}: a DIE runs past the end of the unit", u.start);
+    return false;
+  }
+  if (depth != 0) {
+    *error = fmt::format("unit at {:#x}: {} lists of children are not ended", u.start, depth);
+    return false;
+  }
+  return true;
+}
+
 bool plan_unit(const std::vector<uint8_t>& info, const Unit& u, const AbbrevTable& table,
                Plan* plan, std::string* error) {
   Reader r(info, u.die, u.end);
@@ -460,7 +647,7 @@ bool plan_unit(const std::vector<uint8_t>& info, const Unit& u, const AbbrevTabl
     *error = fmt::format("unit at {:#x}: no root DIE", u.start);
     return false;
   }
-  Language lang;
+  Constant lang;
   if (code != 0) {  // code 0: a null entry, a unit without a root DIE
     auto it = table.find(code);
     if (it == table.end()) {
@@ -477,7 +664,7 @@ bool plan_unit(const std::vector<uint8_t>& info, const Unit& u, const AbbrevTabl
   ++plan->stats.go_units;
   (lang.in_abbrev ? plan->abbrev : plan->info)[lang.pos] = kLangC99;
   plan->go_tables.insert(u.abbrev_offset);
-  return true;
+  return walk_go_unit(info, u, table, plan, error);
 }
 
 // Go's func types (DW_ABRV_FUNCTYPE in cmd/link) are the only subroutine types with a
@@ -514,6 +701,7 @@ bool plan_patch(const std::vector<uint8_t>& info, const std::vector<uint8_t>& ab
     if (!plan_unit(info, u, *table, plan, error)) return false;
     at = u.end;
   }
+  decide_undecided(info, plan);
   plan_retags(tables, plan);
   return true;
 }
@@ -1013,6 +1201,7 @@ bool patch_go_units_as_c(std::vector<uint8_t>& debug_info, std::vector<uint8_t>&
     if (plan_patch(debug_info, debug_abbrev, &plan, &err)) {
       apply_patches(plan.info, debug_info);
       apply_patches(plan.abbrev, debug_abbrev);
+      for (const auto& [pos, byte] : plan.info_raw) debug_info[pos] = byte;
       if (stats != nullptr) *stats = plan.stats;
       return true;
     }

@@ -4,8 +4,29 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
+#include <mutex>
 
 namespace cgounwind {
+
+std::shared_ptr<GoBinary> GoBinary::shared(const std::string& path, std::string* error) {
+  static std::mutex mu;
+  static std::map<std::string, std::pair<std::shared_ptr<GoBinary>, std::string>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(path);
+  if (it == cache.end()) {
+    std::string err;
+    std::shared_ptr<GoBinary> b;
+    try {
+      b = load(path, &err);
+    } catch (const std::exception& e) {
+      err = e.what();
+    }
+    it = cache.emplace(path, std::make_pair(std::move(b), err)).first;
+  }
+  if (error != nullptr) *error = it->second.second;
+  return it->second.first;
+}
 
 std::unique_ptr<GoBinary> GoBinary::load(const std::string& path, std::string* error) {
   auto b = std::unique_ptr<GoBinary>(new GoBinary());

@@ -57,8 +57,7 @@ bool is_runtime_function(const std::string& func) {
     if (func.rfind(prefix, 0) == 0) return true;
   }
   return func.find("._Cfunc_") != std::string::npos ||
-         func.find("._cgoexp_") != std::string::npos ||
-         func.find("._Cgo_ptr") != std::string::npos;
+         func.find("._cgoexp_") != std::string::npos || func.find("._Cgo_ptr") != std::string::npos;
 }
 
 GoroutineThreadList goroutine_threads(const GoModules& mods, Memory& mem, size_t max,

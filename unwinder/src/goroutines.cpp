@@ -167,6 +167,25 @@ std::string location_text(const std::string& func, const std::string& file, int 
   return where;
 }
 
+bool stack_is_its_threads(const Goroutine& g) {
+  return g.lwp != 0 && (g.in_c || g.status_name == "running");
+}
+
+std::string goroutine_header(const Goroutine& g) {
+  std::string what = g.status_name;
+  if (!g.wait_reason.empty()) what += ", " + g.wait_reason;
+  if (!g.module.empty()) what += ", " + g.module;
+  return fmt::format("goroutine {} ({}):", g.goid, what);
+}
+
+std::string backtrace_line(BtStyle style, int index, uint64_t pc, const std::string& func,
+                           const std::string& file, int line) {
+  if (style == BtStyle::Lldb)
+    return fmt::format("  frame #{}: {:#018x} {}", index, pc, location_text(func, file, line, pc));
+  std::string at = file.empty() ? "" : fmt::format(" at {}:{}", file, line);
+  return fmt::format("#{:<3}{:#018x} in {} (){}", index, pc, func.empty() ? "??" : func, at);
+}
+
 std::string format_goroutine_table(const GoroutineTable& t,
                                    const std::function<std::string(uint64_t)>& thread_label) {
   return format_goroutine_table(t, thread_label, GoroutineTableStyle{});

@@ -105,6 +105,9 @@ class GoDwarf {
  public:
   // nullptr + *error when the file has no Go DWARF (stripped, -w) or libdwarf is missing.
   static std::unique_ptr<GoDwarf> open(const std::string& path, std::string* error);
+  // The one GoDwarf of a file for the whole process (opened on first use; a failure is kept
+  // too), shared like GoBinary::shared.
+  static std::shared_ptr<const GoDwarf> shared(const std::string& path, std::string* error);
   ~GoDwarf();
   GoDwarf(const GoDwarf&) = delete;
   GoDwarf& operator=(const GoDwarf&) = delete;

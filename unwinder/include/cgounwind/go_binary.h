@@ -23,6 +23,9 @@ class GoBinary {
  public:
   // nullptr + *error when the file is not a Go binary we can handle.
   static std::unique_ptr<GoBinary> load(const std::string& path, std::string* error);
+  // The one GoBinary of a file for the whole process (loaded on first use; a failure is kept
+  // too): GDB's adapter, the LLDB plugin and its Python shim share it, and its caches.
+  static std::shared_ptr<GoBinary> shared(const std::string& path, std::string* error);
 
   const std::string& path() const { return path_; }
   const ElfFile& elf() const { return elf_; }

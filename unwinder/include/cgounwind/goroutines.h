@@ -67,6 +67,20 @@ std::string format_goroutine_table(const GoroutineTable& t,
 // A location as the table shows it: "FUNC at FILE:LINE", the pc when the function is unknown.
 std::string location_text(const std::string& func, const std::string& file, int line, uint64_t pc);
 
+// `goroutine ID bt` (GDB) / `goroutine bt ID` (LLDB), one rule for both:
+// Whether the goroutine's stack is its thread's: it runs there, or it is inside C on it (the
+// thread's spliced stack is then the goroutine's whole stack: its C frames first, nested
+// callbacks and their C frames included). Otherwise it is walked from where it was parked.
+bool stack_is_its_threads(const Goroutine& g);
+// "goroutine 7 (waiting, chan receive):" ("…, module" when several runtimes are loaded).
+std::string goroutine_header(const Goroutine& g);
+// One frame of a goroutine's backtrace in the style of the debugger's own `bt`:
+//   GDB:  "#3  0x00000000004a1d1b in main.goInner () at main.go:41"
+//   LLDB: "  frame #3: 0x00000000004a1d1b main.goInner at main.go:41"
+enum class BtStyle { Gdb, Lldb };
+std::string backtrace_line(BtStyle style, int index, uint64_t pc, const std::string& func,
+                           const std::string& file, int line);
+
 struct GoFrame {
   uint64_t pc = 0, sp = 0, cfa = 0;
   bool innermost = false;  // pc is not a return address (a goroutine that has not run yet)

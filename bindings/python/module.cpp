@@ -276,7 +276,7 @@ class PyGoValues {
   // `bias`: the module's load bias; frames' pcs and runtime type addresses are run-time ones.
   PyGoValues(const std::shared_ptr<GoBinary>& bin, uint64_t bias) : bias_(bias) {
     try {
-      dwarf_ = GoDwarf::open(bin->path(), &error_);
+      dwarf_ = GoDwarf::shared(bin->path(), &error_);
       // runtime.types: where interfaces' dynamic type descriptors are.
       if (auto base = GoModule(*bin, bias).data_symbol("runtime.types")) types_base_ = *base;
     } catch (std::exception& e) {
@@ -426,7 +426,7 @@ class PyGoValues {
   }
 
  private:
-  std::unique_ptr<GoDwarf> dwarf_;
+  std::shared_ptr<const GoDwarf> dwarf_;  // GoDwarf::shared: the plugin's too, in LLDB
   std::unique_ptr<CMirror> mirror_;
   std::string error_;
   int generation_ = 0;
@@ -436,12 +436,7 @@ class PyGoValues {
 
 py::tuple load_binary(const std::string& path) {
   std::string err;
-  std::shared_ptr<GoBinary> b;
-  try {
-    b = GoBinary::load(path, &err);
-  } catch (std::exception& e) {
-    err = e.what();
-  }
+  std::shared_ptr<GoBinary> b = GoBinary::shared(path, &err);
   if (!b) return py::make_tuple(py::none(), err);
   return py::make_tuple(b, "");
 }
@@ -702,6 +697,18 @@ PYBIND11_MODULE(_cgounwind, m) {
         return goroutine_of_tid(tid);
       },
       py::arg("tid"), "(module index, goroutine id) of a goroutine thread id, or None");
+  m.def("stack_is_its_threads", &stack_is_its_threads, py::arg("goroutine"),
+        "Whether a goroutine's backtrace is its thread's (running, or inside C on it)");
+  m.def("goroutine_header", &goroutine_header, py::arg("goroutine"));
+  m.def(
+      "backtrace_line",
+      [](const std::string& style, int index, uint64_t pc, const std::string& func,
+         const std::string& file, int line) {
+        return backtrace_line(style == "lldb" ? BtStyle::Lldb : BtStyle::Gdb, index, pc, func, file,
+                              line);
+      },
+      py::arg("style"), py::arg("index"), py::arg("pc"), py::arg("func"), py::arg("file"),
+      py::arg("line"), "One frame of a goroutine backtrace as the debugger's own bt shows one");
   m.attr("DEFAULT_GOROUTINE_THREADS") = kDefaultGoroutineThreads;
   m.attr("MAX_FRAMES") = kMaxClaimedFrames;
   py::class_<GoFrame>(m, "GoFrame")
