@@ -2,7 +2,7 @@
 """cgounwind benchmarks, side by side with runtime-gdb.py and Delve, in one run on one binary.
 
     /usr/bin/python3 bench/bench.py [--counts 1000,10000,100000] [--runs 3] [--out DIR]
-                                    [--no-setup] [--build DIR]
+                                    [--no-setup] [--build DIR] [--dap]
 
 Sets up and builds cgounwind (scripts/setup.sh, CMake into build/), builds its own programs
 (bench/programs) with the machine's Go into build/bench/, installs Delve there with `go install`
@@ -21,6 +21,10 @@ when the Go module proxy serves it, then measures:
   - memory reads for one listing: live (reads and bytes through our reader, in GDB), and
     remote round trips (memory-read packets) over gdbserver and lldb-server on loopback, ours
     against runtime-gdb.py;
+
+  - DAP (`--dap`, written to DIR/results-dap.md alone): lldb-dap-22 with the plugin (goroutines
+    as threads, default cap and `cgo threads max 0`) against Delve's `dlv dap`: a `continue` to
+    the `stopped` event, VS Code's `threads` request, and one parked goroutine's `stackTrace`;
 
   - linux/arm64 under qemu-user (`--arm64`, or `--arm64-only` for just this part): the same
     50-level `bt` and a goroutine listing in gdb-multiarch and lldb-22 over qemu's gdbstub,
@@ -433,6 +437,263 @@ def median_of(runs: int, f: Callable[[], tuple]) -> tuple:
 
 
 # ---------------------------------------------------------------------------------------------
+# DAP: goroutines as threads in lldb-dap-22 (the plugin's OS plugin) and in Delve's DAP server
+
+E2E = ROOT / "tests" / "e2e"
+GOROUTINE_TID_BASE = 1 << 40  # lldb-dap thread ids of goroutines on no OS thread
+DAP_TIMEOUT = 900.0  # seconds for any one DAP answer (100k goroutines start slowly)
+DELVE_MAX_GOROUTINES = 1 << 10  # service/dap/server.go `maxGoroutines`: no launch argument sets it
+
+
+def dap_module():  # -> module tests/e2e/test_dap.py (its DapSession speaks DAP as VS Code does)
+    if str(E2E) not in sys.path:
+        sys.path.insert(0, str(E2E))
+    import test_dap  # noqa: E402
+    return test_dap
+
+
+def one_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return (f"{type(e).__name__}: {text[0]}" if text else type(e).__name__)[:160]
+
+
+def delve_dap_session(dlv: str):  # -> a test_dap.DapSession talking to `dlv dap` over TCP
+    D = dap_module()
+
+    class DelveDap(D.DapSession):  # type: ignore[name-defined,misc]
+        """test_dap's DapSession with `dlv dap --listen` behind a loopback socket instead of
+        lldb-dap's stdio (same framing; close() kills dlv's process group)."""
+
+        def __init__(self) -> None:
+            self._stderr = tempfile.TemporaryFile()
+            port = free_port()
+            self.proc = subprocess.Popen([dlv, "dap", f"--listen=127.0.0.1:{port}"],
+                                         stdin=subprocess.DEVNULL, stdout=self._stderr,
+                                         stderr=self._stderr, start_new_session=True)
+            deadline = time.time() + 60
+            while True:
+                try:
+                    self._sock = socket.create_connection(("127.0.0.1", port), timeout=DAP_TIMEOUT)
+                    break
+                except OSError:
+                    if time.time() > deadline or self.proc.poll() is not None:
+                        self.proc.kill()
+                        self.proc.wait()
+                        raise
+                    time.sleep(0.1)
+            self.proc.stdin = self._sock.makefile("wb")
+            self.proc.stdout = self._sock.makefile("rb")  # read through its fd (os.read)
+            self._buf = b""
+            self._seq = 0
+            self._pending = []
+            self._responses = {}
+            self.events = []
+            self.output = []
+            self.log = []
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                self._sock.close()
+
+    return DelveDap()
+
+
+def dap_stop_twice(s, launch: dict, function_bps: list[str], line_bps: dict[str, list[int]],
+                   second: list[str]) -> dict:
+    """initialize … stopped as VS Code does (the launch answer may come before or after
+    configurationDone), then the breakpoints replaced by `second` (function names) and
+    `continue`; returns the times of that continue to its `stopped` event and of the `threads`
+    request VS Code sends then, with the threads."""
+    s.request("initialize", dap_module().INITIALIZE)
+    seq = s.send("launch", launch)
+    # `initialized` (lldb-dap answers `launch` after configurationDone, Delve before), unless
+    # the launch fails.
+    deadline = time.monotonic() + DAP_TIMEOUT
+    while not any(e.get("event") == "initialized" for e in s._pending):
+        answer = s._responses.get(seq)
+        if answer is not None and not answer.get("success"):
+            raise RuntimeError(f"launch: {answer.get('message')} "
+                               f"{json.dumps(answer.get('body'))[:120]}")
+        s._next_before(deadline, "initialized event")
+    s.wait_event("initialized")
+    bps = s.request("setFunctionBreakpoints",
+                    {"breakpoints": [{"name": f} for f in function_bps]})["body"]["breakpoints"]
+    for path, lines in line_bps.items():
+        bps += s.request("setBreakpoints", {"source": {"path": path},
+                                            "breakpoints": [{"line": ln} for ln in lines]}
+                         )["body"]["breakpoints"]
+    if not all(b.get("verified") for b in bps):
+        raise RuntimeError(f"breakpoints not verified: {json.dumps(bps)[:200]}")
+    s.request("configurationDone")
+    s.request("threads", check=False)  # VS Code's baseline request
+    s.response(seq, timeout=DAP_TIMEOUT)
+    stopped = dap_wait_stop(s)
+    if second:
+        s.request("setFunctionBreakpoints", {"breakpoints": [{"name": f} for f in second]})
+    # One stop can come with more than one `stopped` event: none of them is the next stop.
+    s._pending = [e for e in s._pending if e.get("event") != "stopped"]
+    t = time.perf_counter()
+    s.request("continue", {"threadId": stopped["body"]["threadId"]})
+    dap_wait_stop(s)
+    t_stopped = time.perf_counter()
+    threads = s.response(s.send("threads"), timeout=DAP_TIMEOUT)["body"]["threads"]
+    t_threads = time.perf_counter()
+    return {"stopped": t_stopped - t, "threads": t_threads - t_stopped, "list": threads}
+
+
+def dap_wait_stop(s) -> dict:
+    """The next `stopped` event; fails at once if the program ends first (`exited` or
+    `terminated`: e.g. goroutines N exits when its goroutines do not start within 60 s)."""
+    deadline = time.monotonic() + DAP_TIMEOUT
+    while True:
+        for i, ev in enumerate(s._pending):
+            if ev.get("event") == "stopped":
+                del s._pending[: i + 1]
+                return ev
+            if ev.get("event") in ("exited", "terminated"):
+                said = [ln for ln in "".join(s.output).splitlines() if ln.strip()][-1:] or [""]
+                raise RuntimeError(f"the program ended before the stop "
+                                   f"({ev.get('event')} {json.dumps(ev.get('body'))}) {said[0]}")
+        s._next_before(deadline, "stopped event")
+
+
+def dap_stack(s, thread_id: int) -> tuple[float, int]:
+    """One `stackTrace` (levels 0, as VS Code's first request for a thread it expands)."""
+    t = time.perf_counter()
+    body = s.response(s.send("stackTrace", {"threadId": thread_id, "startFrame": 0, "levels": 0}),
+                      timeout=DAP_TIMEOUT)["body"]
+    return time.perf_counter() - t, len(body.get("stackFrames") or [])
+
+
+def lldb_dap_run(prog: str, n: int, cap0: bool) -> dict:
+    """lldb-dap-22 + plugin: stop in main.benchReady (every goroutine started), continue to
+    bench_ready; the times of that stop and its `threads`, then one parked goroutine's stack."""
+    D = dap_module()
+    s = D.DapSession()
+    try:
+        launch = {"name": "bench", "type": "lldb-dap", "request": "launch", "program": prog,
+                  "args": [str(n), str(IN_C)], "cwd": str(ROOT), "stopOnEntry": False,
+                  "initCommands": [f"plugin load {PLUGIN}"] + (["cgo threads max 0"] if cap0 else []),
+                  "__sessionId": "bench"}
+        r = dap_stop_twice(s, launch, ["main.benchReady"], {}, ["bench_ready"])
+        gs = [t for t in r["list"] if t["id"] >= GOROUTINE_TID_BASE]
+        parked = [t for t in gs if " main.parked " in t["name"]]
+        if len(parked) < 20:
+            raise RuntimeError(f"{len(parked)} parked goroutine threads of {len(r['list'])}")
+        r["stack"], r["frames"] = dap_stack(s, parked[19]["id"])
+        r["listed"] = len(gs)
+        return r
+    finally:
+        s.close()
+
+
+def delve_dap_run(dlv: str, prog: str, n: int) -> dict:
+    """The same in `dlv dap`: a function breakpoint on main.benchReady, a line breakpoint on
+    main.go's C.bench_ready call (Delve breaks on Go code), continue from one to the other."""
+    src = ROOT / "bench" / "programs" / "goroutines" / "main.go"
+    line = next(i for i, ln in enumerate(src.read_text().splitlines(), 1)
+                if "C.bench_ready(" in ln)
+    s = delve_dap_session(dlv)
+    try:
+        launch = {"name": "bench", "type": "go", "request": "launch", "mode": "exec",
+                  "program": prog, "args": [str(n), str(IN_C)], "stopOnEntry": False}
+        r = dap_stop_twice(s, launch, ["main.benchReady"], {str(src): [line]}, [])
+        parked = [t for t in r["list"] if t["name"].split("] ", 1)[-1].startswith("main.parked")]
+        if len(parked) < 20:
+            raise RuntimeError(f"{len(parked)} parked goroutines of {len(r['list'])} threads")
+        r["stack"], r["frames"] = dap_stack(s, parked[19]["id"])
+        r["listed"] = len(r["list"])
+        return r
+    finally:
+        s.close()
+
+
+DAP_KEYS = ("stopped", "threads", "stack")
+
+
+def dap_median(runs: int, f: Callable[[], dict]) -> dict:
+    """Each time the median of `runs` sessions; {"failed": one line} if any session fails."""
+    got = []
+    for _ in range(runs):
+        try:
+            got.append(f())
+        except Exception as e:  # noqa: BLE001 (a failing peer is a row, not a crash)
+            return {"failed": one_line(e)}
+    out: dict = {k: statistics.median(r[k] for r in got) for k in DAP_KEYS}
+    out["listed"], out["frames"] = got[0]["listed"], got[0]["frames"]
+    return out
+
+
+def tool_version(cmd: list[str]) -> str:
+    try:
+        lines = [ln.strip() for ln in run(cmd, timeout=60).splitlines() if ln.strip()]
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"unknown ({one_line(e)})"
+    return next((ln for ln in lines if re.search(r"\d+\.\d+", ln)), lines[0] if lines else "?")
+
+
+def dap_report(prog: str, counts: list[int], runs: int, dlv: Optional[str], dlv_note: str,
+               goversion: str) -> str:
+    rows = []
+    for n in counts:
+        peers: list[tuple[str, str, Callable[[], dict]]] = [
+            ("lldb-dap-22 + cgounwind", "default (1,024)", lambda: lldb_dap_run(prog, n, False)),
+            ("lldb-dap-22 + cgounwind", "0 (`cgo threads max 0`)",
+             lambda: lldb_dap_run(prog, n, True))]
+        if dlv:
+            peers.append(("Delve `dlv dap`", f"default ({DELVE_MAX_GOROUTINES:,})",
+                          lambda: delve_dap_run(dlv, prog, n)))
+        for name, cap, f in peers:
+            say(f"bench: DAP {name}, cap {cap}, {n} goroutines")
+            r = dap_median(1 if n >= 100000 and runs > 1 and "Delve" in name else runs, f)
+            if "failed" in r:
+                rows.append(f"| {n:,} | {name} | {cap} | failed: {r['failed']} | | | | | |")
+                continue
+            rows.append(f"| {n:,} | {name} | {cap} | {fmt_s(r['stopped'])} | "
+                        f"{fmt_s(r['threads'])} | {fmt_s(r['stopped'] + r['threads'])} | "
+                        f"{r['listed']:,} | {fmt_s(r['stack'])} | {r['frames']} |")
+        if dlv:
+            rows.append(f"| {n:,} | Delve `dlv dap` | 0 | – (no launch or attach argument: "
+                        f"`maxGoroutines` is a package variable, {DELVE_MAX_GOROUTINES:,}, in "
+                        f"service/dap/server.go) | | | | | |")
+        else:
+            rows.append(f"| {n:,} | Delve `dlv dap` | – | failed: {dlv_note} | | | | | |")
+    dap_v = tool_version([dap_module().ADAPTER, "--version"])
+    dlv_v = tool_version([dlv, "version"]).replace("Version: ", "") if dlv else dlv_note
+    return "\n".join([
+        f"Measured by `bench/bench.py --dap` on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} "
+        f"cores, {goversion}; {dap_v} ({PLUGIN.name} loaded by initCommands), Delve {dlv_v}; "
+        f"median of {runs} sessions (Delve at 100k: one).", "",
+        f"bench/programs/goroutines N {IN_C}: N goroutines, {IN_C} of them blocked in C, the rest "
+        "parked on channels in main.parked. Each DAP session is driven as VS Code drives it "
+        "(tests/e2e/test_dap.py's DapSession): stop in main.benchReady once every goroutine has "
+        "started, then `continue` to the next stop (bench_ready in lldb-dap, the line calling it "
+        "in Delve, which breaks on Go code), timed from the `continue` request to the `stopped` "
+        "event, then VS Code's `threads` request; then `stackTrace` (startFrame 0, levels 0) of "
+        "the 20th goroutine thread parked in main.parked. Threads listed: goroutine threads "
+        "(lldb-dap: ids ≥ 2^40, beside the process's OS threads) / all threads (Delve: one per "
+        "goroutine). Frames: lldb-dap's levels 0 is the whole stack, Delve's its "
+        "stackTraceDepth (50).", "",
+        "| goroutines | adapter | thread cap | continue → stopped | threads | both | "
+        "threads listed | stackTrace (1 goroutine) | frames |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|",
+        *rows]) + "\n"
+
+
+def dap_only(prog: str, counts: list[int], runs: int, dlv: Optional[str], dlv_note: str,
+             goversion: str, out_dir: Path) -> int:
+    """--dap: the DAP rows alone, written to DIR/results-dap.md."""
+    text = dap_report(prog, counts, runs, dlv, dlv_note, goversion)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results-dap.md").write_text(text)
+    print(text)
+    print(f"bench: wrote {out_dir / 'results-dap.md'}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
 # bt, start-up, remote
 
 def gdb_bt(prog: str, args: list[str], ours: bool, bp: str = "c_bottom") -> tuple[float, int]:
@@ -557,6 +818,9 @@ def main() -> int:
     ap.add_argument("--arm64-only", action="store_true", help="only the arm64 measurements")
     ap.add_argument("--listing-only", action="store_true",
                     help="only our plain and grouped listings (DIR/results-listing.md)")
+    ap.add_argument("--dap", action="store_true",
+                    help="only the DAP rows: lldb-dap-22 + cgounwind and Delve's `dlv dap`, "
+                         "`threads` and one goroutine's `stackTrace` (DIR/results-dap.md)")
     ap.add_argument("--skip-runtime-gdb-above", type=int, default=100000,
                     help="runtime-gdb.py is not timed above this many goroutines")
     ns = ap.parse_args()
@@ -587,6 +851,9 @@ def main() -> int:
         return listing_only(progs["goroutines"], counts, ns.runs, rgdb, goversion, Path(ns.out))
     dlv, dlv_note = install_delve(go)
     say(f"bench: Delve: {dlv_note}")
+    if ns.dap:
+        return dap_only(progs["goroutines"], counts, ns.runs, dlv, dlv_note, goversion,
+                        Path(ns.out))
 
     # 1. listing
     listing: dict[str, dict[int, Optional[float]]] = {k: {} for k in

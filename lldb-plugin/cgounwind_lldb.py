@@ -739,6 +739,15 @@ def _on_event_thread() -> bool:
         return False
 
 
+def _renumbered(error: str, first: int) -> str:
+    """The core numbers the frames of a walk from where it started: from input frame `first`
+    when LLDB's event thread had the first frames first (see CgoFrameProvider). The thread's
+    frame numbers are the user's."""
+    if not first:
+        return error
+    return re.sub(r"^frame #(\d+)", lambda m: f"frame #{int(m.group(1)) + first}", error)
+
+
 class CgoFrameProvider(ScriptedFrameProvider):
     """Splices Go and C stacks across Go's runtime stack switches (cgounwind core)."""
 
@@ -797,7 +806,8 @@ class CgoFrameProvider(ScriptedFrameProvider):
                 process.GetStopID(), first, self.frames)
             if error:
                 _say_once(self.target.GetDebugger(),
-                          f"thread #{self.thread.GetIndexID()}: {error}; backtrace truncated")
+                          f"thread #{self.thread.GetIndexID()}: {_renumbered(error, first if self.goroutine is None else 0)}; "
+                          "backtrace truncated")
         except Exception as e:  # noqa: BLE001 - nothing may escape into LLDB
             self.frames = []
             _say_once(self.target.GetDebugger() if self.target else lldb.debugger,
@@ -983,9 +993,10 @@ def set_threads(enabled: bool, maximum: int) -> None:
 
 
 class StopHook:
-    """`target stop-hook add -P cgounwind_lldb.StopHook` (LLDB < 21, whose stop-hooks run only at
-    stops it reports; a Go program's first one is SIGURG): runs `cgo configure -q`, then resumes
-    when every thread stopped only for a signal that now passes silently."""
+    """`target stop-hook add -P cgounwind_lldb.StopHook` (every target; LLDB < 21 runs stop-hooks
+    only at stops it reports, a Go program's first one being SIGURG): runs `cgo configure -q`, then
+    resumes when every thread stopped only for a signal that now passes silently (also a Go
+    library's first SIGURG, when it came before the module-load listener silenced it)."""
 
     def __init__(self, target: lldb.SBTarget, extra_args: Any, internal_dict: Any) -> None:
         pass

@@ -997,8 +997,13 @@ __attribute__((used)) bool PluginInitialize(lldb::SBDebugger dbg) {
   const bool initial_stop =
       r.GetOutput() != nullptr &&
       std::string(r.GetOutput()).find("--at-initial-stop") != std::string::npos;
+  // The Python hook also resumes a stop that was only for SIGURG: a Go library that a C host
+  // loads can preempt before the module-load listener has made SIGURG silent (seen under load).
   std::string hook = "target stop-hook add -o \"cgo configure -q\"";
-  if (!initial_stop && import_shim(dbg)) hook = "target stop-hook add -P cgounwind_lldb.StopHook";
+  if (import_shim(dbg)) {
+    hook = initial_stop ? "target stop-hook add -P cgounwind_lldb.StopHook --at-initial-stop true"
+                        : "target stop-hook add -P cgounwind_lldb.StopHook";
+  }
   watch_module_loads(dbg);
   for (uint32_t i = 0; i < dbg.GetNumTargets(); ++i) {
     lldb::SBTarget t = dbg.GetTargetAtIndex(i);

@@ -109,14 +109,19 @@ class LldbGoroutineThreads(unittest.TestCase):
 
     def check_parked_values(self, out: str, c_view: bool = True) -> None:
         # Live: LLDB's own frame (the module's C view gives LLDB the Go variables) or a
-        # provider's frame (the recognizer's values, typed alike). A core file gets no C view:
-        # the recognizer's values there, strings typed by the core's C mirror.
+        # provider's frame (the recognizer's values, typed alike). A core file gets no C view: the
+        # recognizer's values (`frame variable`, `go print`), strings typed by the core's C
+        # mirror; by name LLDB finds them only in the provider's frames there.
         string = r"string" if c_view else r"(?:struct )?\$string"
         listed = re.search(rf"\(long\) id = (\d+)\s*\n.*\({string}\) name = \"worker-(\d+)\"", out,
                            re.S)
         self.assertIsNotNone(listed, out)
         self.assertEqual(listed.group(1), listed.group(2), out)
         worker = listed.group(1)
+        if not c_view:
+            self.assertRegex(out, rf"\(lldb\) go print name\n\({string}\) name = \"worker-{worker}\"")
+            self.assertRegex(out, rf"\(lldb\) go print id\n\(long\) id = {worker}\n")
+            return
         self.assertRegex(out, rf"\(lldb\) p name\n\({string}\) \"worker-{worker}\"")
         self.assertRegex(out, rf"\(lldb\) p id\n\(long\) {worker}\n")
         self.assertRegex(out, rf"\(lldb\) v name\n\({string}\) name = \"worker-{worker}\"")
@@ -162,7 +167,7 @@ class LldbGoroutineThreads(unittest.TestCase):
             self.assertEqual(goroutine_threads(off), [], out[-2000:])
             out = run_lldb([f"plugin load {PLUGIN}", f"target create {binary()} -c {core}",
                             THREADS_JSON, "cgo threads on", THREADS_JSON, SELECT_PARKED, "bt",
-                            "frame select 3", "frame variable", "p name", "p id", "v name"],
+                            "frame select 3", "frame variable", "go print name", "go print id"],
                            timeout=300)
             loaded, on = threads_of(out)
             self.assertEqual(goroutine_threads(loaded), [], out[-2000:])

@@ -4,7 +4,9 @@
 //	                      its own thread; the rest parked receiving from channels, each
 //	                      started inside pprof.Do with a label shard=0..7 (a label set per
 //	                      goroutine, as a server labelling each request has). Then the main
-//	                      goroutine calls C.bench_ready (the breakpoint) and exits.
+//	                      goroutine calls main.benchReady (where bench.py's DAP rows stop
+//	                      first: Delve breaks on Go code) and C.bench_ready (the
+//	                      breakpoint), and exits.
 package main
 
 // #include "block.h"
@@ -25,6 +27,13 @@ func parked(ch chan int) int { return <-ch }
 
 //go:noinline
 func blockedInC() { C.bench_block() }
+
+// benchReady is where bench.py's DAP rows stop first, to time `continue` to bench_ready.
+//
+//go:noinline
+func benchReady(n int) { readyCount = n }
+
+var readyCount int
 
 func main() {
 	n, inC := 1000, 16
@@ -57,6 +66,7 @@ func main() {
 		}
 		time.Sleep(time.Millisecond)
 	}
+	benchReady(n)
 	C.bench_ready(C.int(n))
 	os.Exit(0)
 }
