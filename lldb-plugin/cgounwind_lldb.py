@@ -910,14 +910,18 @@ def goroutine_thread_info(process: lldb.SBProcess) -> list[dict[str, Any]]:
         go, _ = go_modules(target)
         if not go or not any(b.layout_complete() for b, _ in go):
             return []
-        walker = core.Walker(go, _fast_reader(process))
+        reader, done = _fast_reader(process)
+        walker = core.Walker(go, reader)
         # The thread the user had selected (still the previous list's: LLDB is building the new
         # one) stays listed past the cap.
         selected = process.GetSelectedThread()
         keep = [selected.GetThreadID()] if selected.IsValid() else []
         if pid in _looked_at:
             keep.append(_looked_at[pid])
-        listing = walker.goroutine_threads(threads_max, keep)
+        try:
+            listing = walker.goroutine_threads(threads_max, keep)
+        finally:
+            done()
         if listing.error:
             _say_once(target.GetDebugger(), f"goroutine threads: {listing.error}")
         _goroutine_threads[pid] = (process.GetStopID(), {t.tid: t for t in listing.threads})
@@ -952,15 +956,17 @@ def _goroutine_thread(thread: lldb.SBThread) -> Optional[Any]:
     return _goroutine_threads.get(process.GetProcessID(), (0, {}))[1].get(thread.GetThreadID())
 
 
-def _fast_reader(process: lldb.SBProcess) -> Callable[[int, int], Optional[bytes]]:
-    """/proc/PID/mem of a local process stopped under this LLDB (lldb-server's memory packets
-    cost a round trip per page), else the SB API."""
+def _fast_reader(process: lldb.SBProcess) -> tuple[Callable[[int, int], Optional[bytes]],
+                                                   Callable[[], None]]:
+    """(reader, close): /proc/PID/mem of a local process stopped under this LLDB (lldb-server's
+    memory packets cost a round trip per page), else the SB API. Close after the listing: it
+    runs at every stop."""
+    slow = _reader(process)
     try:
         if (process.GetPluginName() == "gdb-remote"
                 and process.GetTarget().GetPlatform().GetName() == "host"
                 and _traced(process.GetProcessID())):
             fd = os.open(f"/proc/{process.GetProcessID()}/mem", os.O_RDONLY | os.O_CLOEXEC)
-            slow = _reader(process)
 
             def read(addr: int, size: int) -> Optional[bytes]:
                 try:
@@ -968,11 +974,10 @@ def _fast_reader(process: lldb.SBProcess) -> Callable[[int, int], Optional[bytes
                     return data if len(data) == size else slow(addr, size)
                 except OSError:
                     return slow(addr, size)
-            read.fd = fd  # type: ignore[attr-defined]
-            return read
+            return read, lambda: os.close(fd)
     except OSError:
         pass
-    return _reader(process)
+    return slow, lambda: None
 
 
 def _traced(pid: int) -> bool:

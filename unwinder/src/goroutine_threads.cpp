@@ -28,13 +28,6 @@ std::string thread_name(const GoModule& mod, Memory& mem, const Goroutine& g) {
   return fmt::format("[Go {}] {} ({})", g.goid, func, why);
 }
 
-int native_index(const std::vector<NativeFrame>& native, uint64_t pc, uint64_t sp, size_t from) {
-  for (size_t j = from; j < native.size(); ++j) {
-    if (native[j].pc == pc && native[j].sp == sp) return static_cast<int>(j);
-  }
-  return -1;
-}
-
 }  // namespace
 
 uint64_t goroutine_tid(size_t module_index, uint64_t goid) {
@@ -102,7 +95,7 @@ ThreadStack goroutine_thread_stack(const GoModules& mods, Memory& mem, uint64_t 
     return out;
   }
   GoStack s = walk_goroutine(*mod, mem, g, start, max_frames);
-  size_t from = 0;
+  int from = 0;
   for (const GoFrame& f : s.frames) {
     ThreadFrame tf;
     tf.pc = f.pc;
@@ -110,7 +103,7 @@ ThreadStack goroutine_thread_stack(const GoModules& mods, Memory& mem, uint64_t 
     tf.cfa = f.cfa;
     tf.innermost = f.innermost;
     tf.native = native_index(native, f.pc, f.sp, from);
-    if (tf.native >= 0) from = static_cast<size_t>(tf.native) + 1;
+    if (tf.native >= 0) from = tf.native + 1;
     tf.rule = "goroutine";
     out.frames.push_back(tf);
   }

@@ -5,7 +5,6 @@
 #include "cgounwind/unwinder.h"
 
 namespace cgounwind {
-namespace {
 
 int native_index(const std::vector<NativeFrame>& native, uint64_t pc, uint64_t sp, int from) {
   for (size_t j = static_cast<size_t>(std::max(from, 0)); j < native.size(); ++j) {
@@ -13,6 +12,8 @@ int native_index(const std::vector<NativeFrame>& native, uint64_t pc, uint64_t s
   }
   return -1;
 }
+
+namespace {
 
 CRegs from_regs(const Arch& a, const Regs& r) {
   CRegs c;

@@ -30,6 +30,9 @@ struct ThreadStack {
   std::string error;  // one line when the walk stopped early (the frames before it are right)
 };
 
+// Index of the debugger's own frame with this pc and sp, looking from `from` on; -1 if none.
+int native_index(const std::vector<NativeFrame>& native, uint64_t pc, uint64_t sp, int from);
+
 // `regs0`: the stopped thread's registers (DWARF-numbered, at least pc/sp/fp). `native[0]`, when
 // present, is the same frame 0. `innermost` false: regs0 are a caller frame's (its pc is a
 // return address), for a walk that starts one frame out.
