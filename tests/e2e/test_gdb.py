@@ -21,8 +21,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdb_driver as G  # noqa: E402
 import programs as P  # noqa: E402
 
-MID_SWITCH = {"runtime.mcall", "runtime.systemstack", "runtime.asmcgocall", "runtime.morestack",
-              "runtime.cgocallback", "runtime.gogo"}
+# Switch functions whose window between the SP switch and the call is not decoded yet (issue 15);
+# mcall and systemstack are (test_mid_switch_every_instruction).
+MID_SWITCH = {"runtime.asmcgocall", "runtime.morestack", "runtime.cgocallback", "runtime.gogo"}
+
+
+def caught_mid_switch(frames: list[str]) -> bool:
+    """True when the thread was stopped, or interrupted by a signal, in a switch function whose
+    mid-switch window is not handled yet."""
+    for i, f in enumerate(frames):
+        if (i == 0 or frames[i - 1] == "<signal handler called>") and \
+                P.normalize_name(f) in MID_SWITCH:
+            return True
+    return False
 EXPECTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "expected")
 ARGS = argparse.Namespace(toolchain="go1.26", update=False)
 
@@ -74,14 +85,14 @@ class GdbBacktraces(unittest.TestCase):
         self.check_stack(prog, frames, f"{prog.name} bt")
         golden(self, prog.name + ".bt", frames, collapse=prog.collapse_repeats)
         # Every other thread too: Go-created threads, idle Ms in the scheduler, C threads.
-        # Known limitation (README): a thread caught *inside* a stack-switch function, between
-        # its SP switch and its call, is not handled yet; such threads (a scheduling race) are
-        # only required to start there.
+        # Known limitation (README): a thread caught *inside* asmcgocall, morestack, cgocallback
+        # or gogo, between its SP switch and its call (stopped there, or interrupted there by a
+        # signal: a scheduling race), is not handled yet; such threads are not checked for ??.
         threads = G.parse_thread_backtraces(parts["all"])
         self.assertGreaterEqual(len(threads), 2, parts["all"])
         for num, bt in threads.items():
             self.assertTrue(bt.frames, f"thread {num}: no frames\n{parts['all']}")
-            if P.normalize_name(bt.frames[0]) in MID_SWITCH:
+            if caught_mid_switch(bt.frames):
                 continue
             self.assertNotIn("??", bt.frames, f"thread {num}: {bt.frames}")
 
@@ -98,6 +109,31 @@ for _p in P.PROGRAMS:
 
 class GdbThreadsAndGoroutines(unittest.TestCase):
     maxDiff = None
+
+    def test_mid_switch_every_instruction(self) -> None:
+        """`stepi` through runtime.mcall (gosched) and runtime.systemstack: at every instruction,
+        before the switch to g0, between it and the call (where the CFI's CFA is meaningless: CI
+        once caught a thread there under a signal and printed ?? frames), and in the callee, the
+        backtrace reaches the goroutine's main.* frames and runtime.goexit (whichever goroutine
+        hits the breakpoint first: main's parking, or main.main.func1's Gosched)."""
+        for fn, steps in (("runtime.mcall", 24), ("runtime.systemstack", 32)):
+            cmds = ["tbreak main.markerPark", "run", f"break {fn}", "continue", "delete"]
+            for i in range(steps):
+                cmds += ["stepi", f"echo {G.MARK}s{i}\\n", "bt"]
+            out = G.run_gdb(binary("switches"), cmds)
+            parts = G.split_sections(out, G.MARK)
+            self.assertEqual(G.problems(out), [], out)
+            entered_callee = False
+            for i in range(steps):
+                bts = G.parse_backtraces(parts.get(f"s{i}", ""))
+                self.assertTrue(bts, f"{fn} step {i}: no backtrace\n{out}")
+                frames = bts[-1].frames
+                where = f"{fn} step {i}: {frames}"
+                self.assertNotIn("??", frames, where)
+                self.assertTrue(P.names_match(P.GOROUTINE_BOTTOM, frames[-1]), where)
+                self.assertTrue(any(f.startswith("main.") for f in frames), where)
+                entered_callee |= P.normalize_name(frames[0]) not in (fn, "gosave_systemstack_switch")
+            self.assertTrue(entered_callee, f"{fn}: never stepped into the function it calls")
 
     def test_thread_apply_all_bt_multiblock(self) -> None:
         prog = P.BY_NAME["multiblock"]

@@ -133,6 +133,8 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
   std::array<uint8_t, Arch::kMaxCallLen> before{};
   bool have_before =
       !innermost && mod_.read_image(r.pc - before.size(), before.data(), before.size());
+  const bool after_indirect_call =
+      have_before && arch().is_indirect_call_before(before.data(), before.size());
 
   Step s;
   if (name == "runtime.asmcgocall" && !innermost) {
@@ -140,8 +142,12 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
   } else if (name == "runtime.cgocallback" && have_before &&
              calls(before.data(), before.size(), r.pc, "runtime.cgocallbackg")) {
     s = rule_cgocallback(r, st, t, lookup);
-  } else if (name == "runtime.systemstack" && have_before &&
-             arch().is_indirect_call_before(before.data(), before.size())) {
+  } else if (name == "runtime.systemstack" && (after_indirect_call || on_g0_switch_sp(r, t))) {
+    // Two shapes share this rule. Returned to from fn (CALL DI / BL (R3)): the frame is
+    // systemstack's own on g0. Or caught between the switch to g0 ("MOVQ (g_sched+gobuf_sp)(DX),
+    // SP" / "MOVD (g_sched+gobuf_sp)(g), R3; MOVD R3, RSP") and that call, or after it returns and
+    // before the switch back: SP is g0.sched.sp there and the CFI's CFA (SP+8) is meaningless. In
+    // both, the goroutine is m.curg, saved in g.sched by gosave_systemstack_switch.
     s = rule_to_curg(r, st, t, "systemstack");
     if (s.kind == StepKind::Caller) {
       // g.sched.pc is the fake systemstack_switch frame (gosave_systemstack_switch put it just
@@ -153,9 +159,12 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
       if (!c) return stop(r, st, "unreadable systemstack_switch frame");
       s.caller = *c;
     }
-  } else if (name == "runtime.mcall" && have_before &&
-             arch().is_indirect_call_before(before.data(), before.size())) {
-    s = rule_mcall(r, st, t);
+  } else if (name == "runtime.mcall" && (after_indirect_call || on_g0_switch_sp(r, t))) {
+    // After mcall switched to g0 ("MOVQ (g_sched+gobuf_sp)(R14), SP" / "MOVD R0, RSP"): at
+    // fn's return address, or caught (a signal, a stop) before its CALL, where SP is g0.sched.sp
+    // (less the arg slot amd64 pushes, or the 16-byte frame arm64 opens) and the CFI's CFA is not
+    // mcall's. Before the switch SP is still the goroutine's and the CFI holds: not this rule.
+    s = rule_mcall(r, st, t, after_indirect_call);
   } else if (name == "runtime.morestack" && have_before &&
              calls(before.data(), before.size(), r.pc, "runtime.newstack")) {
     s = rule_to_curg(r, st, t, "morestack");
@@ -354,12 +363,26 @@ Step Unwinder::rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo
   return s;
 }
 
-Step Unwinder::rule_mcall(const Regs& r, const WalkState& st, const ThreadInfo& t) const {
+// True when SP is where the runtime's switch sequences put it on the thread's g0 stack: at most
+// 32 bytes below g0.sched.sp (mcall's arg slot on amd64, its 16-byte frame on arm64). A
+// systemstack or mcall frame there is mid-switch; one called on g0 itself (systemstack's noswitch
+// path) runs deeper in that stack, below the sp the scheduler saved.
+bool Unwinder::on_g0_switch_sp(const Regs& r, const ThreadInfo& t) const {
+  constexpr uint64_t kSwitchSlack = 32;
+  auto m = m_for_lwp(t.lwp);
+  auto g0 = m ? u64(*m + mod_.layout().m_g0) : std::nullopt;
+  auto sched = g0 && *g0 ? sched_of(*g0) : std::nullopt;
+  return sched && sched->sp != 0 && r.sp <= sched->sp && r.sp + kSwitchSlack >= sched->sp;
+}
+
+Step Unwinder::rule_mcall(const Regs& r, const WalkState& st, const ThreadInfo& t,
+                          bool at_return) const {
   const auto& L = mod_.layout();
-  // The goroutine mcall switched away from: on the g0 stack where mcall left it (amd64), else
-  // (passed in a register only) the M's current goroutine, which it stays until fn drops it.
+  // The goroutine mcall switched away from: on the g0 stack where mcall left it (amd64, once
+  // fn's arg slot is pushed: at fn's return address), else (passed in a register only) the M's
+  // current goroutine, which it stays until fn drops it.
   std::optional<uint64_t> gp;
-  if (auto off = arch().mcall_gp_off()) {
+  if (auto off = arch().mcall_gp_off(); off && at_return) {
     gp = u64(r.sp + static_cast<uint64_t>(*off));
   } else if (auto m = m_for_lwp(t.lwp)) {
     gp = u64(*m + L.m_curg);

@@ -75,7 +75,8 @@ class Unwinder {
                         uint64_t lookup) const;
   Step rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo& t,
                     const char* rule) const;
-  Step rule_mcall(const Regs& r, const WalkState& st, const ThreadInfo& t) const;
+  Step rule_mcall(const Regs& r, const WalkState& st, const ThreadInfo& t, bool at_return) const;
+  bool on_g0_switch_sp(const Regs& r, const ThreadInfo& t) const;
   Step rule_crosscall2(const Regs& r, const WalkState& st, uint64_t lookup, uint64_t entry) const;
   Step rule_go(const Regs& r, const WalkState& st, uint64_t lookup, uint64_t entry,
                bool on_goroutine_stack) const;
