@@ -882,3 +882,7 @@ def _register_commands() -> None:
 
 if core is not None:
     _register_commands()
+    if _HERE not in sys.path:
+        sys.path.insert(0, _HERE)
+    import cgo_step  # noqa: E402  (beside this file; needs the core)
+    cgo_step.register(_target)

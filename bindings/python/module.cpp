@@ -20,6 +20,7 @@
 #include "cgounwind/goroutines.h"
 #include "cgounwind/image.h"
 #include "cgounwind/page_cache.h"
+#include "cgounwind/stepping.h"
 #include "cgounwind/thread_walk.h"
 #include "cgounwind/unwinder.h"
 
@@ -246,9 +247,63 @@ class PyWalker {
     }
   }
 
+  // Stepping across the cgo boundary (stepping.h): the role of a function, and what to do
+  // after the debugger's own step ended in `stack` ([(function, pc, sp)], frame 0 first).
+  std::string cgo_role(const std::string& name) { return step_role_name(role_of(name)); }
+  py::dict plan_after_step(const std::string& gesture,
+                           const std::vector<std::tuple<std::string, uint64_t, uint64_t>>& stack) {
+    std::vector<StepFrame> frames;
+    for (const auto& [fn, pc, sp] : stack) frames.push_back(StepFrame{fn, pc, sp});
+    const StepGesture g = gesture == "in"    ? StepGesture::In
+                          : gesture == "out" ? StepGesture::Out
+                                             : StepGesture::Over;
+    StepPlan p;
+    for (const CgoNames& n : names()) {  // the module whose glue frame 0 is
+      if (n.role(frames.empty() ? "" : frames[0].function) == StepRole::User) continue;
+      p = cgounwind::plan_after_step(n, g, frames);
+      break;
+    }
+    py::dict d;
+    d["action"] = p.action == StepPlan::Action::Done            ? "done"
+                  : p.action == StepPlan::Action::RunToFunction ? "function"
+                                                                : "frame";
+    d["function"] = p.function;
+    d["frame"] = p.frame;
+    d["pc"] = p.pc;
+    d["sp"] = p.sp;
+    d["finish_line"] = p.finish_line;
+    d["why"] = p.why;
+    return d;
+  }
+  // (goid, depth) of the goroutine thread `lwp` runs, or of the g register's goroutine.
+  std::optional<std::pair<uint64_t, uint64_t>> goroutine_pos(uint64_t lwp, uint64_t sp) {
+    auto p = goroutine_pos_of_thread(mods_, mem_.mem(), lwp, sp);
+    return p ? std::optional(std::make_pair(p->goid, p->depth)) : std::nullopt;
+  }
+  std::optional<std::pair<uint64_t, uint64_t>> goroutine_pos_of_g(uint64_t g, uint64_t sp) {
+    auto p = cgounwind::goroutine_pos_of_g(mods_, mem_.mem(), g, sp);
+    return p ? std::optional(std::make_pair(p->goid, p->depth)) : std::nullopt;
+  }
+  std::vector<uint64_t> line_change_pcs(uint64_t pc) {
+    return cgounwind::line_change_pcs(mods_, pc);
+  }
+
  private:
   // PyMemory's Memory is its PageCache.
   PageCache& cache() { return static_cast<PageCache&>(mem_.mem()); }
+  const std::vector<CgoNames>& names() {
+    if (names_.empty()) {
+      for (const auto& b : bins_) names_.emplace_back(*b);
+    }
+    return names_;
+  }
+  StepRole role_of(const std::string& name) {
+    for (const CgoNames& n : names()) {
+      if (StepRole r = n.role(name); r != StepRole::User) return r;
+    }
+    return StepRole::User;
+  }
+  std::vector<CgoNames> names_;  // one per module, built on first use
 
   std::vector<std::shared_ptr<GoBinary>> bins_;  // keep the modules' binaries alive
   GoModules mods_;
@@ -502,6 +557,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def_property_readonly("sp", &Arch::sp_name)
       .def_property_readonly("fp", &Arch::fp_name)
       .def_property_readonly("lr", &Arch::lr_name)
+      .def_property_readonly("g", &Arch::g_name)
       .def(
           "dwarf_register_numbers",
           [](const Arch& a) {
@@ -601,7 +657,12 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("start_recording", &PyWalker::start_recording, py::arg("name"))
       .def("stop_recording", &PyWalker::stop_recording)
       .def("recording", &PyWalker::recording)
-      .def("save_image", &PyWalker::save_image, py::arg("path"));
+      .def("save_image", &PyWalker::save_image, py::arg("path"))
+      .def("cgo_role", &PyWalker::cgo_role, py::arg("name"))
+      .def("plan_after_step", &PyWalker::plan_after_step, py::arg("gesture"), py::arg("stack"))
+      .def("goroutine_pos", &PyWalker::goroutine_pos, py::arg("lwp"), py::arg("sp"))
+      .def("goroutine_pos_of_g", &PyWalker::goroutine_pos_of_g, py::arg("g"), py::arg("sp"))
+      .def("line_change_pcs", &PyWalker::line_change_pcs, py::arg("pc"));
   py::class_<FrameVar>(m, "FrameVar")
       .def_readonly("name", &FrameVar::name)
       .def_readonly("is_arg", &FrameVar::is_arg)

@@ -193,6 +193,8 @@ class Amd64 final : public Arch {
   const char* sp_name() const override { return "rsp"; }
   const char* fp_name() const override { return "rbp"; }
   const char* lr_name() const override { return ""; }
+  // ABIInternal keeps the running goroutine in R14 in Go code.
+  const char* g_name() const override { return "r14"; }
 };
 
 }  // namespace

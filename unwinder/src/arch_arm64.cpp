@@ -202,6 +202,8 @@ class Arm64 final : public Arch {
   const char* sp_name() const override { return "sp"; }
   const char* fp_name() const override { return "x29"; }
   const char* lr_name() const override { return "x30"; }
+  // ABIInternal (and ABI0) keep the running goroutine in R28 in Go code.
+  const char* g_name() const override { return "x28"; }
 };
 
 }  // namespace

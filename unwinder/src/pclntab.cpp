@@ -448,6 +448,55 @@ std::optional<int64_t> Pclntab::pcvalue(uint32_t table_off, uint64_t entry, uint
   }
 }
 
+// The same walk as pcvalue, keeping every run; bounded by the table's size and by `end`.
+std::vector<std::pair<uint64_t, int64_t>> Pclntab::pcvalue_runs(uint32_t table_off,
+                                                                uint64_t entry,
+                                                                uint64_t end) const {
+  std::vector<std::pair<uint64_t, int64_t>> runs;
+  if (table_off == 0) return runs;
+  uint64_t pos = pctab_off_ + table_off;
+  int32_t val = -1;
+  uint64_t cur = entry;
+  int stalled = 0;
+  while (pos < data_.size() && cur < end) {
+    uint32_t uv = 0, pcdelta = 0;
+    if (!read_varint(data_, pos, uv) || (uv == 0 && cur != entry)) break;
+    uint32_t vdelta = (uv & 1) ? ~(uv >> 1) : (uv >> 1);
+    if (!read_varint(data_, pos, pcdelta)) break;
+    if (pcdelta != 0) {
+      stalled = 0;
+    } else if (++stalled > kMaxStallSteps) {
+      break;
+    }
+    val = static_cast<int32_t>(static_cast<uint32_t>(val) + vdelta);
+    if (pcdelta != 0) runs.emplace_back(cur, val);
+    cur += static_cast<uint32_t>(pcdelta * quantum_);
+  }
+  return runs;
+}
+
+std::vector<Pclntab::LineRun> Pclntab::line_runs(uint64_t pc) const {
+  std::vector<LineRun> out;
+  auto f = func_for_pc(pc);
+  if (!f) return out;
+  auto pcfile = func_field(f->func_off, kFuncPcfile);
+  auto pcln = func_field(f->func_off, kFuncPcln);
+  if (!pcfile || !pcln) return out;
+  auto files = pcvalue_runs(*pcfile, f->entry, f->end);
+  auto lines = pcvalue_runs(*pcln, f->entry, f->end);
+  // Merge both tables' run starts: at each, the file and line in force there.
+  size_t i = 0, j = 0;
+  while (i < files.size() && j < lines.size()) {
+    uint64_t at = std::max(files[i].first, lines[j].first);
+    out.push_back(LineRun{at, files[i].second, lines[j].second});
+    const uint64_t fnext = i + 1 < files.size() ? files[i + 1].first : f->end;
+    const uint64_t lnext = j + 1 < lines.size() ? lines[j + 1].first : f->end;
+    if (fnext <= lnext) ++i;
+    if (lnext <= fnext) ++j;
+  }
+  return out;
+}
+
 std::optional<int64_t> Pclntab::sp_delta(uint64_t pc) const {
   auto f = func_for_pc(pc);
   if (!f) return std::nullopt;

@@ -90,6 +90,8 @@ class Arch {
   virtual const char* sp_name() const = 0;
   virtual const char* fp_name() const = 0;
   virtual const char* lr_name() const = 0;
+  // The register holding the running g in Go code (not in C, nor in some runtime assembly).
+  virtual const char* g_name() const = 0;
 };
 
 const Arch& amd64();

@@ -38,11 +38,20 @@ class Pclntab {
   std::optional<int64_t> sp_delta(uint64_t pc) const;
   // Source position of pc ("/path/file.go", line).
   std::optional<std::pair<std::string, int>> file_line(uint64_t pc) const;
+  // The function holding pc, as runs of one (file number, line): each run's first pc.
+  struct LineRun {
+    uint64_t pc = 0;
+    int64_t file = 0, line = 0;
+  };
+  std::vector<LineRun> line_runs(uint64_t pc) const;
   const std::vector<GoFunc>& funcs() const { return funcs_; }
   uint64_t text_start() const { return text_start_; }
 
  private:
   std::optional<int64_t> pcvalue(uint32_t table_off, uint64_t entry, uint64_t pc) const;
+  // Every (first pc, value) run of a pc table from entry, up to `end`.
+  std::vector<std::pair<uint64_t, int64_t>> pcvalue_runs(uint32_t table_off, uint64_t entry,
+                                                         uint64_t end) const;
   // u32 at byte `field_off` of the _func record at `func_off` (bounds-checked).
   std::optional<uint32_t> func_field(uint32_t func_off, uint32_t field_off) const;
   uint64_t find_text_start(const ElfFile& elf, uint64_t pclntab_addr, uint64_t hdr_text) const;

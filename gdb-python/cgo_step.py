@@ -1,0 +1,253 @@
+"""cgounwind for GDB: `step`, `next`, `finish` and `until` across the cgo boundary and along one
+goroutine. Loaded by cgo.py; holds no Go knowledge: the core (stepping.h) says where a step
+that ended in cgo's glue should go, and which pcs a goroutine may come back at.
+
+GDB's own commands run unchanged. Two hooks per command (GDB's `hook-CMD` / `hookpost-CMD`):
+- before: in Go code, goroutine nets: breakpoints at each line change of the function and at
+  the return address, that stop only when *this goroutine* reaches them on *another thread*
+  (GDB's own step is bound to the thread, which the goroutine may leave at any blocking call);
+- after: if the step ended in cgo's glue (the `_Cfunc_` stub, the C prolog, the export wrapper,
+  the runtime's switch code), run on to where the user meant: the C or Go function being
+  called, or back to the first frame of the user's code (then finish its line for step/next).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, List, Optional, Tuple
+
+import gdb  # type: ignore[import-not-found]
+
+_GESTURES = {"step": "in", "next": "over", "until": "over", "finish": "out"}
+_MAX_FRAMES = 64  # the glue is at most a dozen frames deep; a bound on the walk
+_State = Any  # cgo.py's _Target
+
+
+class _Net(gdb.Breakpoint):
+    """Stops when goroutine `goid` reaches this pc at stack depth `depth` on another thread
+    than the one GDB is stepping."""
+
+    def __init__(self, target: _State, pc: int, goid: int, depth: int, thread: int,
+                 returns: bool, hits: List["_Net"]) -> None:
+        super().__init__("*%#x" % pc, internal=True)
+        self.silent = True
+        self._target, self.goid, self._depth, self._thread = target, goid, depth, thread
+        self.returns = returns  # the caller's return address: mid-line there
+        self._hits = hits
+
+    def stop(self) -> bool:
+        try:
+            thread = gdb.selected_thread()
+            if thread is None or thread.num == self._thread:
+                return False  # GDB's own stepping handles the stepping thread
+            frame = gdb.newest_frame()
+            a = self._target.arch
+            g = int(frame.read_register(a.g)) & 0xFFFFFFFFFFFFFFFF
+            sp = int(frame.read_register(a.sp)) & 0xFFFFFFFFFFFFFFFF
+            pos = self._target.walker.goroutine_pos_of_g(g, sp)
+        except (gdb.error, RuntimeError, ValueError):
+            return False
+        if pos != (self.goid, self._depth):
+            return False
+        self._hits.append(self)
+        return True
+
+
+class _RunTo(gdb.Breakpoint):
+    """Stops at pc when `check` says so (the same thread and sp for C; the same goroutine at
+    the same depth for Go)."""
+
+    def __init__(self, spec: str, check: Callable[[], bool], thread: Optional[int]) -> None:
+        super().__init__(spec, internal=True)
+        self.silent = True
+        if thread is not None:
+            self.thread = thread
+        self._check = check
+
+    def stop(self) -> bool:
+        try:
+            return self._check()
+        except (gdb.error, RuntimeError, ValueError):
+            return False
+
+
+class Stepper:
+    def __init__(self, target: Callable[[], Optional[_State]]) -> None:
+        self._target = target
+        self._nets: List[_Net] = []
+        self._hits: List[_Net] = []
+
+    # -- before GDB's command ---------------------------------------------------------------
+    def before(self, command: str) -> None:
+        self._clear()
+        try:
+            self._plant_nets(command)
+        except (gdb.error, RuntimeError, ValueError):
+            self._clear()
+
+    def _plant_nets(self, command: str) -> None:
+        target = self._target()
+        thread = gdb.selected_thread()
+        if target is None or thread is None or not target.complete:
+            return
+        frame = gdb.selected_frame()
+        pc, sp = frame.pc(), int(frame.read_register(target.arch.sp)) & 0xFFFFFFFFFFFFFFFF
+        if not target.walker.is_go_pc(pc):
+            return
+        pos = target.walker.goroutine_pos(thread.ptid[1], sp)
+        if pos is None:
+            return
+        goid, depth = pos
+        pcs = [] if command == "finish" else target.walker.line_change_pcs(pc)
+        for at in pcs:
+            self._nets.append(_Net(target, at, goid, depth, thread.num, False, self._hits))
+        caller = frame.older()
+        if caller is not None and target.walker.is_go_pc(caller.pc()):
+            csp = int(caller.read_register(target.arch.sp)) & 0xFFFFFFFFFFFFFFFF
+            if csp >= sp and depth >= csp - sp:
+                self._nets.append(_Net(target, caller.pc(), goid, depth - (csp - sp),
+                                       thread.num, True, self._hits))
+
+    # -- after GDB's command ----------------------------------------------------------------
+    def after(self, command: str) -> None:
+        hits = list(self._hits)
+        self._clear()
+        try:
+            if hits:
+                self._after_migration(command, hits[0])
+            else:
+                self._across_boundary(_GESTURES[command])
+        except (gdb.error, RuntimeError, ValueError) as e:
+            gdb.write("cgounwind: %s\n" % e, gdb.STDERR)
+
+    @staticmethod
+    def _after_migration(command: str, net: _Net) -> None:
+        # The goroutine came back on another thread; GDB's step on the old one is abandoned.
+        thread = gdb.selected_thread()
+        gdb.write("[cgounwind: goroutine %d went on on thread %d]\n"
+                  % (net.goid, thread.num if thread else 0))
+        if net.returns and command != "finish":
+            gdb.execute("next" if command != "step" else "step")
+        else:
+            _print_location()
+
+    def _across_boundary(self, gesture: str) -> None:
+        target = self._target()
+        thread = gdb.selected_thread()
+        if target is None or thread is None or not target.complete:
+            return
+        stack = _stack(target)
+        if not stack:
+            return
+        plan = target.walker.plan_after_step(gesture, stack)
+        if plan["why"]:
+            gdb.write(plan["why"] + "\n")
+        if plan["action"] == "function":
+            if not self._run_to_function(plan["function"], thread.num):
+                plan = target.walker.plan_after_step("out" if gesture == "out" else "over",
+                                                     stack)
+        if plan["action"] == "function":
+            _print_location()
+        elif plan["action"] == "frame":
+            self._run_to_frame(target, thread, plan["pc"], plan["sp"])
+            if plan["finish_line"]:
+                gdb.execute("step" if gesture == "in" else "next")
+            else:
+                _print_location()
+
+    @staticmethod
+    def _run_to_function(name: str, thread: int) -> bool:
+        """Runs to `name`'s first line on this thread; False when it has no line to stop at."""
+        try:
+            _, sals = gdb.decode_line(name)
+        except gdb.error:
+            return False
+        if not sals or not any(s.symtab is not None and s.line for s in sals):
+            return False
+        bp = _RunTo(name, lambda: True, thread)
+        try:
+            gdb.execute("continue")
+        finally:
+            _delete(bp)
+        return True
+
+    @staticmethod
+    def _run_to_frame(target: _State, thread: "gdb.InferiorThread", pc: int, sp: int) -> None:
+        a = target.arch
+        if target.walker.is_go_pc(pc):
+            # Back in Go: the goroutine at this frame's depth, wherever it runs by then.
+            pos = target.walker.goroutine_pos(thread.ptid[1], sp)
+
+            def check() -> bool:
+                f = gdb.newest_frame()
+                g = int(f.read_register(a.g)) & 0xFFFFFFFFFFFFFFFF
+                now = int(f.read_register(a.sp)) & 0xFFFFFFFFFFFFFFFF
+                return pos is not None and target.walker.goroutine_pos_of_g(g, now) == pos
+            bp = _RunTo("*%#x" % pc, check, None)
+        else:
+            # Back in C: the same thread at the same stack pointer (C stacks do not move).
+            def check() -> bool:
+                now = int(gdb.newest_frame().read_register(a.sp)) & 0xFFFFFFFFFFFFFFFF
+                return now == sp
+            bp = _RunTo("*%#x" % pc, check, thread.num)
+        try:
+            gdb.execute("continue")
+        finally:
+            _delete(bp)
+
+    def _clear(self) -> None:
+        for net in self._nets:
+            _delete(net)
+        self._nets.clear()
+        self._hits.clear()
+
+
+def _stack(target: _State) -> List[Tuple[str, int, int]]:
+    out: List[Tuple[str, int, int]] = []
+    frame: Optional[gdb.Frame] = gdb.newest_frame()
+    sp_name = target.arch.sp
+    while frame is not None and len(out) < _MAX_FRAMES:
+        name = frame.name() or ""
+        out.append((name, frame.pc(), int(frame.read_register(sp_name)) & 0xFFFFFFFFFFFFFFFF))
+        frame = frame.older()
+    return out
+
+
+def _print_location() -> None:
+    """Where the run ended, as GDB prints a step's end (our breakpoints are silent)."""
+    text = gdb.execute("frame", to_string=True)
+    gdb.write(text[4:] if text.startswith("#0  ") else text)
+
+
+def _delete(bp: gdb.Breakpoint) -> None:
+    try:
+        if bp.is_valid():
+            bp.delete()
+    except (gdb.error, RuntimeError):
+        pass
+
+
+_stepper: Optional[Stepper] = None
+
+
+def register(target: Callable[[], Optional[_State]]) -> None:
+    """Defines the hooks (once per GDB)."""
+    global _stepper
+    if _stepper is not None:
+        return
+    _stepper = Stepper(target)
+    for command in _GESTURES:
+        gdb.execute("define hook-%s\npython __import__('cgo_step').before(%r)\nend" % (command, command),
+                    to_string=True)
+        gdb.execute("define hookpost-%s\npython __import__('cgo_step').after(%r)\nend" % (command, command),
+                    to_string=True)
+    gdb.events.exited.connect(lambda _e: _stepper._clear() if _stepper else None)
+
+
+def before(command: str) -> None:
+    if _stepper is not None:
+        _stepper.before(command)
+
+
+def after(command: str) -> None:
+    if _stepper is not None:
+        _stepper.after(command)

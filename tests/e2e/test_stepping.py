@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""GDB: `step`, `next` and `finish` across the cgo boundary land on the user's code (the cases
+of stepping_cases.py), and `next` follows one goroutine across threads (test_goroutine_next).
+
+Usage: test_stepping.py --toolchain go1.26 [unittest args]"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gdb_driver as G  # noqa: E402
+import stepping_cases as S  # noqa: E402
+
+ARGS = argparse.Namespace(toolchain="go1.26")
+_FRAME0 = re.compile(r"^#0\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*\) at (\S+):(\d+)", re.M)
+
+
+def binary(name: str) -> str:
+    return G.testdata_binary(ARGS.toolchain, name)
+
+
+def gdb_gesture(case: S.Case) -> list[str]:
+    if not case.until_leaves:
+        return [case.gesture]
+    # Repeat until frame 0 is another function (at most 8 times), as a user pressing `next`.
+    loop = ("start = gdb.selected_frame().name()\\nfor _ in range(8):\\n"
+            f"    gdb.execute({case.gesture!r})\\n"
+            "    if gdb.selected_frame().name() != start: break")
+    return [f'python exec("{loop}")']
+
+
+def gdb_where(case: S.Case) -> tuple[str, str, str, str]:
+    """(function, file, line, whole output) after the case's gesture."""
+    where = (f"{case.stop_file}:{S.stop_line(case)}" if case.stop_text else case.stop_function)
+    cmds = [f"set environment {k} {v}" for k, v in S.STEP_ENV.items()]
+    cmds += [f"break {where}", "run", "delete", *gdb_gesture(case),
+             f"echo {G.MARK}where\\n", "frame"]
+    out = G.run_gdb(binary(case.program), cmds)
+    part = G.split_sections(out, G.MARK).get("where", "")
+    m = _FRAME0.search(part)
+    if not m:
+        return "", "", "", out
+    return m.group(1), os.path.basename(m.group(2)), m.group(3), out
+
+
+class GdbStepping(unittest.TestCase):
+    maxDiff = None
+
+    def check(self, case: S.Case) -> None:
+        fn, file, line, out = gdb_where(case)
+        want = (case.expect_function, case.expect_file, str(S.expected_line(case)))
+        ok = S.names_match(want[0], fn) and file == want[1] and line.isdigit() and \
+            int(line) in S.expected_lines(case)
+        self.assertTrue(ok,
+                        f"{case.name}: after `{case.gesture}` at {fn} {file}:{line}, "
+                        f"want {want[0]} {want[1]}:{want[2]}\n{out}")
+        self.assertNotIn("Traceback", out)
+        self.assertNotIn("cgounwind: ", out.replace("[cgounwind: goroutine", ""))
+
+
+def _make(case: S.Case):
+    def test(self: GdbStepping) -> None:
+        self.check(case)
+    test.__doc__ = f"{case.program}: {case.gesture} → {case.expect_function}"
+    return test
+
+
+for _c in S.CASES:
+    setattr(GdbStepping, f"test_{_c.name}", _make(_c))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--toolchain", default="go1.26")
+    args, rest = parser.parse_known_args()
+    ARGS.toolchain = args.toolchain
+    prog = unittest.main(argv=[sys.argv[0], *rest], exit=False, verbosity=2)
+    r = prog.result
+    print(f"{ARGS.toolchain}: {r.testsRun - len(r.failures) - len(r.errors)} passed, "
+          f"{len(r.failures) + len(r.errors)} failed")
+    return 0 if r.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
