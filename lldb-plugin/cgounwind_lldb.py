@@ -1011,6 +1011,9 @@ class StopHook:
             process = exe_ctx.GetProcess()
             ci = process.GetTarget().GetDebugger().GetCommandInterpreter()
             ci.HandleCommand("cgo configure -q", exe_ctx, lldb.SBCommandReturnObject())
+            # A step that ended in cgo's glue goes on to the user's code (cgounwind_step.py).
+            if _stepping is not None and _stepping.after_step(process):
+                return False
             signals = process.GetUnixSignals()
             silent = False
             for thread in process:
@@ -1024,3 +1027,11 @@ class StopHook:
             return not silent
         except Exception:  # noqa: BLE001 - nothing may escape into LLDB
             return True
+
+
+try:  # beside this file; imports this module (loaded first) by name
+    import cgounwind_step as _stepping
+    # LLDB finds a scripted thread plan's class by a name in the modules it imported itself.
+    CgoRunTo = _stepping.CgoRunTo
+except ImportError:
+    _stepping = None

@@ -77,7 +77,7 @@ OPTIMIZED_CASES = (
     Case("O2_step_go_to_c", "callback-O2", "step", "c_outer", "callback.c", _CB_CALL_GO,
          stop_file="main.go", stop_text=_CB_CALL_C),
     Case("O2_step_c_to_go", "callback-O2", "step", "main.GoMiddle", "main.go", _CB_GO_BODY,
-         stop_function="c_outer", also_text="func GoMiddle("),
+         stop_file="callback.c", stop_text=_CB_CALL_GO, also_text="func GoMiddle("),
     Case("O2_finish_c_to_go", "callback-O2", "finish", "main.goInner", "main.go",
          "C.c_inner(C.int(n))", stop_function="c_inner"),
     Case("O2_next_out_of_c", "callback-O2", "next", "main.goInner", "main.go", _CB_AFTER_C,

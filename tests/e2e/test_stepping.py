@@ -14,10 +14,13 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdb_driver as G  # noqa: E402
+import lldb_common as L  # noqa: E402
 import stepping_cases as S  # noqa: E402
 
 ARGS = argparse.Namespace(toolchain="go1.26")
 _FRAME0 = re.compile(r"^#0\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*\) at (\S+):(\d+)", re.M)
+_LLDB_FRAME0 = re.compile(r"frame #0: 0x[0-9a-f]+ \S+?`([^\s(]+)(?:\(.*\))? at ([^\s:]+):(\d+)")
+_LLDB_GESTURES = {"step": "thread step-in", "next": "thread step-over", "finish": "thread step-out"}
 
 
 def binary(name: str) -> str:
@@ -48,30 +51,70 @@ def gdb_where(case: S.Case) -> tuple[str, str, str, str]:
     return m.group(1), os.path.basename(m.group(2)), m.group(3), out
 
 
+def lldb_gesture(case: S.Case) -> list[str]:
+    cmd = _LLDB_GESTURES[case.gesture]
+    if not case.until_leaves:
+        return [cmd]
+    loop = ("t = lldb.process.GetSelectedThread()\\n"
+            "start = t.GetFrameAtIndex(0).GetFunctionName()\\nfor _ in range(8):\\n"
+            f"    lldb.debugger.HandleCommand({cmd!r})\\n"
+            "    if lldb.process.GetSelectedThread().GetFrameAtIndex(0).GetFunctionName() != start:"
+            " break")
+    return [f'script exec("{loop}")']
+
+
+def lldb_where(case: S.Case) -> tuple[str, str, str, str]:
+    if case.stop_text:
+        bp = f"breakpoint set -f {case.stop_file} -l {S.stop_line(case)}"
+    else:
+        bp = f"breakpoint set -n {case.stop_function}"
+    env = " ".join(f"{k}={v}" for k, v in S.STEP_ENV.items())
+    cmds = [f"plugin load {L.PLUGIN}", f"settings set target.env-vars {env}", bp,
+            "process launch", "breakpoint delete -f", *lldb_gesture(case),
+            "script print('@@WHERE')", "frame info"]
+    out = L.run_lldb(cmds, binary(case.program))
+    part = out.split("@@WHERE")[-1] if "@@WHERE" in out else ""
+    m = _LLDB_FRAME0.search(part)
+    if not m:
+        return "", "", "", out
+    return m.group(1), os.path.basename(m.group(2)), m.group(3), out
+
+
+def _check(test: unittest.TestCase, case: S.Case, where: tuple[str, str, str, str]) -> None:
+    fn, file, line, out = where
+    want = (case.expect_function, case.expect_file, str(S.expected_line(case)))
+    ok = S.names_match(want[0], fn) and file == want[1] and line.isdigit() and \
+        int(line) in S.expected_lines(case)
+    test.assertTrue(ok, f"{case.name}: after `{case.gesture}` at {fn} {file}:{line}, "
+                        f"want {want[0]} {want[1]}:{want[2]}\n{out}")
+    test.assertNotIn("Traceback", out)
+    test.assertNotIn("cgounwind: ", out.replace("[cgounwind: goroutine", ""))
+
+
+class LldbStepping(unittest.TestCase):
+    maxDiff = None
+
+    def check(self, case: S.Case) -> None:
+        _check(self, case, lldb_where(case))
+
+
 class GdbStepping(unittest.TestCase):
     maxDiff = None
 
     def check(self, case: S.Case) -> None:
-        fn, file, line, out = gdb_where(case)
-        want = (case.expect_function, case.expect_file, str(S.expected_line(case)))
-        ok = S.names_match(want[0], fn) and file == want[1] and line.isdigit() and \
-            int(line) in S.expected_lines(case)
-        self.assertTrue(ok,
-                        f"{case.name}: after `{case.gesture}` at {fn} {file}:{line}, "
-                        f"want {want[0]} {want[1]}:{want[2]}\n{out}")
-        self.assertNotIn("Traceback", out)
-        self.assertNotIn("cgounwind: ", out.replace("[cgounwind: goroutine", ""))
+        _check(self, case, gdb_where(case))
 
 
 def _make(case: S.Case):
-    def test(self: GdbStepping) -> None:
-        self.check(case)
+    def test(self: unittest.TestCase) -> None:
+        self.check(case)  # type: ignore[attr-defined]
     test.__doc__ = f"{case.program}: {case.gesture} → {case.expect_function}"
     return test
 
 
 for _c in S.CASES:
     setattr(GdbStepping, f"test_{_c.name}", _make(_c))
+    setattr(LldbStepping, f"test_{_c.name}", _make(_c))
 
 
 def main() -> int:

@@ -1,0 +1,3 @@
+module stepgo
+
+go 1.19
