@@ -94,8 +94,13 @@ def _second_line(target: lldb.SBTarget, ctx: lldb.SBSymbolContext, start: int,
 def after_step(process: lldb.SBProcess) -> bool:
     """At a stop: True when it queued a plan on a thread whose step ended in cgo's glue (the
     stop-hook then resumes instead of reporting the stop)."""
-    thread = process.GetSelectedThread()
-    gesture = _gesture(thread) if thread.IsValid() else None
+    # The thread whose step just ended (lldb-dap may not have selected it yet).
+    thread, gesture = lldb.SBThread(), None
+    for t in process:
+        gesture = _gesture(t)
+        if gesture:
+            thread = t
+            break
     walker = _walker(process) if gesture else None
     if walker is None:
         return False
