@@ -23,31 +23,38 @@ _State = Any  # cgo.py's _Target
 
 
 class _Net(gdb.Breakpoint):
-    """Stops when goroutine `goid` reaches this pc at stack depth `depth` on another thread
-    than the one GDB is stepping."""
+    """Stops when goroutine `goid` reaches this pc at stack depth `depth` where GDB's own step
+    cannot see it: on another thread than the one GDB is stepping, or on that thread after the
+    goroutine's stack was copied (morestack: GDB's frame ids are stack addresses, so its step
+    no longer recognizes the frame). `top`: the goroutine's stack top when the step began."""
 
-    def __init__(self, target: _State, pc: int, goid: int, depth: int, thread: int,
+    def __init__(self, target: _State, pc: int, goid: int, depth: int, top: int, thread: int,
                  returns: bool, hits: List["_Net"]) -> None:
         super().__init__("*%#x" % pc, internal=True)
         self.silent = True
         self._target, self.goid, self._depth, self._thread = target, goid, depth, thread
+        self._top = top
         self.returns = returns  # the caller's return address: mid-line there
+        self.moved = False  # caught after a stack copy (else: on another thread)
         self._hits = hits
 
     def stop(self) -> bool:
         try:
             thread = gdb.selected_thread()
-            if thread is None or thread.num == self._thread:
-                return False  # GDB's own stepping handles the stepping thread
+            if thread is None:
+                return False
             frame = gdb.newest_frame()
             a = self._target.arch
             g = int(frame.read_register(a.g)) & 0xFFFFFFFFFFFFFFFF
             sp = int(frame.read_register(a.sp)) & 0xFFFFFFFFFFFFFFFF
-            pos = self._target.walker.goroutine_pos_of_g(g, sp)
+            pos = _fresh(self._target).goroutine_pos_of_g(g, sp)
         except (gdb.error, RuntimeError, ValueError):
             return False
         if pos != (self.goid, self._depth):
             return False
+        self.moved = sp + self._depth != self._top
+        if thread.num == self._thread and not self.moved:
+            return False  # GDB's own step sees it there
         self._hits.append(self)
         return True
 
@@ -93,18 +100,19 @@ class Stepper:
         pc, sp = frame.pc(), int(frame.read_register(target.arch.sp)) & 0xFFFFFFFFFFFFFFFF
         if not target.walker.is_go_pc(pc):
             return
-        pos = target.walker.goroutine_pos(thread.ptid[1], sp)
+        pos = _fresh(target).goroutine_pos(thread.ptid[1], sp)
         if pos is None:
             return
         goid, depth = pos
-        pcs = [] if command == "finish" else target.walker.line_change_pcs(pc)
+        top = sp + depth
+        pcs = [] if command == "finish" else _statements(target.walker.line_change_pcs(pc))
         for at in pcs:
-            self._nets.append(_Net(target, at, goid, depth, thread.num, False, self._hits))
+            self._nets.append(_Net(target, at, goid, depth, top, thread.num, False, self._hits))
         caller = frame.older()
         if caller is not None and target.walker.is_go_pc(caller.pc()):
             csp = int(caller.read_register(target.arch.sp)) & 0xFFFFFFFFFFFFFFFF
             if csp >= sp and depth >= csp - sp:
-                self._nets.append(_Net(target, caller.pc(), goid, depth - (csp - sp),
+                self._nets.append(_Net(target, caller.pc(), goid, depth - (csp - sp), top,
                                        thread.num, True, self._hits))
 
     # -- after GDB's command ----------------------------------------------------------------
@@ -112,6 +120,9 @@ class Stepper:
         hits = list(self._hits)
         self._clear()
         try:
+            target = self._target()
+            if target is not None:
+                _fresh(target)  # for this command and the user's next ones (`info goroutines`)
             if hits:
                 self._after_migration(command, hits[0])
             else:
@@ -123,8 +134,11 @@ class Stepper:
     def _after_migration(command: str, net: _Net) -> None:
         # The goroutine came back on another thread; GDB's step on the old one is abandoned.
         thread = gdb.selected_thread()
-        gdb.write("[cgounwind: goroutine %d went on on thread %d]\n"
-                  % (net.goid, thread.num if thread else 0))
+        if net.moved:
+            gdb.write("[cgounwind: goroutine %d's stack was copied (it grew)]\n" % net.goid)
+        else:
+            gdb.write("[cgounwind: goroutine %d went on on thread %d]\n"
+                      % (net.goid, thread.num if thread else 0))
         if net.returns and command != "finish":
             gdb.execute("next" if command != "step" else "step")
         else:
@@ -181,7 +195,7 @@ class Stepper:
                 f = gdb.newest_frame()
                 g = int(f.read_register(a.g)) & 0xFFFFFFFFFFFFFFFF
                 now = int(f.read_register(a.sp)) & 0xFFFFFFFFFFFFFFFF
-                return pos is not None and target.walker.goroutine_pos_of_g(g, now) == pos
+                return pos is not None and _fresh(target).goroutine_pos_of_g(g, now) == pos
             bp = _RunTo("*%#x" % pc, check, None)
         else:
             # Back in C: the same thread at the same stack pointer (C stacks do not move).
@@ -199,6 +213,28 @@ class Stepper:
             _delete(net)
         self._nets.clear()
         self._hits.clear()
+
+
+def _fresh(target: _State) -> Any:
+    """The core's walker, its memory cache emptied. cgo.py empties it at GDB's `cont` event, which
+    GDB sends once per command: not when it resumes after its internal stops (each single step of
+    a `next`, a breakpoint whose condition says no), so pages read at one of those (by the
+    unwinder or a net) are stale at the next one. Goroutines move meanwhile (g.m, m.curg)."""
+    target.walker.clear_cache()
+    return target.walker
+
+
+def _statements(pcs: List[int]) -> List[int]:
+    """Those of `pcs` where GDB's own step stops: the starts of statements in GDB's line table
+    (`LineTable.line` lists only is_stmt entries). Go's pcln table also changes lines inside a
+    statement (spill reloads, a loop's set-up): a net there would end a step mid-statement."""
+    out: List[int] = []
+    for pc in pcs:
+        sal = gdb.find_pc_line(pc)
+        if sal.symtab is not None and sal.line and \
+                any(e.pc == pc for e in sal.symtab.linetable().line(sal.line) or ()):
+            out.append(pc)
+    return out
 
 
 def _stack(target: _State) -> List[Tuple[str, int, int]]:

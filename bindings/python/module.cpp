@@ -253,6 +253,7 @@ class PyWalker {
   py::dict plan_after_step(const std::string& gesture,
                            const std::vector<std::tuple<std::string, uint64_t, uint64_t>>& stack) {
     std::vector<StepFrame> frames;
+    frames.reserve(stack.size());
     for (const auto& [fn, pc, sp] : stack) frames.push_back(StepFrame{fn, pc, sp});
     const StepGesture g = gesture == "in"    ? StepGesture::In
                           : gesture == "out" ? StepGesture::Out

@@ -449,8 +449,7 @@ std::optional<int64_t> Pclntab::pcvalue(uint32_t table_off, uint64_t entry, uint
 }
 
 // The same walk as pcvalue, keeping every run; bounded by the table's size and by `end`.
-std::vector<std::pair<uint64_t, int64_t>> Pclntab::pcvalue_runs(uint32_t table_off,
-                                                                uint64_t entry,
+std::vector<std::pair<uint64_t, int64_t>> Pclntab::pcvalue_runs(uint32_t table_off, uint64_t entry,
                                                                 uint64_t end) const {
   std::vector<std::pair<uint64_t, int64_t>> runs;
   if (table_off == 0) return runs;

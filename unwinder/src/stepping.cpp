@@ -45,10 +45,10 @@ std::string_view last_element(std::string_view name) {
 bool is_switch(std::string_view n) {
   // The runtime's half of every cgo call and callback, and runtime/cgo's C and assembly.
   static constexpr std::array<std::string_view, 13> kPrefixes = {
-      "runtime.cgocall",      "runtime.asmcgocall",   "runtime.cgocallback",
-      "runtime.entersyscall", "runtime.exitsyscall",  "runtime.reentersyscall",
-      "runtime.cgoCheck",     "runtime.cgoUse",       "runtime.cgoBindM",
-      "runtime.load_g",       "runtime.save_g",       "runtime/cgo.",
+      "runtime.cgocall",       "runtime.asmcgocall",  "runtime.cgocallback",
+      "runtime.entersyscall",  "runtime.exitsyscall", "runtime.reentersyscall",
+      "runtime.cgoCheck",      "runtime.cgoUse",      "runtime.cgoBindM",
+      "runtime.load_g",        "runtime.save_g",      "runtime/cgo.",
       "runtime.cgoIsGoPointer"};
   for (std::string_view p : kPrefixes) {
     if (n.starts_with(p)) return true;
@@ -61,12 +61,18 @@ bool is_switch(std::string_view n) {
 
 const char* step_role_name(StepRole r) {
   switch (r) {
-    case StepRole::User: return "user";
-    case StepRole::CallStub: return "call stub";
-    case StepRole::CProlog: return "C prolog";
-    case StepRole::ExportWrapper: return "export wrapper";
-    case StepRole::ExportStub: return "export stub";
-    case StepRole::Switch: return "switch";
+    case StepRole::User:
+      return "user";
+    case StepRole::CallStub:
+      return "call stub";
+    case StepRole::CProlog:
+      return "C prolog";
+    case StepRole::ExportWrapper:
+      return "export wrapper";
+    case StepRole::ExportStub:
+      return "export stub";
+    case StepRole::Switch:
+      return "switch";
   }
   return "?";
 }
@@ -79,7 +85,8 @@ CgoNames::CgoNames(const GoBinary& bin) {
     auto exported = after_hash(last, "_cgoexp_");
     if (!exported) continue;
     std::string pkg(name.substr(0, name.size() - last.size()));  // "main." or ""
-    exports_.emplace(std::string(*exported), (pkg.empty() ? "main." : pkg) + std::string(*exported));
+    exports_.emplace(std::string(*exported),
+                     (pkg.empty() ? "main." : pkg) + std::string(*exported));
   }
 }
 
@@ -102,18 +109,21 @@ std::string CgoNames::step_in_target(std::string_view raw) const {
       std::string_view c = last.substr(last.find("func_") + 5);
       // cgo's own helpers (C.CString → _Cfunc_CString, C.malloc → _Cfunc__CMalloc) have no C
       // source of the user's behind them.
-      if (c.empty() || c.starts_with('_') || c == "CString" || c == "CBytes" ||
-          c == "GoString" || c == "GoStringN" || c == "GoBytes")
+      if (c.empty() || c.starts_with('_') || c == "CString" || c == "CBytes" || c == "GoString" ||
+          c == "GoStringN" || c == "GoBytes")
         return {};
       return std::string(c);
     }
-    case StepRole::CProlog: return std::string(after_hash(name, "_cgo_")->substr(6));
-    case StepRole::ExportWrapper: return exports_.find(name)->second;
+    case StepRole::CProlog:
+      return std::string(after_hash(name, "_cgo_")->substr(6));
+    case StepRole::ExportWrapper:
+      return exports_.find(name)->second;
     case StepRole::ExportStub: {
       auto it = exports_.find(*after_hash(last, "_cgoexp_"));
       return it == exports_.end() ? std::string() : it->second;
     }
-    default: return {};
+    default:
+      return {};
   }
 }
 
