@@ -82,12 +82,26 @@ class _Target:
         # level's registers, without asking GDB for them again (PendingFrame.read_register is
         # the costliest call of an unwind).
         self.callers: Dict[Tuple[int, int], Tuple[int, int, int, int]] = {}
+        # thread number -> (pc, sp) of its frame 0 when last unwound. GDB sends `cont` once per
+        # command, not at the resumes inside one (each single step of a `next`, a breakpoint
+        # whose condition said no): a frame 0 that moved means the thread ran, and memory read
+        # before may be stale (goroutines moved: g.m, m.curg, g.sched).
+        self.frame0: Dict[int, Tuple[int, int]] = {}
 
     def reset(self) -> None:
         self.walker.clear_cache()
         self.states.clear()
         self.stops.clear()
         self.callers.clear()
+        self.frame0.clear()
+
+    def saw_frame0(self, thread: int, pc: int, sp: int) -> None:
+        """Frame 0 of `thread` is being unwound at (pc, sp): if the thread ran since it was last
+        unwound, without a `cont` event, forget the memory read before."""
+        last = self.frame0.get(thread)
+        if last is not None and last != (pc, sp):
+            self.walker.clear_cache()
+        self.frame0[thread] = (pc, sp)
 
     def state_before(self, thread: int, level: int) -> "core.WalkState":
         entries = self.states.setdefault(thread, [])
@@ -352,6 +366,8 @@ class CgoUnwinder(gdb.unwinder.Unwinder):
             return None  # registers unavailable (e.g. the end-of-stack frame): nothing to do
         if pc == 0:
             return None
+        if level == 0:
+            target.saw_frame0(thread.num, pc, sp)
         state = target.state_before(thread.num, level)
         step = target.walker.step(pc=pc, sp=sp, bp=bp, state=state, lwp=thread.ptid[1],
                                   innermost=(level == 0), lr=lr)

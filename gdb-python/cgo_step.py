@@ -24,19 +24,26 @@ _State = Any  # cgo.py's _Target
 
 class _Net(gdb.Breakpoint):
     """Stops when goroutine `goid` reaches this pc at stack depth `depth` where GDB's own step
-    cannot see it: on another thread than the one GDB is stepping, or on that thread after the
-    goroutine's stack was copied (morestack: GDB's frame ids are stack addresses, so its step
-    no longer recognizes the frame). `top`: the goroutine's stack top when the step began."""
+    cannot see it: on another thread than the one GDB is stepping; on that thread while GDB's
+    step there runs on to a step-resume breakpoint (the goroutine left the thread inside a call
+    or at a signal, and came back); or on that thread after the goroutine's stack was copied
+    (morestack: GDB's frame ids are stack addresses, so its step no longer recognizes the
+    frame). `top`: the goroutine's stack top when the step began."""
 
     def __init__(self, target: _State, pc: int, goid: int, depth: int, top: int, thread: int,
-                 returns: bool, hits: List["_Net"]) -> None:
+                 returns: bool, hits: List["_Net"], primary: Optional["_Net"] = None) -> None:
         super().__init__("*%#x" % pc, internal=True)
         self.silent = True
-        self._target, self.goid, self._depth, self._thread = target, goid, depth, thread
+        self.pc = pc
+        self._target, self.goid, self.depth, self.stepping_thread = target, goid, depth, thread
         self._top = top
         self.returns = returns  # the caller's return address: mid-line there
         self.moved = False  # caught after a stack copy (else: on another thread)
         self._hits = hits
+        # A backup, one instruction after `primary`: stops only when GDB did not stop where
+        # `primary` said so. A step-resume breakpoint GDB left on that thread from an earlier
+        # step (it deletes only the stopping thread's) takes precedence over any other there.
+        self._primary = primary
 
     def stop(self) -> bool:
         try:
@@ -50,10 +57,13 @@ class _Net(gdb.Breakpoint):
             pos = _fresh(self._target).goroutine_pos_of_g(g, sp)
         except (gdb.error, RuntimeError, ValueError):
             return False
-        if pos != (self.goid, self._depth):
+        if pos != (self.goid, self.depth):
             return False
-        self.moved = sp + self._depth != self._top
-        if thread.num == self._thread and not self.moved:
+        self.moved = sp + self.depth != self._top
+        if self._primary is not None:
+            if self._primary not in self._hits:
+                return False
+        elif thread.num == self.stepping_thread and not self.moved and not _waits_for_step_resume(thread):
             return False  # GDB's own step sees it there
         self._hits.append(self)
         return True
@@ -82,6 +92,8 @@ class Stepper:
         self._target = target
         self._nets: List[_Net] = []
         self._hits: List[_Net] = []
+        self._displaced: Optional[str] = None  # the user's `displaced-stepping` while nets are up
+        self._deferred = False  # nets kept until an asynchronous command's stop
 
     # -- before GDB's command ---------------------------------------------------------------
     def before(self, command: str) -> None:
@@ -114,9 +126,32 @@ class Stepper:
             if csp >= sp and depth >= csp - sp:
                 self._nets.append(_Net(target, caller.pc(), goid, depth - (csp - sp), top,
                                        thread.num, True, self._hits))
+        arch, netted = frame.architecture(), {net.pc for net in self._nets}
+        for net in list(self._nets):
+            after = net.pc + arch.disassemble(net.pc)[0]["length"]
+            if after not in netted:
+                self._nets.append(_Net(target, after, goid, net.depth, top, thread.num,
+                                       net.returns, self._hits, net))
+        if self._nets:
+            # Every goroutine running this function passes the nets, and GDB steps each one over
+            # them, by default out of line (displaced stepping). When such a step is cut short (a
+            # signal, SIGURG; GDB stopping the thread for another's event), GDB (13) only moves
+            # the pc back: the scratch register a %rip-relative instruction borrowed keeps its
+            # temporary value and the program goes on with it. In line is slower but safe.
+            value = gdb.parameter("displaced-stepping")
+            self._displaced = "auto" if value is None else "on" if value else "off"
+            gdb.execute("set displaced-stepping off", to_string=True)
 
     # -- after GDB's command ----------------------------------------------------------------
     def after(self, command: str) -> None:
+        thread = gdb.selected_thread()
+        if thread is not None and thread.is_running():
+            # An asynchronous front end (MI's -exec-next): the command has only started. The
+            # nets stay until it stops; the glue is not passed through there.
+            if not self._deferred:
+                self._deferred = True
+                gdb.events.stop.connect(self._clear_once)
+            return
         hits = list(self._hits)
         self._clear()
         try:
@@ -134,11 +169,13 @@ class Stepper:
     def _after_migration(command: str, net: _Net) -> None:
         # The goroutine came back on another thread; GDB's step on the old one is abandoned.
         thread = gdb.selected_thread()
+        num = thread.num if thread else 0
         if net.moved:
             gdb.write("[cgounwind: goroutine %d's stack was copied (it grew)]\n" % net.goid)
+        elif num == net.stepping_thread:
+            gdb.write("[cgounwind: goroutine %d came back to thread %d]\n" % (net.goid, num))
         else:
-            gdb.write("[cgounwind: goroutine %d went on on thread %d]\n"
-                      % (net.goid, thread.num if thread else 0))
+            gdb.write("[cgounwind: goroutine %d went on on thread %d]\n" % (net.goid, num))
         if net.returns and command != "finish":
             gdb.execute("next" if command != "step" else "step")
         else:
@@ -156,7 +193,7 @@ class Stepper:
         if plan["why"]:
             gdb.write(plan["why"] + "\n")
         if plan["action"] == "function":
-            if not self._run_to_function(plan["function"], thread.num):
+            if not self._run_to_function(target, plan["function"], thread):
                 plan = target.walker.plan_after_step("out" if gesture == "out" else "over",
                                                      stack)
         if plan["action"] == "function":
@@ -169,15 +206,24 @@ class Stepper:
                 _print_location()
 
     @staticmethod
-    def _run_to_function(name: str, thread: int) -> bool:
-        """Runs to `name`'s first line on this thread; False when it has no line to stop at."""
+    def _run_to_function(target: _State, name: str, thread: "gdb.InferiorThread") -> bool:
+        """Runs to `name`'s first line on this goroutine (a preemption at the stub's prologue
+        can move it to another thread before the C call), or on this thread when it runs none
+        (C calling Go: a C thread stays on its M); False when `name` has no line to stop at."""
         try:
             _, sals = gdb.decode_line(name)
         except gdb.error:
             return False
         if not sals or not any(s.symtab is not None and s.line for s in sals):
             return False
-        bp = _RunTo(name, lambda: True, thread)
+        goid = _fresh(target).goid_of_thread(thread.ptid[1])
+        if goid is None:
+            bp = _RunTo(name, lambda: True, thread.num)
+        else:
+            def check() -> bool:
+                now = gdb.selected_thread()
+                return now is not None and _fresh(target).goid_of_thread(now.ptid[1]) == goid
+            bp = _RunTo(name, check, None)
         try:
             gdb.execute("continue")
         finally:
@@ -208,11 +254,34 @@ class Stepper:
         finally:
             _delete(bp)
 
+    def _clear_once(self, _event: object) -> None:
+        self._deferred = False
+        gdb.events.stop.disconnect(self._clear_once)
+        self._clear()
+
     def _clear(self) -> None:
         for net in self._nets:
             _delete(net)
         self._nets.clear()
         self._hits.clear()
+        if self._displaced is not None:
+            try:
+                gdb.execute("set displaced-stepping %s" % self._displaced, to_string=True)
+            except gdb.error:
+                pass
+            self._displaced = None
+
+
+def _waits_for_step_resume(thread: "gdb.InferiorThread") -> bool:
+    """Whether GDB's step on `thread` runs on to a step-resume breakpoint (the return of a call
+    it steps over, the pc where a signal came): then it stops nowhere else on that thread, not
+    where the goroutine, back from other threads (a block, a preemption), reaches a line."""
+    ids = {"%d" % thread.num, "%d.%d" % (thread.inferior.num, thread.num)}
+    for line in gdb.execute("maint info breakpoints", to_string=True).splitlines():
+        words = line.split()
+        if "step resume" in line and len(words) > 2 and words[-2] == "thread" and words[-1] in ids:
+            return True
+    return False
 
 
 def _fresh(target: _State) -> Any:

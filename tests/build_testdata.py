@@ -104,6 +104,10 @@ PROGRAMS = [
     Program("multiblock", "multiblock"),
     # The goroutine listing's filters and groups: labelled goroutines from three go statements.
     Program("goroutines", "goroutines"),
+    # `next` along one goroutine that changes threads: 8 × main.worker in ping-pong pairs.
+    # -N -l: its lines in source order for every toolchain (go1.19 -O puts the loop's i++
+    # between two lines of the body).
+    Program("stepgo", "stepgo", gcflags="-N -l"),
     Program("cthread", "cthread"),
     Program("deep", "deep"),
     Program("sysstack", "sysstack"),

@@ -285,6 +285,9 @@ class PyWalker {
     auto p = cgounwind::goroutine_pos_of_g(mods_, mem_.mem(), g, sp);
     return p ? std::optional(std::make_pair(p->goid, p->depth)) : std::nullopt;
   }
+  std::optional<uint64_t> goid_of_thread(uint64_t lwp) {
+    return cgounwind::goid_of_thread(mods_, mem_.mem(), lwp);
+  }
   std::vector<uint64_t> line_change_pcs(uint64_t pc) {
     return cgounwind::line_change_pcs(mods_, pc);
   }
@@ -663,7 +666,8 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("plan_after_step", &PyWalker::plan_after_step, py::arg("gesture"), py::arg("stack"))
       .def("goroutine_pos", &PyWalker::goroutine_pos, py::arg("lwp"), py::arg("sp"))
       .def("goroutine_pos_of_g", &PyWalker::goroutine_pos_of_g, py::arg("g"), py::arg("sp"))
-      .def("line_change_pcs", &PyWalker::line_change_pcs, py::arg("pc"));
+      .def("line_change_pcs", &PyWalker::line_change_pcs, py::arg("pc"))
+      .def("goid_of_thread", &PyWalker::goid_of_thread, py::arg("lwp"));
   py::class_<FrameVar>(m, "FrameVar")
       .def_readonly("name", &FrameVar::name)
       .def_readonly("is_arg", &FrameVar::is_arg)

@@ -91,7 +91,8 @@ def _check(test: unittest.TestCase, case: S.Case, where: tuple[str, str, str, st
     test.assertNotIn("Traceback", out)
     # cgounwind's one-line messages (a plan that gave up, an error): none in these cases.
     # (lldb-dap's console also shows the plugin's "cgounwind: loaded/configured" lines.)
-    said = re.findall(r"cgounwind: (?!loaded|configured|goroutine \d+ went)[^\n\"]*", out)
+    said = re.findall(r"cgounwind: (?!loaded|configured|goroutine \d+ (?:went|came|'s))[^\n\"]*",
+                      out)
     test.assertEqual(said, [], out)
 
 
@@ -163,6 +164,73 @@ class GdbStepping(unittest.TestCase):
 
     def check(self, case: S.Case) -> None:
         _check(self, case, gdb_where(case))
+
+
+# -- `next` along one goroutine (testdata/stepgo) ---------------------------------------------
+_NEXTS = 12
+_CURRENT_THREAD = re.compile(r"^\[Current thread is (\d+) ", re.M)
+_RUNNING = re.compile(r"^\*\s+(\d+)\s+running\s+(\d+)\s", re.M)  # * GOID running THREAD
+_WENT_ON = re.compile(r"^\[cgounwind: goroutine (\d+) (?:went on on|came back to) thread (\d+)\]",
+                      re.M)
+
+
+def stepgo_loop() -> list[int]:
+    """Lines of main.worker's loop in testdata/stepgo/main.go (`// loop: NAME`), in order."""
+    with open(os.path.join(G.SRC, "testdata", "stepgo", "main.go")) as f:
+        return [n for n, text in enumerate(f, 1)
+                if "// loop: " in text and not text.lstrip().startswith("//")]
+
+
+def gdb_goroutine_next(setup: tuple[str, ...] = ()) -> tuple[list[tuple[int, str, int]], str]:
+    """Worker 3 of stepgo stopped before its loop, then `next` _NEXTS times: after each (and
+    before the first) what the user sees: the goroutine on the current thread (`thread`, then
+    `info goroutines`), frame 0's function and line. Returns those and the whole output."""
+    cmds = [*setup, "break main.markerStart", "run", "delete", "finish"]
+    for k in range(_NEXTS + 1):
+        cmds += [f"echo {G.MARK}{k}\\n", *(["next"] if k else []),
+                 f"echo {G.MARK}where{k}\\n", "frame", "thread", "info goroutines -with running"]
+    cmds.append(f"echo {G.MARK}end\\n")
+    out = G.run_gdb(binary("stepgo"), cmds, timeout=120)
+    parts = G.split_sections(out, G.MARK)
+    seen: list[tuple[int, str, int]] = []
+    for k in range(_NEXTS + 1):
+        part = parts.get(f"where{k}", "")
+        frame, thread = _FRAME0.search(part), _CURRENT_THREAD.search(part)
+        if not frame or not thread:
+            break
+        goids = [int(g) for g, t in _RUNNING.findall(part) if t == thread.group(1)]
+        seen.append((goids[0] if len(goids) == 1 else -1, frame.group(1), int(frame.group(3))))
+    return seen, out
+
+
+class GdbGoroutineSteps(unittest.TestCase):
+    maxDiff = None
+
+    def test_goroutine_next(self) -> None:
+        """stepgo: `next` × 12 in a loop whose goroutine blocks and changes threads between lines
+        (async preemption on): the same goroutine, function and loop, line after line."""
+        loop = stepgo_loop()
+        self.assertEqual(len(loop), 5, loop)  # header, send, receive, work, add
+        seen, out = gdb_goroutine_next()
+        self.assertEqual(len(seen), _NEXTS + 1, out)
+        goid = seen[0][0]
+        self.assertGreater(goid, 0, out)
+        for k, (g, fn, line) in enumerate(seen):
+            self.assertEqual((g, fn), (goid, "main.worker"), f"after next #{k}\n{out}")
+        # Before the loop (at most `sum := 0` on the way), then its lines in order, wrapping
+        # around at the header.
+        lines = [line for _, _, line in seen[1:]]
+        start = lines.index(loop[0]) if loop[0] in lines else len(lines)
+        self.assertLessEqual(start, 1, f"{lines}\n{out}")
+        self.assertTrue(all(loop[0] - 3 < line < loop[0] for line in lines[:start]), lines)
+        want = [loop[(k - start) % len(loop)] for k in range(start, len(lines))]
+        self.assertEqual(lines[start:], want, out)
+        went_on = _WENT_ON.findall(out)
+        self.assertTrue(all(int(g) == goid for g, _ in went_on), out)
+        self.assertEqual([p for p in G.problems(out) if not _WENT_ON.match(p)], [], out)
+        print(f"\n{ARGS.toolchain}: goroutine {goid} was caught by a net (went on on another "
+              f"thread, or came back to GDB's) {len(went_on)} time(s) in {_NEXTS} nexts",
+              flush=True)
 
 
 def _make(case: S.Case):

@@ -186,6 +186,17 @@ std::optional<GoroutinePos> goroutine_pos_of_thread(const GoModules& mods, Memor
   return std::nullopt;
 }
 
+std::optional<uint64_t> goid_of_thread(const GoModules& mods, Memory& mem, uint64_t lwp) {
+  for (const GoModule& mod : mods.all()) {
+    const RuntimeLayout& L = mod.layout();
+    if (!L.complete()) continue;
+    auto m = Unwinder(mod, mem).m_for_lwp(lwp);
+    auto curg = m ? mem.u64(*m + L.m_curg) : std::nullopt;
+    if (curg && *curg) return mem.u64(*curg + L.g_goid);
+  }
+  return std::nullopt;
+}
+
 std::vector<uint64_t> line_change_pcs(const GoModules& mods, uint64_t pc) {
   std::vector<uint64_t> out;
   const GoModule* mod = mods.for_pc(pc);

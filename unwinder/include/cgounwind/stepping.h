@@ -69,6 +69,9 @@ struct GoroutinePos {
 // nullopt on g0-only threads, C threads, or when sp is not on that goroutine's stack.
 std::optional<GoroutinePos> goroutine_pos_of_thread(const GoModules& mods, Memory& mem,
                                                     uint64_t lwp, uint64_t sp);
+// The id of the goroutine thread `lwp` runs (its M's curg), wherever its stack pointer is (in
+// C, on the thread's stack); nullopt on g0-only threads and C threads.
+std::optional<uint64_t> goid_of_thread(const GoModules& mods, Memory& mem, uint64_t lwp);
 // From the g register of Go code (amd64 R14, arm64 R28; Arch::g_name), checked against
 // g.m.curg: nullopt where the register does not hold the running goroutine.
 std::optional<GoroutinePos> goroutine_pos_of_g(const GoModules& mods, Memory& mem, uint64_t g,
