@@ -233,6 +233,24 @@ class GdbGoroutineSteps(unittest.TestCase):
               flush=True)
 
 
+    def test_next_over_stack_growth(self) -> None:
+        """switches: `next` over `done <- grow(64)`, whose 64 KiB of frames outgrow the
+        goroutine's stack: the runtime copies it, GDB's frame id (a stack address) no longer
+        matches, and without the nets the step ran on to the program's SIGUSR1. With them it
+        ends on the next line of the same function."""
+        src = os.path.join(G.SRC, "testdata", "switches", "main.go")
+        with open(src) as f:
+            call = next(n for n, t in enumerate(f, 1) if "done <- grow(64)" in t)
+        cmds = [f"set environment {k} {v}" for k, v in S.STEP_ENV.items()]
+        cmds += [f"break main.go:{call}", "run", "delete", "next",
+                 f"echo {G.MARK}where\\n", "frame"]
+        out = G.run_gdb(binary("switches"), cmds, timeout=120)
+        m = _FRAME0.search(G.split_sections(out, G.MARK).get("where", ""))
+        self.assertTrue(m, out)
+        self.assertEqual((m.group(1), int(m.group(3))), ("main.growInGoroutine", call + 1), out)
+        self.assertNotIn("SIGUSR1", out)
+
+
 def _make(case: S.Case):
     def test(self: unittest.TestCase) -> None:
         self.check(case)  # type: ignore[attr-defined]
