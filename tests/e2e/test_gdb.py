@@ -365,6 +365,40 @@ class GdbThreadsAndGoroutines(unittest.TestCase):
         self.assertRegex(out, r"(?m)^ +Id +Status +Thread +In C +Location$", out)
         self.assertRegex(out, r"(?m)^\* 1 +syscall +1 +yes ", out)
 
+    def test_printers_win_in_any_load_order(self) -> None:
+        """runtime-gdb.py loaded before cgo.py (with the binary, as auto-load or a .gdbinit does
+        it), after it, or by hand at a stop: every Go value prints cgounwind's text, and no
+        printer's traceback reaches the user. (runtime-gdb.py cannot load before a binary.)"""
+        manifest = P.load_manifest(os.path.join(G.BUILD, "testdata"))
+        script = os.path.join(manifest["toolchains"][ARGS.toolchain]["goroot"], "src", "runtime",
+                              "runtime-gdb.py")
+        path, cgo = binary("values"), f"source {G.CGO_PY}"
+        orders = {
+            "runtime-gdb.py with the binary, then cgo.py": [f"file {path}", f"source {script}",
+                                                            cgo, "break main.go:78", "run"],
+            "cgo.py, the binary, runtime-gdb.py before run": [cgo, f"file {path}",
+                                                              f"source {script}",
+                                                              "break main.go:78", "run"],
+        }
+        # Sourced by hand at a stop, at the prompt (GDB's before_prompt event puts ours first
+        # again; a batch script that sources it and prints on the next line gets runtime-gdb.py's).
+        interactive = [f"file {path}", "break main.go:78", "run", f"source {script}"]
+        want = {"err": 'error(*errors.errorString) &errors.errorString{s: "boom"}',
+                "ch": "chan int len: 2, cap: 4 [1, 2]",
+                "m": 'map[string]int len: 1 ["answer": 42]',
+                "anyv": "interface {}(int) 42"}
+        for order, setup in orders.items():
+            out, parts = G.run_sections("", setup, [(n, f"print {n}") for n in want],
+                                        load_cgo=False)
+            got = {n: re.sub(r"^\$\d+ = ", "", parts.get(n, "").strip()) for n in want}
+            self.assertEqual(got, want, f"{order}\n{out}")
+            self.assertNotIn("Traceback", out, order)
+            self.assertIn("Loading Go Runtime support", out, order)
+        out = G.run_gdb_interactive("", interactive + [f"print {n}" for n in want])
+        for n, text in want.items():
+            self.assertIn(f" = {text}\n", out, f"print {n} after runtime-gdb.py at a stop\n{out}")
+        self.assertNotIn("Traceback", out)
+
     def test_printers_against_runtime_gdb_py(self) -> None:
         """Go's runtime-gdb.py printers and ours (cgo.py loaded first, runtime-gdb.py after the
         binary, as auto-load does) print testdata/values' locals at a Go line of goValues, a
