@@ -50,7 +50,9 @@ constexpr std::array<FieldRef, 18> kRequired = {{
     {"m.id", &RuntimeLayout::m_id},
 }};
 
-constexpr std::array<FieldRef, 4> kOptional = {{
+constexpr std::array<FieldRef, 6> kOptional = {{
+    {"m.vdsoSP", &RuntimeLayout::m_vdsoSP},
+    {"m.vdsoPC", &RuntimeLayout::m_vdsoPC},
     {"gobuf.lr", &RuntimeLayout::gobuf_lr},
     {"g.startpc", &RuntimeLayout::g_startpc},
     {"g.gopc", &RuntimeLayout::g_gopc},
@@ -193,6 +195,8 @@ std::optional<RuntimeLayout> layout_from_dwarf(const std::string& path, std::str
   lay.m_gsignal = get(mm, "gsignal");
   lay.m_alllink = get(mm, "alllink");
   lay.m_id = get(mm, "id");
+  lay.m_vdsoSP = get(mm, "vdsoSP");
+  lay.m_vdsoPC = get(mm, "vdsoPC");
   return lay;
 }
 

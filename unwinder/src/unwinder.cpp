@@ -114,31 +114,38 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
   if (st.ended) return {};  // past the end: whatever the debugger finds there is not ours
   if (st.steps >= kMaxClaimedFrames)
     return stop(r, st, fmt::format("stack deeper than {} frames", kMaxClaimedFrames));
-  uint64_t lookup = innermost ? r.pc : r.pc - 1;
+  // Look a return address up at pc-1 (the call), an interrupted pc at itself.
+  const bool exact = innermost || st.exact_pc;
+  uint64_t lookup = exact ? r.pc : r.pc - 1;
   // A pc at runtime.systemstack_switch's entry is not a return address but the fake frame that
   // systemstack and asmcgocall (Go <= 1.20) leave in g.sched: look it up at the pc itself, as
   // Go's own traceback does for a pc at a function's entry.
-  if (!innermost) {
+  if (!exact) {
     if (auto at = mod_.func_for_pc(r.pc);
         at && at->entry == r.pc && at->name == "runtime.systemstack_switch")
       lookup = r.pc;
   }
   auto fn = mod_.func_for_pc(lookup);
-  if (!innermost) {  // by ELF symbol: pclntab may attribute this C code to a Go neighbour
+  if (!exact) {  // by ELF symbol: pclntab may attribute this C code to a Go neighbour
     Step s = rule_c_thread_entry(r, st, lookup);
     if (s.kind != StepKind::NotMine) return s;
   }
   if (!fn) return {};  // C code: the debugger's own unwinder handles it
   const std::string& name = fn->name;
   std::array<uint8_t, Arch::kMaxCallLen> before{};
-  bool have_before =
-      !innermost && mod_.read_image(r.pc - before.size(), before.data(), before.size());
+  bool have_before = !exact && mod_.read_image(r.pc - before.size(), before.data(), before.size());
   const bool after_indirect_call =
       have_before && arch().is_indirect_call_before(before.data(), before.size());
 
   Step s;
-  if (name == "runtime.asmcgocall" && !innermost) {
+  if (name == "runtime.asmcgocall" && (!exact || returned_from_c(r))) {
     s = rule_asmcgocall(r, st, fn->entry);
+  } else if (name == "runtime.asmcgocall" && on_g0_switch_sp(r, t)) {
+    // Caught between asmcgocall's switch to g0 ("MOVQ (g_sched+gobuf_sp)(SI), SP; SUBQ $16,
+    // SP; ANDQ $~15, SP" / "MOVD (g_sched+gobuf_sp)(g), R13; SUB $16, R13; MOVD R13, RSP") and
+    // its CALL of the C function: g.sched was just saved by gosave_systemstack_switch (the
+    // systemstack_switch fake frame on asmcgocall's goroutine-stack SP), as systemstack does.
+    s = rule_systemstack(r, st, t, "asmcgocall");
   } else if (name == "runtime.cgocallback" && have_before &&
              calls(before.data(), before.size(), r.pc, "runtime.cgocallbackg")) {
     s = rule_cgocallback(r, st, t, lookup);
@@ -148,35 +155,37 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
     // SP" / "MOVD (g_sched+gobuf_sp)(g), R3; MOVD R3, RSP") and that call, or after it returns and
     // before the switch back: SP is g0.sched.sp there and the CFI's CFA (SP+8) is meaningless. In
     // both, the goroutine is m.curg, saved in g.sched by gosave_systemstack_switch.
-    s = rule_to_curg(r, st, t, "systemstack");
-    if (s.kind == StepKind::Caller) {
-      // g.sched.pc is the fake systemstack_switch frame (gosave_systemstack_switch put it just
-      // past that function's prologue, on systemstack's SP): its caller is the real one.
-      auto delta = mod_.sp_delta(s.caller.pc);
-      if (!mod_.in_func(s.caller.pc, "runtime.systemstack_switch") || !delta)
-        return stop(r, st, "goroutine's saved pc is not in runtime.systemstack_switch");
-      auto c = caller_of(s.caller, s.caller.sp, arch().go_frame(*delta, true));
-      if (!c) return stop(r, st, "unreadable systemstack_switch frame");
-      s.caller = *c;
-    }
+    s = rule_systemstack(r, st, t, "systemstack");
   } else if (name == "runtime.mcall" && (after_indirect_call || on_g0_switch_sp(r, t))) {
     // After mcall switched to g0 ("MOVQ (g_sched+gobuf_sp)(R14), SP" / "MOVD R0, RSP"): at
     // fn's return address, or caught (a signal, a stop) before its CALL, where SP is g0.sched.sp
     // (less the arg slot amd64 pushes, or the 16-byte frame arm64 opens) and the CFI's CFA is not
     // mcall's. Before the switch SP is still the goroutine's and the CFI holds: not this rule.
     s = rule_mcall(r, st, t, after_indirect_call);
-  } else if (name == "runtime.morestack" && have_before &&
-             calls(before.data(), before.size(), r.pc, "runtime.newstack")) {
+  } else if (name == "runtime.morestack" &&
+             ((have_before && calls(before.data(), before.size(), r.pc, "runtime.newstack")) ||
+              on_g0_switch_sp(r, t))) {
+    // At newstack's return address, or caught between morestack's switch to g0 ("MOVQ
+    // (g_sched+gobuf_sp)(BX), SP" / "MOVD (g_sched+gobuf_sp)(g), R0; MOVD R0, RSP") and that
+    // call (SP is g0.sched.sp): the goroutine is m.curg, its g.sched set by morestack's start
+    // to the function that needs more stack.
     s = rule_to_curg(r, st, t, "morestack");
   } else if (name == "runtime.goexit") {
     s.kind = StepKind::Outermost;
     s.rule = "goexit";
     s.id_sp = id_at_least(r.sp, st.floor);
     s.state = st;
+  } else if (auto vc = calls_vdso(name) ? vdso_caller(r, t, lookup) : std::nullopt; vc) {
+    s = to_vdso_caller(*vc, st);
   } else if (name == "crosscall2" && !innermost) {
     s = rule_crosscall2(r, st, lookup, fn->entry);
   } else if (st.spliced) {
     s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/true);
+  } else if (name == "runtime.asyncPreempt" || st.exact_pc) {
+    // asyncPreempt's caller is the function a signal interrupted: its pc is exact, and a
+    // debugger looking it up at pc-1 (a return address) can land in the previous function
+    // (an interruption at a function's first instruction). The core unwinds both frames.
+    s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/false);
   } else if (!mod_.has_go_cfi() || st.own_go) {
     // Without .debug_frame the debugger cannot unwind any Go frame, and some adapters unwind
     // nothing themselves: the core does them all.
@@ -186,6 +195,7 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
   }
   s.func_entry = fn->entry;
   s.state.steps = st.steps + 1;
+  s.state.exact_pc = s.kind == StepKind::Caller && name == "runtime.asyncPreempt";
   // A spliced frame lives on a goroutine stack, whose addresses say nothing about the thread
   // stack's: below it natively, above it under qemu-user. Its id stays at the floor set where the
   // walk left the thread stack, so that ids never decrease in either layout when the walk comes
@@ -361,6 +371,69 @@ Step Unwinder::rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo
   }
   enter_goroutine(s, *curg, *sched);
   return s;
+}
+
+// The runtime's vDSO calls (sys_linux_*.s: nanotime1, walltime, vgetrandom1) store their
+// caller's SP in m.vdsoSP ("LEAQ ret+0(FP), DX; MOVQ DX, m_vdsoSP(BX)" / "MOVD $ret-8(FP), R2;
+// MOVD R2, m_vdsoSP(R21)"), then move SP to g0's stack and align it for C: from there to the
+// switch back, the CFI (the assembler's SP bookkeeping) describes no real frame.
+bool Unwinder::calls_vdso(const std::string& name) {
+  return name == "runtime.nanotime1" || name == "runtime.walltime" || name == "runtime.walltime1" ||
+         name == "runtime.vgetrandom1";
+}
+
+// The caller of such a frame once SP moved: the function's frame rebuilt where it was, on the
+// caller's stack at m.vdsoSP (its CFA). nullopt where the CFI still holds (before the switch,
+// after the switch back, m.vdsoSP 0) or without the field (no DWARF).
+std::optional<Regs> Unwinder::vdso_caller(const Regs& r, const ThreadInfo& t,
+                                          uint64_t lookup) const {
+  const auto& L = mod_.layout();
+  if (L.m_vdsoSP < 0) return std::nullopt;
+  auto m = m_for_lwp(t.lwp);
+  auto vdso_sp = m ? u64(*m + L.m_vdsoSP) : std::nullopt;
+  auto delta = mod_.sp_delta(lookup);
+  auto entry = mod_.func_for_pc(lookup);
+  if (!vdso_sp || *vdso_sp == 0 || !delta || *delta < 0 || !entry) return std::nullopt;
+  const FrameShape shape = arch().go_frame(*delta, saves_frame_pointer(entry->entry));
+  const uint64_t size = static_cast<uint64_t>(shape.size);
+  if (r.sp + size == *vdso_sp) return std::nullopt;  // SP is the function's own: CFI holds
+  return caller_of(r, *vdso_sp - size, shape);
+}
+
+Step Unwinder::to_vdso_caller(const Regs& caller, const WalkState& st) {
+  Step s;
+  s.kind = StepKind::Caller;
+  s.rule = "vdso";
+  s.cfa = caller.sp;
+  s.id_sp = id_at_least(caller.sp, st.floor);
+  s.caller = caller;
+  s.state = st;
+  s.state.floor = s.id_sp;
+  return s;
+}
+
+// The goroutine side of a systemstack-style switch: m.curg at g.sched, which
+// gosave_systemstack_switch set to the fake systemstack_switch frame (just past that
+// function's prologue, on the switching function's SP): its caller is the real one.
+Step Unwinder::rule_systemstack(const Regs& r, const WalkState& st, const ThreadInfo& t,
+                                const char* rule) const {
+  Step s = rule_to_curg(r, st, t, rule);
+  if (s.kind != StepKind::Caller) return s;
+  auto delta = mod_.sp_delta(s.caller.pc);
+  if (!mod_.in_func(s.caller.pc, "runtime.systemstack_switch") || !delta)
+    return stop(r, st, "goroutine's saved pc is not in runtime.systemstack_switch");
+  auto c = caller_of(s.caller, s.caller.sp, arch().go_frame(*delta, true));
+  if (!c) return stop(r, st, "unreadable systemstack_switch frame");
+  s.caller = *c;
+  return s;
+}
+
+// An innermost pc in asmcgocall just after its call of the C function returned (a step out of
+// C): the frame is the one rule_asmcgocall decodes at that return address.
+bool Unwinder::returned_from_c(const Regs& r) const {
+  std::array<uint8_t, Arch::kMaxCallLen> before{};
+  return mod_.read_image(r.pc - before.size(), before.data(), before.size()) &&
+         arch().is_indirect_call_before(before.data(), before.size());
 }
 
 // True when SP is where the runtime's switch sequences put it on the thread's g0 stack: at most

@@ -21,6 +21,8 @@ struct RuntimeLayout {
   int64_t gobuf_lr = -1;  // the link register a goroutine resumes with (arm64: morestack saves it)
   // runtime.m
   int64_t m_g0 = -1, m_curg = -1, m_procid = -1, m_gsignal = -1, m_alllink = -1, m_id = -1;
+  // Optional (DWARF only): where a vDSO call left its Go caller (nanotime1, walltime).
+  int64_t m_vdsoSP = -1, m_vdsoPC = -1;
   // runtime.stack / slices
   int64_t ptr_size = 8;
   // goroutine status constants (runtime._Grunning …) by name without the "runtime." prefix.

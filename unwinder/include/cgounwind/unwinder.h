@@ -30,6 +30,9 @@ struct WalkState {
   bool ended = false;    // the stack ended (or was truncated) at a frame the core claimed
   bool own_go = false;   // the adapter unwinds nothing itself: claim every Go frame (LLDB)
   uint64_t module = 0;   // GoModule::id() of the runtime the state above belongs to (0: none yet)
+  // The next frame's pc is where a signal stopped it, not a return address: the frame
+  // runtime.asyncPreempt interrupted (the runtime pushed that pc as asyncPreempt's return).
+  bool exact_pc = false;
 };
 
 enum class StepKind {
@@ -77,6 +80,12 @@ class Unwinder {
                     const char* rule) const;
   Step rule_mcall(const Regs& r, const WalkState& st, const ThreadInfo& t, bool at_return) const;
   bool on_g0_switch_sp(const Regs& r, const ThreadInfo& t) const;
+  bool returned_from_c(const Regs& r) const;
+  static bool calls_vdso(const std::string& name);
+  std::optional<Regs> vdso_caller(const Regs& r, const ThreadInfo& t, uint64_t lookup) const;
+  static Step to_vdso_caller(const Regs& caller, const WalkState& st);
+  Step rule_systemstack(const Regs& r, const WalkState& st, const ThreadInfo& t,
+                        const char* rule) const;
   Step rule_crosscall2(const Regs& r, const WalkState& st, uint64_t lookup, uint64_t entry) const;
   Step rule_go(const Regs& r, const WalkState& st, uint64_t lookup, uint64_t entry,
                bool on_goroutine_stack) const;
