@@ -181,14 +181,12 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
     s = rule_crosscall2(r, st, lookup, fn->entry);
   } else if (st.spliced) {
     s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/true);
-  } else if (name == "runtime.asyncPreempt" || st.exact_pc) {
-    // asyncPreempt's caller is the function a signal interrupted: its pc is exact, and a
-    // debugger looking it up at pc-1 (a return address) can land in the previous function
-    // (an interruption at a function's first instruction). The core unwinds both frames.
-    s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/false);
-  } else if (!mod_.has_go_cfi() || st.own_go) {
+  } else if (!mod_.has_go_cfi() || st.own_go || name == "runtime.asyncPreempt" || st.exact_pc) {
     // Without .debug_frame the debugger cannot unwind any Go frame, and some adapters unwind
-    // nothing themselves: the core does them all.
+    // nothing themselves: the core does them all. Also asyncPreempt and its caller, the
+    // function a signal interrupted: that pc is exact, and a debugger looking it up at pc-1 (a
+    // return address) can land in the previous function (an interruption at a function's
+    // first instruction).
     s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/false);
   } else {
     return {};
