@@ -140,23 +140,30 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
   Step s;
   if (name == "runtime.asmcgocall" && (!exact || returned_from_c(r))) {
     s = rule_asmcgocall(r, st, fn->entry);
-  } else if (name == "runtime.asmcgocall" && on_g0_switch_sp(r, t)) {
+  } else if (name == "runtime.asmcgocall" && on_g0_switch_sp(r, t, kAsmcgocallSlack)) {
     // Caught between asmcgocall's switch to g0 ("MOVQ (g_sched+gobuf_sp)(SI), SP; SUBQ $16,
     // SP; ANDQ $~15, SP" / "MOVD (g_sched+gobuf_sp)(g), R13; SUB $16, R13; MOVD R13, RSP") and
     // its CALL of the C function: g.sched was just saved by gosave_systemstack_switch (the
     // systemstack_switch fake frame on asmcgocall's goroutine-stack SP), as systemstack does.
     s = rule_systemstack(r, st, t, "asmcgocall");
-  } else if (name == "runtime.cgocallback" && have_before &&
-             calls(before.data(), before.size(), r.pc, "runtime.cgocallbackg")) {
+  } else if (name == "runtime.cgocallback" &&
+             ((have_before && calls(before.data(), before.size(), r.pc, "runtime.cgocallbackg")) ||
+              on_curg_stack(r, t))) {
+    // At cgocallbackg's return address, or caught after cgocallback moved SP to the
+    // goroutine's stack ("MOVQ DI, SP" / "MOVD R4, RSP") and before it moved back: cgocallback
+    // only ever runs on g0 (called by crosscall2) otherwise, and its g0 frame, whose SP it left
+    // in g0.sched.sp, holds the C side's return address.
     s = rule_cgocallback(r, st, t, lookup);
-  } else if (name == "runtime.systemstack" && (after_indirect_call || on_g0_switch_sp(r, t))) {
+  } else if (name == "runtime.systemstack" &&
+             (after_indirect_call || on_g0_switch_sp(r, t, kExactSlack))) {
     // Two shapes share this rule. Returned to from fn (CALL DI / BL (R3)): the frame is
     // systemstack's own on g0. Or caught between the switch to g0 ("MOVQ (g_sched+gobuf_sp)(DX),
     // SP" / "MOVD (g_sched+gobuf_sp)(g), R3; MOVD R3, RSP") and that call, or after it returns and
     // before the switch back: SP is g0.sched.sp there and the CFI's CFA (SP+8) is meaningless. In
     // both, the goroutine is m.curg, saved in g.sched by gosave_systemstack_switch.
     s = rule_systemstack(r, st, t, "systemstack");
-  } else if (name == "runtime.mcall" && (after_indirect_call || on_g0_switch_sp(r, t))) {
+  } else if (name == "runtime.mcall" &&
+             (after_indirect_call || on_g0_switch_sp(r, t, kMcallSlack))) {
     // After mcall switched to g0 ("MOVQ (g_sched+gobuf_sp)(R14), SP" / "MOVD R0, RSP"): at
     // fn's return address, or caught (a signal, a stop) before its CALL, where SP is g0.sched.sp
     // (less the arg slot amd64 pushes, or the 16-byte frame arm64 opens) and the CFI's CFA is not
@@ -164,7 +171,7 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
     s = rule_mcall(r, st, t, after_indirect_call);
   } else if (name == "runtime.morestack" &&
              ((have_before && calls(before.data(), before.size(), r.pc, "runtime.newstack")) ||
-              on_g0_switch_sp(r, t))) {
+              on_g0_switch_sp(r, t, kExactSlack))) {
     // At newstack's return address, or caught between morestack's switch to g0 ("MOVQ
     // (g_sched+gobuf_sp)(BX), SP" / "MOVD (g_sched+gobuf_sp)(g), R0; MOVD R0, RSP") and that
     // call (SP is g0.sched.sp): the goroutine is m.curg, its g.sched set by morestack's start
@@ -426,6 +433,16 @@ Step Unwinder::rule_systemstack(const Regs& r, const WalkState& st, const Thread
   return s;
 }
 
+// True when SP lies on the stack of the goroutine thread `t` runs (m.curg).
+bool Unwinder::on_curg_stack(const Regs& r, const ThreadInfo& t) const {
+  const auto& L = mod_.layout();
+  auto m = m_for_lwp(t.lwp);
+  auto curg = m ? u64(*m + L.m_curg) : std::nullopt;
+  if (!curg || *curg == 0) return false;
+  auto lo = u64(*curg + L.g_stack_lo), hi = u64(*curg + L.g_stack_hi);
+  return lo && hi && r.sp >= *lo && r.sp < *hi;
+}
+
 // An innermost pc in asmcgocall just after its call of the C function returned (a step out of
 // C): the frame is the one rule_asmcgocall decodes at that return address.
 bool Unwinder::returned_from_c(const Regs& r) const {
@@ -434,16 +451,15 @@ bool Unwinder::returned_from_c(const Regs& r) const {
          arch().is_indirect_call_before(before.data(), before.size());
 }
 
-// True when SP is where the runtime's switch sequences put it on the thread's g0 stack: at most
-// 32 bytes below g0.sched.sp (mcall's arg slot on amd64, its 16-byte frame on arm64). A
-// systemstack or mcall frame there is mid-switch; one called on g0 itself (systemstack's noswitch
+// True when SP is where a runtime switch sequence puts it on the thread's g0 stack: at most
+// `slack` bytes below g0.sched.sp (the switching function's own adjustment, per function). A
+// frame of that function there is mid-switch; one called on g0 itself (systemstack's noswitch
 // path) runs deeper in that stack, below the sp the scheduler saved.
-bool Unwinder::on_g0_switch_sp(const Regs& r, const ThreadInfo& t) const {
-  constexpr uint64_t kSwitchSlack = 32;
+bool Unwinder::on_g0_switch_sp(const Regs& r, const ThreadInfo& t, uint64_t slack) const {
   auto m = m_for_lwp(t.lwp);
   auto g0 = m ? u64(*m + mod_.layout().m_g0) : std::nullopt;
   auto sched = g0 && *g0 ? sched_of(*g0) : std::nullopt;
-  return sched && sched->sp != 0 && r.sp <= sched->sp && r.sp + kSwitchSlack >= sched->sp;
+  return sched && sched->sp != 0 && r.sp <= sched->sp && r.sp + slack >= sched->sp;
 }
 
 Step Unwinder::rule_mcall(const Regs& r, const WalkState& st, const ThreadInfo& t,
