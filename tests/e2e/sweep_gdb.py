@@ -72,7 +72,9 @@ def classify() -> Dict[str, Any]:
         if frame.type() == gdb.NORMAL_FRAME:
             sec = _section(frame.pc() if exact else frame.pc() - 1)
             code = not sec or sec.startswith((".text", ".plt", ".init", ".fini"))
-            garbage = garbage or name is None or not code
+            # Frame 0 is where the thread is: GDB names it (a nameless PLT stub shows `??`);
+            # a `??` or data symbol above it is a frame an unwinder made up.
+            garbage = garbage or not code or (name is None and len(frames) > 1)
         exact = frame.type() == gdb.SIGTRAMP_FRAME
         last = frame
         frame = frame.older()
@@ -99,7 +101,7 @@ def sweep() -> None:
     seen: Dict[int, Dict[str, Any]] = {}
     visits: Dict[int, int] = {}
     steps = 0
-    while steps < limit:
+    while steps < limit and gdb.selected_thread() is not None:
         frame = gdb.newest_frame()
         pc = frame.pc()
         if pc not in seen:
@@ -111,15 +113,26 @@ def sweep() -> None:
         visits[pc] = visits.get(pc, 0) + 1
         # A spin loop (the scheduler waiting, clock_gettime retrying): its pcs are all seen;
         # leave the function rather than step it for ever.
-        gdb.execute("finish" if visits[pc] > 20 and frame.older() is not None else "stepi",
-                    to_string=True)
+        try:
+            gdb.execute("finish" if visits[pc] > 20 and frame.older() is not None else "stepi",
+                        to_string=True)
+        except gdb.error as e:  # the program ended, or `finish` had nowhere to go
+            if not gdb.selected_thread() or "not being run" in str(e):
+                break
+            gdb.execute("stepi", to_string=True)
         steps += 1
     counts: Dict[str, int] = {}
     for r in seen.values():
         counts[r["kind"]] = counts.get(r["kind"], 0) + 1
     bad = {"%#x" % pc: r for pc, r in seen.items() if r["kind"] in ("silent", "garbage")}
+    why: Dict[str, int] = {}
+    for r in seen.values():
+        if r["kind"] == "explained":
+            key = "%s: %s" % (r["function"], r["why"])
+            why[key] = why.get(key, 0) + 1
     with open(os.environ["SWEEP_OUT"], "w") as f:
-        json.dump({"steps": steps, "pcs": len(seen), "counts": counts, "bad": bad}, f, indent=1)
+        json.dump({"steps": steps, "pcs": len(seen), "counts": counts, "bad": bad,
+                   "explained": why}, f, indent=1)
 
 
 sweep()
