@@ -188,19 +188,19 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
     s = rule_crosscall2(r, st, lookup, fn->entry);
   } else if (st.spliced) {
     s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/true);
-  } else if (!mod_.has_go_cfi() || st.own_go || name == "runtime.asyncPreempt" || st.exact_pc) {
+  } else if (!mod_.has_go_cfi() || st.own_go || interrupts_caller(name) || st.exact_pc) {
     // Without .debug_frame the debugger cannot unwind any Go frame, and some adapters unwind
-    // nothing themselves: the core does them all. Also asyncPreempt and its caller, the
-    // function a signal interrupted: that pc is exact, and a debugger looking it up at pc-1 (a
-    // return address) can land in the previous function (an interruption at a function's
-    // first instruction).
+    // nothing themselves: the core does them all. Also asyncPreempt and sigpanic, and their
+    // caller, the function a signal interrupted: that pc is exact, and a debugger looking it up
+    // at pc-1 (a return address) can land in the previous function (an interruption at a
+    // function's first instruction).
     s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/false);
   } else {
     return {};
   }
   s.func_entry = fn->entry;
   s.state.steps = st.steps + 1;
-  s.state.exact_pc = s.kind == StepKind::Caller && name == "runtime.asyncPreempt";
+  s.state.exact_pc = s.kind == StepKind::Caller && interrupts_caller(name);
   // A spliced frame lives on a goroutine stack, whose addresses say nothing about the thread
   // stack's: below it natively, above it under qemu-user. Its id stays at the floor set where the
   // walk left the thread stack, so that ids never decrease in either layout when the walk comes
@@ -376,6 +376,13 @@ Step Unwinder::rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo
   }
   enter_goroutine(s, *curg, *sched);
   return s;
+}
+
+// Functions the runtime makes a signalled thread call as if its interrupted pc had called them
+// (runtime/signal_*.go pushCall: asyncPreempt for preemption, sigpanic for a fault): their
+// "return address" is the exact pc where the signal came, as Go's traceback knows.
+bool Unwinder::interrupts_caller(const std::string& name) {
+  return name == "runtime.asyncPreempt" || name == "runtime.sigpanic";
 }
 
 // The runtime's vDSO calls (sys_linux_*.s: nanotime1, walltime, vgetrandom1) store their

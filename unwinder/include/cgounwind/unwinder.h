@@ -31,7 +31,8 @@ struct WalkState {
   bool own_go = false;   // the adapter unwinds nothing itself: claim every Go frame (LLDB)
   uint64_t module = 0;   // GoModule::id() of the runtime the state above belongs to (0: none yet)
   // The next frame's pc is where a signal stopped it, not a return address: the frame
-  // runtime.asyncPreempt interrupted (the runtime pushed that pc as asyncPreempt's return).
+  // runtime.asyncPreempt or runtime.sigpanic interrupted (the runtime pushed that pc as
+  // their return address).
   bool exact_pc = false;
 };
 
@@ -87,6 +88,7 @@ class Unwinder {
   bool on_curg_stack(const Regs& r, const ThreadInfo& t) const;
   bool returned_from_c(const Regs& r) const;
   static bool calls_vdso(const std::string& name);
+  static bool interrupts_caller(const std::string& name);
   std::optional<Regs> vdso_caller(const Regs& r, const ThreadInfo& t, uint64_t lookup) const;
   static Step to_vdso_caller(const Regs& caller, const WalkState& st);
   Step rule_systemstack(const Regs& r, const WalkState& st, const ThreadInfo& t,
