@@ -96,11 +96,26 @@ def _check(test: unittest.TestCase, case: S.Case, where: tuple[str, str, str, st
     test.assertEqual(said, [], out)
 
 
+def _thread_bound(where_fn, case: S.Case) -> tuple[str, str, str, str]:
+    """LLDB's own step is bound to its thread (README, "Along one goroutine"): when the runtime
+    moves the goroutine to another thread during the call a `next` steps over (sysmon took its P
+    while it was in C; exitsyscall's slow path), the step runs on to the program's end. That is
+    LLDB's limit, not the boundary's: such a run is repeated, at most twice, and said."""
+    where = where_fn(case)
+    for _ in range(2):
+        if where[0] or case.gesture != "next":
+            break
+        print(f"\n{case.name}: LLDB's `next` ran on to the end (the goroutine changed threads?);"
+              " again", flush=True)
+        where = where_fn(case)
+    return where
+
+
 class LldbStepping(unittest.TestCase):
     maxDiff = None
 
     def check(self, case: S.Case) -> None:
-        _check(self, case, lldb_where(case))
+        _check(self, case, _thread_bound(lldb_where, case))
 
 
 _DAP_GESTURES = {"step": "stepIn", "next": "next", "finish": "stepOut"}
@@ -142,7 +157,10 @@ def dap_where(case: S.Case) -> tuple[str, str, str, str]:
         start = _dap_top(dap, tid)[0]
         for _ in range(8 if case.until_leaves else 1):
             dap.request(_DAP_GESTURES[case.gesture], {"threadId": tid})
-            tid = dap.wait_event("stopped")["body"].get("threadId", tid)
+            try:
+                tid = dap.wait_event("stopped", timeout=20)["body"].get("threadId", tid)
+            except D.DapError:  # no stop: the step ran on to the program's end
+                return "", "", "", dap.transcript()
             if _dap_top(dap, tid)[0] != start:
                 break
         fn, file, line = _dap_top(dap, tid)
@@ -156,7 +174,7 @@ class DapStepping(unittest.TestCase):
     maxDiff = None
 
     def check(self, case: S.Case) -> None:
-        _check(self, case, dap_where(case))
+        _check(self, case, _thread_bound(dap_where, case))
 
 
 class GdbStepping(unittest.TestCase):
