@@ -28,16 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> binaries(const char* program) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (fs::directory_iterator it(testdata_root(), ec), end; !ec && it != end; it.increment(ec)) {
-    fs::path p = it->path() / program;
-    if (it->path().filename().string().rfind("go1.", 0) == 0 && fs::is_regular_file(p, ec))
-      out.push_back(p);
-  }
-  return out;
-}
+std::vector<fs::path> binaries(const char* program) { return testdata_binaries(program); }
 
 // testdata/values built for amd64 and, cross-built, for arm64 (plain C `char` is unsigned there).
 std::vector<fs::path> values_builds() {

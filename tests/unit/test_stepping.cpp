@@ -15,16 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> binaries(const char* program) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (fs::directory_iterator it(testdata_root(), ec), end; !ec && it != end; it.increment(ec)) {
-    fs::path p = it->path() / program;
-    if (it->path().filename().string().rfind("go1.", 0) == 0 && fs::is_regular_file(p, ec))
-      out.push_back(p);
-  }
-  return out;
-}
+std::vector<fs::path> binaries(const char* program) { return testdata_binaries(program); }
 
 std::unique_ptr<GoBinary> load(const fs::path& p) {
   std::string err;
