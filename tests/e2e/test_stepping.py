@@ -98,8 +98,8 @@ def _check(test: unittest.TestCase, case: S.Case, where: tuple[str, str, str, st
 
 def _thread_bound(where_fn, case: S.Case) -> tuple[str, str, str, str]:
     """LLDB's own step is bound to its thread (README, "Along one goroutine"): when the runtime
-    moves the goroutine to another thread during the call a `next` steps over (sysmon took its P
-    while it was in C; exitsyscall's slow path), the step runs on to the program's end. That is
+    moves the goroutine to another thread during the call a `next` steps over (for example when
+    sysmon takes its P while it is in C), the step runs on to the program's end. That is
     LLDB's limit, not the boundary's: such a run is repeated, at most twice, and said."""
     where = where_fn(case)
     for _ in range(2):
