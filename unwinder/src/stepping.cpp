@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cctype>
+#include <utility>
 
 #include "cgounwind/unwinder.h"
 
@@ -176,25 +177,32 @@ std::optional<GoroutinePos> goroutine_pos_of_g(const GoModules& mods, Memory& me
   return std::nullopt;
 }
 
-std::optional<GoroutinePos> goroutine_pos_of_thread(const GoModules& mods, Memory& mem,
-                                                    uint64_t lwp, uint64_t sp) {
+namespace {
+
+// The goroutine thread `lwp` runs (its M's curg, also while inside C) and the module whose
+// runtime that M belongs to.
+std::optional<std::pair<const GoModule*, uint64_t>> curg_of_thread(const GoModules& mods,
+                                                                   Memory& mem, uint64_t lwp) {
   for (const GoModule& mod : mods.all()) {
+    if (!mod.layout().complete()) continue;
     auto m = Unwinder(mod, mem).m_for_lwp(lwp);
     auto curg = m ? mem.u64(*m + mod.layout().m_curg) : std::nullopt;
-    if (curg && *curg) return goroutine_pos_of_g(mods, mem, *curg, sp);
+    if (curg && *curg) return std::make_pair(&mod, *curg);
   }
   return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<GoroutinePos> goroutine_pos_of_thread(const GoModules& mods, Memory& mem,
+                                                    uint64_t lwp, uint64_t sp) {
+  auto c = curg_of_thread(mods, mem, lwp);
+  return c ? goroutine_pos_of_g(mods, mem, c->second, sp) : std::nullopt;
+}
+
 std::optional<uint64_t> goid_of_thread(const GoModules& mods, Memory& mem, uint64_t lwp) {
-  for (const GoModule& mod : mods.all()) {
-    const RuntimeLayout& L = mod.layout();
-    if (!L.complete()) continue;
-    auto m = Unwinder(mod, mem).m_for_lwp(lwp);
-    auto curg = m ? mem.u64(*m + L.m_curg) : std::nullopt;
-    if (curg && *curg) return mem.u64(*curg + L.g_goid);
-  }
-  return std::nullopt;
+  auto c = curg_of_thread(mods, mem, lwp);
+  return c ? mem.u64(c->second + c->first->layout().g_goid) : std::nullopt;
 }
 
 std::vector<uint64_t> line_change_pcs(const GoModules& mods, uint64_t pc) {
