@@ -52,8 +52,8 @@ class _Net(gdb.Breakpoint):
                 return False
             frame = gdb.newest_frame()
             a = self._target.arch
-            g = int(frame.read_register(a.g)) & 0xFFFFFFFFFFFFFFFF
-            sp = int(frame.read_register(a.sp)) & 0xFFFFFFFFFFFFFFFF
+            g = _reg(frame, a.g)
+            sp = _reg(frame, a.sp)
             pos = _fresh(self._target).goroutine_pos_of_g(g, sp)
         except (gdb.error, RuntimeError, ValueError):
             return False
@@ -109,7 +109,7 @@ class Stepper:
         if target is None or thread is None or not target.complete:
             return
         frame = gdb.selected_frame()
-        pc, sp = frame.pc(), int(frame.read_register(target.arch.sp)) & 0xFFFFFFFFFFFFFFFF
+        pc, sp = frame.pc(), _reg(frame, target.arch.sp)
         if not target.walker.is_go_pc(pc):
             return
         pos = _fresh(target).goroutine_pos(thread.ptid[1], sp)
@@ -122,7 +122,7 @@ class Stepper:
             self._nets.append(_Net(target, at, goid, depth, top, thread.num, False, self._hits))
         caller = frame.older()
         if caller is not None and target.walker.is_go_pc(caller.pc()):
-            csp = int(caller.read_register(target.arch.sp)) & 0xFFFFFFFFFFFFFFFF
+            csp = _reg(caller, target.arch.sp)
             if csp >= sp and depth >= csp - sp:
                 self._nets.append(_Net(target, caller.pc(), goid, depth - (csp - sp), top,
                                        thread.num, True, self._hits))
@@ -239,14 +239,14 @@ class Stepper:
 
             def check() -> bool:
                 f = gdb.newest_frame()
-                g = int(f.read_register(a.g)) & 0xFFFFFFFFFFFFFFFF
-                now = int(f.read_register(a.sp)) & 0xFFFFFFFFFFFFFFFF
+                g = _reg(f, a.g)
+                now = _reg(f, a.sp)
                 return pos is not None and _fresh(target).goroutine_pos_of_g(g, now) == pos
             bp = _RunTo("*%#x" % pc, check, None)
         else:
             # Back in C: the same thread at the same stack pointer (C stacks do not move).
             def check() -> bool:
-                now = int(gdb.newest_frame().read_register(a.sp)) & 0xFFFFFFFFFFFFFFFF
+                now = _reg(gdb.newest_frame(), a.sp)
                 return now == sp
             bp = _RunTo("*%#x" % pc, check, thread.num)
         try:
@@ -312,7 +312,7 @@ def _stack(target: _State) -> List[Tuple[str, int, int]]:
     sp_name = target.arch.sp
     while frame is not None and len(out) < _MAX_FRAMES:
         name = frame.name() or ""
-        out.append((name, frame.pc(), int(frame.read_register(sp_name)) & 0xFFFFFFFFFFFFFFFF))
+        out.append((name, frame.pc(), _reg(frame, sp_name)))
         frame = frame.older()
     return out
 
@@ -321,6 +321,11 @@ def _print_location() -> None:
     """Where the run ended, as GDB prints a step's end (our breakpoints are silent)."""
     text = gdb.execute("frame", to_string=True)
     gdb.write(text[4:] if text.startswith("#0  ") else text)
+
+
+def _reg(frame: "gdb.Frame", name: str) -> int:
+    """A register of `frame` as an unsigned 64-bit value."""
+    return int(frame.read_register(name)) & 0xFFFFFFFFFFFFFFFF
 
 
 def _delete(bp: gdb.Breakpoint) -> None:
