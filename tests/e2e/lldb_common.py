@@ -160,3 +160,30 @@ def lldb_values_problems(text: str, toolchain: str) -> list[str]:
     big = [m.group(1) for m in map(re.compile(r"^\(map\[int\]int\) big = (.*)$").match, lines) if m]
     problems += ["no `big`"] if not big else P.big_map_problems(big[0])
     return problems
+
+
+def save_core(core: str) -> list[str]:
+    """Commands that save the stopped process as a core file at `core`, twice (`core` and
+    `core` + ".again"). LLDB 22.1's minidump writer fills in the file's header last and deletes
+    the file on every failure but one (ObjectFileMinidump::SaveCore returns without deleting it
+    when AddLinuxFileStreams fails), so a failed save can leave a headerless file that
+    `target create -c` calls "Unknown core file format" (seen once in CI, shapes go1.19).
+    `saved_core` picks the first file that holds a core."""
+    return [f"process save-core --style modified-memory {path}" for path in (core, core + ".again")]
+
+
+def saved_core(core: str, out: str) -> str:
+    """The first of `save_core`'s files that starts like a core file (minidump or ELF); raises
+    AssertionError with LLDB's save-core messages (from `out`) when none does."""
+    for path in (core, core + ".again"):
+        try:
+            with open(path, "rb") as f:
+                if f.read(4) in (b"MDMP", b"\x7fELF"):
+                    if path != core:
+                        print(f"note: LLDB's first save-core left no core header ({core})")
+                    return path
+        except OSError:
+            continue
+    said = [ln for ln in out.splitlines() if "save-core" in ln or "corefile" in ln.lower()
+            or ln.startswith("error")]
+    raise AssertionError("LLDB's process save-core wrote no usable core:\n" + "\n".join(said))

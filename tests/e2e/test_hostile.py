@@ -287,14 +287,14 @@ class LldbHostile(Cases, unittest.TestCase):
         commands = LLDB_COMMANDS if case.binary == "hostile" else LLDB_COMMANDS[:3]
         with tempfile.TemporaryDirectory() as tmp:
             core = os.path.join(tmp, "hostile.core")
-            after = [*lldb_timed(commands), f"process save-core --style modified-memory {core}"]
+            after = [*lldb_timed(commands), *L.save_core(core)]
             if case.binary == "hostile":
                 live = L.run_lldb([f"plugin load {L.PLUGIN}", *lldb_stop(case), *after], target=path)
             else:  # stopped by a signal (SIGTRAP): lldb -b runs the -k commands
                 live = L.run_lldb([f"plugin load {L.PLUGIN}", *lldb_stop(case)], target=path,
                                   after_signal=after)
             self.check(case, live, f"{key} live")
-            self.assertTrue(os.path.exists(core), live)
+            core = L.saved_core(core, live)
             dead = L.run_lldb([f"plugin load {L.PLUGIN}", f"target create {path} -c {core}",
                                *lldb_timed(commands)])
             self.check(case, dead, f"{key} core")

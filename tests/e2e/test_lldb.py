@@ -177,10 +177,8 @@ class LldbCoreFile(unittest.TestCase):
         prog = P.BY_NAME["callback"]
         with tempfile.TemporaryDirectory() as tmp:
             core = os.path.join(tmp, "callback.core")
-            saved = run_lldb([*prog.lldb_commands,
-                              f"process save-core --style modified-memory {core}"],
-                             target=binary(prog.binary))
-            self.assertTrue(os.path.exists(core), saved)
+            saved = run_lldb([*prog.lldb_commands, *L.save_core(core)], target=binary(prog.binary))
+            core = L.saved_core(core, saved)
             cmds = [f"plugin load {PLUGIN}", f"target create {binary(prog.binary)} -c {core}",
                     "bt"]
             # Loading a core makes LLDB report every thread's stop (frame #0 of each, `frame #0`

@@ -301,7 +301,7 @@ class LldbHosts(unittest.TestCase):
             core = os.path.join(tmp, "host.core")
             out = L.run_lldb(_lldb_launch(shape) + [
                 "bt", "goroutine list", LLDB_GO_RUN_VARS, LLDB_PARKED_BT,
-                f"process save-core --style modified-memory {core}"], target=path)
+                *L.save_core(core)], target=path)
             self.assertRegex(out, r"(?m)^@@goRun cb=0x[0-9a-f]+ n=1$")
             block = out.split("\n@@parked\n", 1)[-1].split("@@end", 1)[0]
             parked = [m.group(2) for m in map(L.GOROUTINE_FRAME.match, block.splitlines()) if m]
@@ -320,7 +320,7 @@ class LldbHosts(unittest.TestCase):
             lines = [by_number.get(i, "") for i in range(len(live))]
             self.assertEqual(stack_problems(shape, live, lines), [], out)
             self.assertEqual(listing_problems(shape, test_lldb.section(out, "goroutine list")), [])
-            self.assertTrue(os.path.exists(core), out)
+            core = L.saved_core(core, out)
             dead = L.run_lldb([f"plugin load {L.PLUGIN}", f"target create {path} -c {core}", "bt",
                                "goroutine list"])
         self.assertNotIn("Traceback", dead)
@@ -378,9 +378,8 @@ class DapHost(unittest.TestCase):
         path, _ = shape.argv()
         with tempfile.TemporaryDirectory() as tmp:
             core = os.path.join(tmp, "host.core")
-            saved = L.run_lldb(_lldb_launch(shape) + [
-                f"process save-core --style modified-memory {core}"], target=path)
-            self.assertTrue(os.path.exists(core), saved)
+            saved = L.run_lldb(_lldb_launch(shape) + L.save_core(core), target=path)
+            core = L.saved_core(core, saved)
             session = test_dap.DapSession()
             try:
                 session.request("initialize", test_dap.INITIALIZE)
