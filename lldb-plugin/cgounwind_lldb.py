@@ -720,7 +720,7 @@ def _go_names_without_symbols(target: lldb.SBTarget, frames: list[Any],
     of an executable without a symbol table (-ldflags=-s), which LLDB cannot name."""
     names = {}
     for j, f in enumerate(frames):
-        lookup = f.pc if f.innermost else f.pc - 1
+        lookup = f.pc if f.innermost or f.trampoline else f.pc - 1
         symbol = target.ResolveLoadAddress(lookup).GetSymbol()
         if j + first == 0 or (symbol.IsValid() and not symbol.IsSynthetic()):
             continue
@@ -818,10 +818,13 @@ class CgoFrameProvider(ScriptedFrameProvider):
         for j, f in enumerate(self.frames):
             index = j + self.first
             made = None
+            # A signal trampoline (__restore_rt) is named at its pc, as LLDB's own unwinder
+            # names it (pc - 1 is the padding before it, an unnamed symbol of its own).
+            exact = f.innermost or f.trampoline
             if index in self.names:
-                made = CgoFrame(self.thread, index, f.pc, f.innermost, self.names[index])
+                made = CgoFrame(self.thread, index, f.pc, exact, self.names[index])
             elif f.native < 0:
-                made = CgoFrame(self.thread, index, f.pc, f.innermost)
+                made = CgoFrame(self.thread, index, f.pc, exact)
             kept.append(_Frame(f.native, made))
         self.frames = kept
         self.input = self.input_frames = self.process = self.target = self.args = None

@@ -719,6 +719,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def_readonly("cfa", &ThreadFrame::cfa)
       .def_readonly("native", &ThreadFrame::native)
       .def_readonly("innermost", &ThreadFrame::innermost)
+      .def_readonly("trampoline", &ThreadFrame::trampoline)
       .def_readonly("rule", &ThreadFrame::rule);
   py::class_<ThreadStack>(m, "ThreadStack")
       .def_readonly("frames", &ThreadStack::frames)

@@ -91,6 +91,58 @@ TEST(Cfi, GccFramePointerPrologueOnEveryToolchain) {
   }
 }
 
+// glibc's signal trampoline (__restore_rt: `mov $15,%rax; syscall`, rt_sigreturn), where the
+// handler returns: its CFI is DWARF expressions over the kernel's ucontext_t at rsp
+// (`DW_CFA_def_cfa_expression: DW_OP_breg7 160; DW_OP_deref`, `DW_CFA_expression: rN:
+// DW_OP_breg7 OFF`, uc_mcontext at +40) and its CIE has the 'S' augmentation. One step out of it
+// gives the interrupted registers, whatever stack they are on.
+TEST(Cfi, SignalTrampolineOfTheSystemLibc) {
+  const char* libc = "/lib/x86_64-linux-gnu/libc.so.6";
+  ElfFile elf;
+  if (!elf.load(libc)) GTEST_SKIP() << "no " << libc;
+  const ElfSection* text = elf.section(".text");
+  ASSERT_NE(text, nullptr);
+  std::string_view code = elf.section_data(*text);
+  const std::string_view sigreturn("\x48\xc7\xc0\x0f\x00\x00\x00\x0f\x05", 9);
+  size_t at = code.find(sigreturn);
+  ASSERT_NE(at, std::string_view::npos);
+  uint64_t restore_rt = text->addr + at;
+  CodeModules mods;
+  mods.add(elf, 0);
+  // Looked up at pc - 1, as a return address: glibc's FDE starts one byte early for that.
+  auto row = mods.row(restore_rt - 1);
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->cfa_reg, -1);
+  EXPECT_FALSE(row->cfa_expr.empty());
+  EXPECT_TRUE(row->signal_frame);
+  EXPECT_EQ(row->rules[16].kind, CfiRule::Expression);
+  Words mem;
+  const uint64_t uc = 0x8000, mc = uc + 40;
+  mem.words[mc + 10 * 8] = 0x9100;    // rbp
+  mem.words[mc + 11 * 8] = 7;         // rbx
+  mem.words[mc + 15 * 8] = 0x9000;    // rsp
+  mem.words[mc + 16 * 8] = 0x401000;  // rip
+  CRegs r;
+  r.set(16, restore_rt);
+  r.set(7, uc);
+  r.set(6, 0x1234);
+  CfiStep s = cfi_step(amd64(), mods, mem, r, false);
+  ASSERT_TRUE(s.ok) << s.error;
+  EXPECT_TRUE(s.signal_frame);
+  EXPECT_FALSE(s.outermost);
+  EXPECT_EQ(s.cfa, 0x9000u);
+  EXPECT_EQ(s.caller.r[16], 0x401000u);
+  EXPECT_EQ(s.caller.r[7], 0x9000u);
+  EXPECT_EQ(s.caller.r[6], 0x9100u);
+  EXPECT_EQ(s.caller.r[3], 7u);
+  EXPECT_FALSE(s.caller.has(0));  // rax: not in the memory given
+  // The ucontext unreadable: no step, and a reason.
+  Words empty;
+  CfiStep bad = cfi_step(amd64(), mods, empty, r, false);
+  EXPECT_FALSE(bad.ok);
+  EXPECT_NE(bad.error.find("CFA expression"), std::string::npos) << bad.error;
+}
+
 // testdata/hostile's cycle mode, rebuilt in memory: cycle_a's saved frame pointer points back at
 // cycle_b's frame. The core's thread walk must stop at the first caller whose stack pointer is
 // not above its callee's, not go round the cycle up to the frame limit.

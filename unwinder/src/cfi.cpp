@@ -212,7 +212,7 @@ bool run_program(std::string_view d, uint64_t vaddr, size_t pos, size_t end, con
       continue;
     }
     if (hi == 0x80) {
-      set(low, {CfiRule::Offset, static_cast<int64_t>(r.uleb()) * cie.data_align, 0});
+      set(low, {CfiRule::Offset, static_cast<int64_t>(r.uleb()) * cie.data_align, 0, {}});
       continue;
     }
     if (hi == 0xc0) {
@@ -239,22 +239,22 @@ bool run_program(std::string_view d, uint64_t vaddr, size_t pos, size_t end, con
         break;
       case 0x05: {
         uint64_t reg = r.uleb();
-        set(reg, {CfiRule::Offset, static_cast<int64_t>(r.uleb()) * cie.data_align, 0});
+        set(reg, {CfiRule::Offset, static_cast<int64_t>(r.uleb()) * cie.data_align, 0, {}});
         break;
       }
       case 0x06:
         restore(r.uleb());
         break;
       case 0x07:
-        set(r.uleb(), {CfiRule::Undefined, 0, 0});
+        set(r.uleb(), {CfiRule::Undefined, 0, 0, {}});
         break;
       case 0x08:
-        set(r.uleb(), {CfiRule::Same, 0, 0});
+        set(r.uleb(), {CfiRule::Same, 0, 0, {}});
         break;
       case 0x09: {
         uint64_t reg = r.uleb(), other = r.uleb();
-        set(reg, reg_ok(other) ? CfiRule{CfiRule::Register, 0, static_cast<int>(other)}
-                               : CfiRule{CfiRule::Unsupported, 0, 0});
+        set(reg, reg_ok(other) ? CfiRule{CfiRule::Register, 0, static_cast<int>(other), {}}
+                               : CfiRule{CfiRule::Unsupported, 0, 0, {}});
         break;
       }
       case 0x0a:
@@ -272,11 +272,13 @@ bool run_program(std::string_view d, uint64_t vaddr, size_t pos, size_t end, con
         uint64_t reg = r.uleb();
         row.cfa_reg = reg_ok(reg) ? static_cast<int>(reg) : -1;
         row.cfa_offset = static_cast<int64_t>(r.uleb());
+        row.cfa_expr = {};
         break;
       }
       case 0x0d: {
         uint64_t reg = r.uleb();
         row.cfa_reg = reg_ok(reg) ? static_cast<int>(reg) : -1;
+        row.cfa_expr = {};
         break;
       }
       case 0x0e:
@@ -284,26 +286,32 @@ bool run_program(std::string_view d, uint64_t vaddr, size_t pos, size_t end, con
         break;
       case 0x0f: {  // def_cfa_expression
         uint64_t n = r.uleb();
-        r.seek(r.pos() + n);
+        size_t at = r.pos();
+        r.seek(at + n);
         row.cfa_reg = -1;
+        row.cfa_expr = r.ok() ? d.substr(at, n) : std::string_view{};
         break;
       }
       case 0x10:
       case 0x16: {  // expression / val_expression
         uint64_t reg = r.uleb(), n = r.uleb();
-        r.seek(r.pos() + n);
-        set(reg, {CfiRule::Unsupported, 0, 0});
+        size_t at = r.pos();
+        r.seek(at + n);
+        if (!r.ok()) return false;
+        set(reg,
+            {op == 0x10 ? CfiRule::Expression : CfiRule::ValExpression, 0, 0, d.substr(at, n)});
         break;
       }
       case 0x11: {
         uint64_t reg = r.uleb();
-        set(reg, {CfiRule::Offset, r.sleb() * cie.data_align, 0});
+        set(reg, {CfiRule::Offset, r.sleb() * cie.data_align, 0, {}});
         break;
       }
       case 0x12: {
         uint64_t reg = r.uleb();
         row.cfa_reg = reg_ok(reg) ? static_cast<int>(reg) : -1;
         row.cfa_offset = r.sleb() * cie.data_align;
+        row.cfa_expr = {};
         break;
       }
       case 0x13:
@@ -311,12 +319,12 @@ bool run_program(std::string_view d, uint64_t vaddr, size_t pos, size_t end, con
         break;
       case 0x14: {
         uint64_t reg = r.uleb();
-        set(reg, {CfiRule::ValOffset, static_cast<int64_t>(r.uleb()) * cie.data_align, 0});
+        set(reg, {CfiRule::ValOffset, static_cast<int64_t>(r.uleb()) * cie.data_align, 0, {}});
         break;
       }
       case 0x15: {
         uint64_t reg = r.uleb();
-        set(reg, {CfiRule::ValOffset, r.sleb() * cie.data_align, 0});
+        set(reg, {CfiRule::ValOffset, r.sleb() * cie.data_align, 0, {}});
         break;
       }
       case 0x2e:
@@ -324,7 +332,7 @@ bool run_program(std::string_view d, uint64_t vaddr, size_t pos, size_t end, con
         break;      // GNU_args_size
       case 0x2f: {  // GNU_negative_offset_extended
         uint64_t reg = r.uleb();
-        set(reg, {CfiRule::Offset, -static_cast<int64_t>(r.uleb()) * cie.data_align, 0});
+        set(reg, {CfiRule::Offset, -static_cast<int64_t>(r.uleb()) * cie.data_align, 0, {}});
         break;
       }
       default:
@@ -332,6 +340,99 @@ bool run_program(std::string_view d, uint64_t vaddr, size_t pos, size_t end, con
     }
   }
   return r.ok();
+}
+
+// Evaluates a CFI DWARF expression (DWARF 5 §2.5) over the registers of the frame being unwound:
+// the subset unwind tables use (glibc's signal trampoline __restore_rt on x86-64 has
+// `DW_CFA_def_cfa_expression: DW_OP_breg7 (rsp) 160; DW_OP_deref` and one
+// `DW_CFA_expression: rN: DW_OP_breg7 (rsp) OFF` per register: the kernel's ucontext_t at rsp,
+// its uc_mcontext at +40). `initial`: pushed first (the CFA, for register rules). nullopt when
+// an operation is not in the subset, a register is unknown or memory unreadable.
+std::optional<uint64_t> eval_expr(std::string_view expr, const CRegs& regs, Memory& mem,
+                                  std::optional<uint64_t> initial) {
+  constexpr size_t kMaxStack = 32;
+  std::vector<uint64_t> st;
+  if (initial) st.push_back(*initial);
+  Reader r(expr, 0, expr.size());
+  auto pop = [&]() -> std::optional<uint64_t> {
+    if (st.empty()) return std::nullopt;
+    uint64_t v = st.back();
+    st.pop_back();
+    return v;
+  };
+  auto breg = [&](uint64_t reg, int64_t off) {
+    if (reg >= static_cast<uint64_t>(kCfiRegs) || !regs.has(static_cast<int>(reg))) return false;
+    st.push_back(regs.r[static_cast<size_t>(reg)] + static_cast<uint64_t>(off));
+    return true;
+  };
+  while (r.ok() && !r.at_end()) {
+    if (st.size() > kMaxStack) return std::nullopt;
+    uint8_t op = r.u8();
+    if (op >= 0x30 && op <= 0x4f) {  // lit0..lit31
+      st.push_back(op - 0x30u);
+      continue;
+    }
+    if (op >= 0x70 && op <= 0x8f) {  // breg0..breg31
+      if (!breg(op - 0x70u, r.sleb())) return std::nullopt;
+      continue;
+    }
+    switch (op) {
+      case 0x92: {  // bregx
+        uint64_t reg = r.uleb();
+        if (!breg(reg, r.sleb())) return std::nullopt;
+        break;
+      }
+      case 0x06: {  // deref
+        auto a = pop();
+        if (!a) return std::nullopt;
+        auto v = mem.u64(*a);
+        if (!v) return std::nullopt;
+        st.push_back(*v);
+        break;
+      }
+      case 0x08:
+        st.push_back(r.fixed(1));
+        break;
+      case 0x0a:
+        st.push_back(r.fixed(2));
+        break;
+      case 0x0c:
+        st.push_back(r.fixed(4));
+        break;
+      case 0x0e:
+        st.push_back(r.fixed(8));
+        break;
+      case 0x10:
+        st.push_back(r.uleb());
+        break;
+      case 0x11:
+        st.push_back(static_cast<uint64_t>(r.sleb()));
+        break;
+      case 0x12:  // dup
+        if (st.empty()) return std::nullopt;
+        st.push_back(st.back());
+        break;
+      case 0x13:  // drop
+        if (!pop()) return std::nullopt;
+        break;
+      case 0x1a:    // and
+      case 0x1c:    // minus
+      case 0x22: {  // plus
+        auto b = pop(), a = pop();
+        if (!a || !b) return std::nullopt;
+        st.push_back(op == 0x1a ? (*a & *b) : op == 0x1c ? *a - *b : *a + *b);
+        break;
+      }
+      case 0x23:  // plus_uconst
+        if (st.empty()) return std::nullopt;
+        st.back() += r.uleb();
+        break;
+      default:
+        return std::nullopt;
+    }
+  }
+  if (!r.ok() || st.empty()) return std::nullopt;
+  return st.back();
 }
 
 }  // namespace
@@ -448,11 +549,20 @@ CfiStep cfi_step(const Arch& arch, const CodeModules& mods, Memory& mem, const C
     out.error = fmt::format("no unwind information for pc {:#x}", pc);
     return out;
   }
-  if (row->cfa_reg < 0 || !regs.has(row->cfa_reg)) {
+  if (row->cfa_reg >= 0 && regs.has(row->cfa_reg)) {
+    out.cfa = regs.r[static_cast<size_t>(row->cfa_reg)] + static_cast<uint64_t>(row->cfa_offset);
+  } else if (row->cfa_reg < 0 && !row->cfa_expr.empty()) {
+    auto v = eval_expr(row->cfa_expr, regs, mem, std::nullopt);
+    if (!v) {
+      out.error = fmt::format("unreadable CFA expression at pc {:#x}", pc);
+      return out;
+    }
+    out.cfa = *v;
+  } else {
     out.error = fmt::format("unsupported CFA rule at pc {:#x}", pc);
     return out;
   }
-  out.cfa = regs.r[static_cast<size_t>(row->cfa_reg)] + static_cast<uint64_t>(row->cfa_offset);
+  out.signal_frame = row->signal_frame;
   CRegs& c = out.caller;
   for (int i = 0; i < kCfiRegs; ++i) {
     const CfiRule& rule = row->rules[static_cast<size_t>(i)];
@@ -474,9 +584,25 @@ CfiStep cfi_step(const Arch& arch, const CodeModules& mods, Memory& mem, const C
       case CfiRule::Register:
         if (regs.has(rule.reg)) c.set(i, regs.r[static_cast<size_t>(rule.reg)]);
         break;
+      case CfiRule::Expression: {
+        auto a = eval_expr(rule.expr, regs, mem, out.cfa);
+        auto v = a ? mem.u64(*a) : std::nullopt;
+        if (v) c.set(i, *v);
+        break;
+      }
+      case CfiRule::ValExpression: {
+        auto v = eval_expr(rule.expr, regs, mem, out.cfa);
+        if (v) c.set(i, *v);
+        break;
+      }
     }
   }
-  c.set(arch.sp_reg(), out.cfa);  // the CFA is the caller's SP (x86-64 and AArch64 psABIs)
+  // The CFA is the caller's SP (x86-64 and AArch64 psABIs), unless a rule says where the SP was
+  // saved (a signal frame: the interrupted SP from the ucontext).
+  CfiRule::Kind sp_kind = row->rules[static_cast<size_t>(arch.sp_reg())].kind;
+  if (!((sp_kind == CfiRule::Expression || sp_kind == CfiRule::ValExpression) &&
+        c.has(arch.sp_reg())))
+    c.set(arch.sp_reg(), out.cfa);
   if (row->ra_reg < 0 || row->ra_reg >= kCfiRegs) {
     out.error = fmt::format("no return-address column at pc {:#x}", pc);
     return out;

@@ -61,8 +61,11 @@ ThreadStack walk(const GoModules& gomods, const CodeModules& mods, Memory& mem, 
   // The link register holds a frame's return address only in the innermost frame, or where the
   // core found it saved (a goroutine's gobuf.lr); a C frame's unwound x30 is the caller's pc.
   bool lr_valid = first_innermost;
+  // The frame below a signal trampoline was interrupted: its pc is not a return address.
+  bool interrupted = false;
   for (int i = 0; i < max_frames; ++i) {
-    bool innermost = i == 0 && first_innermost;
+    bool innermost = (i == 0 && first_innermost) || interrupted;
+    interrupted = false;
     ThreadFrame f;
     f.pc = pc_of(regs);
     f.sp = sp_of(regs);
@@ -76,17 +79,23 @@ ThreadStack walk(const GoModules& gomods, const CodeModules& mods, Memory& mem, 
     if (s.kind == StepKind::NotMine) {
       CfiStep c = cfi_step(a, mods, mem, regs, innermost);
       if (c.ok) {
-        f.rule = "cfi";
+        f.rule = c.signal_frame ? "signal" : "cfi";
         f.cfa = c.cfa;
+        f.trampoline = c.signal_frame;
         out.frames.push_back(f);
         if (c.outermost) return out;
         next = c.caller;
+        // A signal trampoline returns to the interrupted code: its registers (the link register
+        // too) are the ucontext's, on the stack it was running on (the handler may have run on
+        // an alternate signal stack, Go's gsignal, above or below it).
+        interrupted = c.signal_frame;
+        lr_valid = c.signal_frame;
         // C frames only ever return to higher addresses on the same stack (the switches to
         // another stack are the rules above): anything else is a smashed or cyclic chain. With a
         // link register, a function stopped before its prologue (or a frameless leaf) shares its
         // caller's SP.
         bool same_sp_ok = innermost && a.lr_reg() >= 0;
-        if (sp_of(next) < f.sp || (sp_of(next) == f.sp && !same_sp_ok)) {
+        if (!c.signal_frame && (sp_of(next) < f.sp || (sp_of(next) == f.sp && !same_sp_ok))) {
           out.error = fmt::format(
               "frame #{}: caller's sp {:#x} is not above this frame's sp {:#x} (corrupt or "
               "cyclic frame chain at pc {:#x})",
@@ -121,8 +130,9 @@ ThreadStack walk(const GoModules& gomods, const CodeModules& mods, Memory& mem, 
     if (pc_of(next) == 0) return out;
     // A caller pc in no code at all (a thread caught in the middle of a stack switch, where the
     // rules' assumptions do not hold yet): the debugger's own next frame, if it has one.
-    const GoModule* go = gomods.for_pc(pc_of(next) - 1);
-    if (!(go && go->is_go_pc(pc_of(next) - 1)) && !mods.contains(pc_of(next) - 1)) {
+    uint64_t lookup = pc_of(next) - (interrupted ? 0 : 1);
+    const GoModule* go = gomods.for_pc(lookup);
+    if (!(go && go->is_go_pc(lookup)) && !mods.contains(lookup)) {
       if (k >= 0 && static_cast<size_t>(k) + 1 < native.size()) {
         const NativeFrame& n = native[static_cast<size_t>(k) + 1];
         out.frames.back().rule += "+debugger";

@@ -21,16 +21,27 @@ namespace cgounwind {
 constexpr int kCfiRegs = kMaxCfiRegs;
 
 struct CfiRule {
-  enum Kind : uint8_t { Same, Undefined, Offset, ValOffset, Register, Unsupported };
+  enum Kind : uint8_t {
+    Same,
+    Undefined,
+    Offset,
+    ValOffset,
+    Register,
+    Expression,     // saved at the address a DWARF expression computes (the CFA pushed first)
+    ValExpression,  // the value a DWARF expression computes (the CFA pushed first)
+    Unsupported
+  };
   Kind kind = Same;
-  int64_t offset = 0;  // Offset / ValOffset: CFA-relative
-  int reg = 0;         // Register
+  int64_t offset = 0;     // Offset / ValOffset: CFA-relative
+  int reg = 0;            // Register
+  std::string_view expr;  // Expression / ValExpression: its bytes, in the CfiTable's section
 };
 
 // The unwind row in force at one pc.
 struct CfiRow {
-  int cfa_reg = -1;  // -1: the CFA is a DWARF expression (not supported)
+  int cfa_reg = -1;  // -1: the CFA is the DWARF expression `cfa_expr` (none: unsupported)
   int64_t cfa_offset = 0;
+  std::string_view cfa_expr;  // DW_CFA_def_cfa_expression, in the CfiTable's section
   int ra_reg = -1;            // the CIE's return-address column
   bool signal_frame = false;  // 'S' augmentation: the pc is not a return address
   std::array<CfiRule, kCfiRegs> rules{};
@@ -91,6 +102,10 @@ class CodeModules {
 struct CfiStep {
   bool ok = false;
   bool outermost = false;  // the return address column is undefined (thread start)
+  // The frame is a signal trampoline ('S' augmentation: glibc's __restore_rt): its caller is the
+  // interrupted code, whose pc is where the signal arrived, not a return address, on whatever
+  // stack it ran on (the handler may run on an alternate signal stack, e.g. Go's gsignal).
+  bool signal_frame = false;
   CRegs caller;
   uint64_t cfa = 0;
   std::string error;

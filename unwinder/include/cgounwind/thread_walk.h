@@ -21,8 +21,12 @@ struct ThreadFrame {
   uint64_t pc = 0, sp = 0, bp = 0;
   uint64_t cfa = 0;        // 0 when unknown
   int native = -1;         // index of the debugger's own frame with this pc and sp, or -1
-  bool innermost = false;  // pc is where the thread stopped, not a return address
-  std::string rule;        // what found this frame's caller: "cfi", "go", "asmcgocall", …
+  bool innermost = false;  // pc is where the thread stopped (or a signal interrupted it), not a
+                           // return address
+  // A signal trampoline (glibc's __restore_rt): its pc is the handler's return address but is
+  // the trampoline's first instruction, so it is named at pc (pc - 1 is in the function before).
+  bool trampoline = false;
+  std::string rule;  // what found this frame's caller: "cfi", "go", "asmcgocall", …
 };
 
 struct ThreadStack {
