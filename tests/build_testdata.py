@@ -112,6 +112,8 @@ PROGRAMS = [
     Program("deep", "deep"),
     Program("sysstack", "sysstack"),
     Program("switches", "switches"),
+    # Crash stops (issue 15): a NULL dereference in C called from Go, GOTRACEBACK=crash.
+    Program("crash", "crash"),
     Program("rustchain", "rustchain", needs=("rustlib",), exclude=("rustlib",)),
     # Built as a user debugging it would (-N -l: no optimization, no inlining in package main),
     # so that every local of main.goValues has a stack slot across the C call.
