@@ -112,8 +112,10 @@ PROGRAMS = [
     Program("deep", "deep"),
     Program("sysstack", "sysstack"),
     Program("switches", "switches"),
-    # Crash stops (issue 15): a NULL dereference in C called from Go, GOTRACEBACK=crash.
-    Program("crash", "crash"),
+    # Crash stops (issue 15): a NULL dereference in C called from Go, GOTRACEBACK=crash; and a
+    # Rust panic (panic = "abort") inside a cgo call.
+    Program("crash", "crash", exclude=("rust",)),
+    Program("crash-rust", "crash/rust", needs=("rustlib",)),
     Program("rustchain", "rustchain", needs=("rustlib",), exclude=("rustlib",)),
     # Built as a user debugging it would (-N -l: no optimization, no inlining in package main),
     # so that every local of main.goValues has a stack slot across the C call.

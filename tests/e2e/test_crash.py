@@ -23,12 +23,19 @@ lldb-22 (the plugin), live and from a core file.
   appears, the debuggers write it at the SIGABRT stop instead: GDB `gcore`, LLDB
   `process save-core`.
 
+testdata/crash/rust (`crash-rust`): a Rust panic with `panic = "abort"` inside a cgo call
+(main.goRust → C.rust_crash → rustlib::rust_fail → panic → libc abort): the first stop is libc's
+SIGABRT (the faulting thread: libc's raise and abort, Rust's panic machinery, then rust_crash, cgo's
+prolog … runtime.goexit), the second the runtime's re-raised one, as above with the signal frame
+above libc's raise.
+
 Usage: test_crash.py --toolchain go1.26 [Class.test]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import glob
 import os
 import re
@@ -45,23 +52,55 @@ import programs as P  # noqa: E402
 
 ARGS = argparse.Namespace(toolchain="go1.26")
 
-# The faulting thread from c_crash out (cgo's C prolog `_cgo_<hash>_Cfunc_c_mid`: any hash).
-CRASH_STACK = ["c_crash", "c_mid", "_cgo_0000_Cfunc_c_mid", "runtime.asmcgocall",
-               "runtime.cgocall", "main._Cfunc_c_mid", "main.goCrash", "main.main",
-               "runtime.main", "runtime.goexit"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    program: str
+    first_signal: str  # the first stop: the fault itself
+    # The faulting thread from its innermost function of the program's own out (cgo's C prolog
+    # `_cgo_<hash>_Cfunc_…`: any hash).
+    stack: tuple[str, ...]
+    # Parts of names that must be above stack[0], in this order, at the first stop (libc's
+    # raise and abort, Rust's panic machinery); none: stack[0] is frame 0 there.
+    first_above: tuple[str, ...] = ()
+
+
+def has_in_order(parts: tuple[str, ...], frames: list[str]) -> bool:
+    """Whether frames (innermost first) have names containing each of parts, in order."""
+    i = 0
+    for part in parts:
+        while i < len(frames) and part not in frames[i]:
+            i += 1
+        if i == len(frames):
+            return False
+        i += 1
+    return True
+
+
+CRASH = Case("crash", "SIGSEGV",
+             ("c_crash", "c_mid", "_cgo_0000_Cfunc_c_mid", "runtime.asmcgocall",
+              "runtime.cgocall", "main._Cfunc_c_mid", "main.goCrash", "main.main",
+              "runtime.main", "runtime.goexit"))
+RUST = Case("crash-rust", "SIGABRT",
+            ("rust_fail", "rust_crash", "_cgo_0000_Cfunc_rust_crash", "runtime.asmcgocall",
+             "runtime.cgocall", "main._Cfunc_rust_crash", "main.goRust", "main.main",
+             "runtime.main", "runtime.goexit"),
+            first_above=("raise", "abort", "panic"))
 # Where a whole thread's stack ends: a goroutine's start, a thread's start, a g0 stack whose
 # goroutine the scheduler dropped (test_sweep.py's "whole").
 BOTTOMS = {"runtime.goexit", "clone3", "clone", "runtime.mcall", "runtime.morestack"}
 # The signal frame: GDB's name for it, and glibc's trampoline as LLDB names it.
 SIGNAL_FRAMES = {"<signal handler called>", "__restore_rt"}
 HANDLER = {"runtime.sigtramp", "runtime.sigtrampgo", "runtime.sighandler"}
-GDB_SETUP = ["set environment GOTRACEBACK=crash", "handle SIGQUIT nostop noprint pass"]
+GDB_SETUP = ["set environment GOTRACEBACK=crash", "unset environment RUST_BACKTRACE",
+             "handle SIGQUIT nostop noprint pass"]
 LLDB_SIGNALS = "process handle -p true -s false -n false SIGURG SIGPIPE SIGQUIT"
 MARK = "@@crash "
 
 
-def binary() -> str:
-    return G.testdata_binary(ARGS.toolchain, "crash")
+def binary(case: Case) -> str:
+    return G.testdata_binary(ARGS.toolchain, case.program)
 
 
 def norm(name: str) -> str:
@@ -77,6 +116,24 @@ def sections(out: str) -> dict[str, str]:
     return G.split_sections(out, MARK)
 
 
+def first_stop_problems(case: Case, frames: list[str]) -> list[str]:
+    """The faulting thread at the first stop: case.first_above (in order) above case.stack,
+    which ends the stack exactly."""
+    names = [norm(n) for n in frames]
+    starts = [i for i, n in enumerate(frames) if P.names_match(case.stack[0], n)]
+    if not starts:
+        return [f"no {case.stack[0]} in {' > '.join(frames)}"]
+    i = starts[0]
+    bad = []
+    if not same(list(case.stack), frames[i:]):
+        bad.append(f"from {case.stack[0]}: {' > '.join(frames[i:])}")
+    if not has_in_order(case.first_above, names[:i]) or (not case.first_above and i != 0):
+        bad.append(f"above {case.stack[0]}: {' > '.join(frames[:i])}")
+    if "??" in frames:
+        bad.append(f"nameless frame: {' > '.join(frames)}")
+    return bad
+
+
 def thread_problems(threads: dict[int, list[str]], where: str) -> list[str]:
     """Every thread: at least one frame, no nameless frame, ends at a thread's start."""
     bad = []
@@ -88,23 +145,27 @@ def thread_problems(threads: dict[int, list[str]], where: str) -> list[str]:
     return bad
 
 
-def crash_problems(threads: dict[int, list[str]], where: str) -> list[str]:
-    """At the SIGABRT (live or core): the faulting thread, the raising thread, the threads
-    stopped in the handler."""
+def crash_problems(case: Case, threads: dict[int, list[str]], where: str) -> list[str]:
+    """At the runtime's SIGABRT (live or core): the faulting thread, the raising thread, the
+    threads stopped in the handler."""
     bad = thread_problems(threads, where)
-    faulting = [f for f in threads.values() if any(norm(n) == "c_crash" for n in f)]
+    fault = case.stack[0]
+    faulting = [f for f in threads.values() if any(P.names_match(fault, n) for n in f)]
     if len(faulting) != 1:
-        return bad + [f"{where}: {len(faulting)} threads with c_crash"]
+        return bad + [f"{where}: {len(faulting)} threads with {fault}"]
     f = faulting[0]
-    i = [norm(n) for n in f].index("c_crash")
-    if not same(CRASH_STACK, f[i:]):
-        bad.append(f"{where}: faulting thread from c_crash: {' > '.join(f[i:])}")
+    i = next(j for j, n in enumerate(f) if P.names_match(fault, n))
+    if not same(list(case.stack), f[i:]):
+        bad.append(f"{where}: faulting thread from {fault}: {' > '.join(f[i:])}")
     above = [norm(n) for n in f[:i]]
+    signal = [j for j, n in enumerate(f[:i]) if n in SIGNAL_FRAMES]
     if above[-1:] == ["runtime.sigpanic"]:  # Go 1.19: the injected call
         if ARGS.toolchain != "go1.19":
-            bad.append(f"{where}: runtime.sigpanic above c_crash on {ARGS.toolchain}")
-    elif not above or f[i - 1] not in SIGNAL_FRAMES or not HANDLER & set(above):
-        bad.append(f"{where}: faulting thread above c_crash: {' > '.join(f[:i + 1])}")
+            bad.append(f"{where}: runtime.sigpanic above {fault} on {ARGS.toolchain}")
+    elif (not signal or not HANDLER & set(above[:signal[-1]])
+          or not has_in_order(case.first_above, above[signal[-1]:])
+          or (not case.first_above and signal[-1] != i - 1)):
+        bad.append(f"{where}: faulting thread above {fault}: {' > '.join(f[:i + 1])}")
     raising = [t for t in threads.values() if t and norm(t[0]) == "runtime.raise"]
     if len(raising) != 1:
         bad.append(f"{where}: {len(raising)} threads in runtime.raise")
@@ -122,7 +183,7 @@ def crash_problems(threads: dict[int, list[str]], where: str) -> list[str]:
 # ---- the kernel's core file ----------------------------------------------------------------
 
 
-def kernel_core(tmp: str) -> str | None:
+def kernel_core(case: Case, tmp: str) -> str | None:
     """Runs the program without a debugger in `tmp` with core dumps on; the core file the kernel
     wrote there, or None (core_pattern pipes to a program or names another directory)."""
     with open("/proc/sys/kernel/core_pattern") as f:
@@ -134,11 +195,13 @@ def kernel_core(tmp: str) -> str | None:
         resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 
     env = {**os.environ, "GOTRACEBACK": "crash"}
-    env.pop("LD_PRELOAD", None)
-    p = subprocess.run([binary()], cwd=tmp, env=env, preexec_fn=allow_core, timeout=60,
+    for k in ("LD_PRELOAD", "RUST_BACKTRACE"):
+        env.pop(k, None)
+    p = subprocess.run([binary(case)], cwd=tmp, env=env, preexec_fn=allow_core, timeout=60,
                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if p.returncode != -6:
-        raise AssertionError(f"crash exited {p.returncode}, expected SIGABRT:\n{p.stdout[-2000:]!r}")
+        raise AssertionError(f"{case.program} exited {p.returncode}, expected SIGABRT:\n"
+                             f"{p.stdout[-2000:]!r}")
     cores = [c for c in glob.glob(os.path.join(tmp, "*")) if os.path.basename(c) != "out"]
     for c in cores:
         with open(c, "rb") as f:
@@ -149,13 +212,13 @@ def kernel_core(tmp: str) -> str | None:
 
 # ---- GDB ---------------------------------------------------------------------------------------
 
-def gdb_live(gcore: str | None = None) -> tuple[str, dict[str, str]]:
-    cmds = [*GDB_SETUP, "run", f"echo {MARK}segv\\n", "bt", "continue", f"echo {MARK}abrt\\n",
+def gdb_live(case: Case, gcore: str | None = None) -> tuple[str, dict[str, str]]:
+    cmds = [*GDB_SETUP, "run", f"echo {MARK}first\\n", "bt", "continue", f"echo {MARK}abrt\\n",
             "thread apply all bt"]
     if gcore:
         cmds.append(f"gcore {gcore}")
     cmds.append(f"echo {MARK}end\\n")
-    out = G.run_gdb(binary(), cmds)
+    out = G.run_gdb(binary(case), cmds)
     return out, sections(out)
 
 
@@ -166,29 +229,42 @@ def gdb_threads(text: str) -> dict[int, list[str]]:
 class GdbCrash(unittest.TestCase):
     maxDiff = None
 
-    def test_live(self) -> None:
-        out, s = gdb_live()
+    def live(self, case: Case) -> None:
+        out, s = gdb_live(case)
         self.assertEqual(G.problems(out), [], out[-6000:])
-        self.assertIn("received signal SIGSEGV", out)
-        self.assertIn("received signal SIGABRT", out)
-        bts = G.parse_backtraces(s.get("segv", ""))
+        self.assertIn(f"received signal {case.first_signal}", out)
+        self.assertEqual(out.count("received signal SIGABRT"),
+                         1 + (case.first_signal == "SIGABRT"), out[-6000:])
+        bts = G.parse_backtraces(s.get("first", ""))
         self.assertEqual(len(bts), 1, out[-6000:])
-        self.assertTrue(same(CRASH_STACK, bts[0].frames), "\n".join(bts[0].lines))
+        self.assertEqual(first_stop_problems(case, bts[0].frames), [], "\n".join(bts[0].lines))
         abrt = gdb_threads(s.get("abrt", ""))
-        self.assertEqual(crash_problems(abrt, "gdb live SIGABRT"), [], s.get("abrt", ""))
+        self.assertEqual(crash_problems(case, abrt, "gdb live SIGABRT"), [], s.get("abrt", ""))
 
-    def test_core(self) -> None:
+    def core(self, case: Case) -> None:
         with tempfile.TemporaryDirectory() as tmp:
-            core = kernel_core(tmp)
+            core = kernel_core(case, tmp)
             if core is None:  # core_pattern pipes elsewhere: GDB writes it at the SIGABRT stop
                 core = os.path.join(tmp, "crash.gcore")
-                gdb_live(core)
+                gdb_live(case, core)
                 self.assertTrue(os.path.exists(core), "gcore wrote nothing")
-            out = G.run_gdb(binary(), [f"echo {MARK}all\\n", "thread apply all bt",
-                                       f"echo {MARK}end\\n"], core=core)
+            out = G.run_gdb(binary(case), [f"echo {MARK}all\\n", "thread apply all bt",
+                                           f"echo {MARK}end\\n"], core=core)
         self.assertEqual(G.problems(out), [], out[-6000:])
         threads = gdb_threads(sections(out).get("all", ""))
-        self.assertEqual(crash_problems(threads, "gdb core"), [], out[-8000:])
+        self.assertEqual(crash_problems(case, threads, "gdb core"), [], out[-8000:])
+
+    def test_live(self) -> None:
+        self.live(CRASH)
+
+    def test_core(self) -> None:
+        self.core(CRASH)
+
+    def test_rust_live(self) -> None:
+        self.live(RUST)
+
+    def test_rust_core(self) -> None:
+        self.core(RUST)
 
 
 # ---- LLDB --------------------------------------------------------------------------------------
@@ -199,58 +275,70 @@ def lldb_print(name: str) -> str:
     return f"platform shell echo '{MARK}{name}'"
 
 
-def lldb_live(save_core: str | None = None) -> tuple[str, dict[str, str]]:
-    """Launches to the SIGSEGV (which ends lldb -b's -o commands), then runs the rest from one
-    `script` command: lldb -b stops reading -k commands at the next stop too."""
+def lldb_live(case: Case, save_core: str | None = None) -> tuple[str, dict[str, str]]:
+    """Launches to the first stop (a signal ends lldb -b's -o commands), then runs the rest from
+    one `script` command: lldb -b stops reading -k commands at the next stop too."""
     after = ["continue", lldb_print("abrt"), "thread backtrace all", lldb_print("end")]
     if save_core:
         after += L.save_core(save_core)
     out = L.run_lldb(
-        [f"plugin load {L.PLUGIN}", LLDB_SIGNALS, "process launch -E GOTRACEBACK=crash"],
-        target=binary(),
-        after_signal=[lldb_print("segv"), "bt", lldb_print("segvend"),
+        [f"plugin load {L.PLUGIN}", LLDB_SIGNALS,
+         "process launch -E GOTRACEBACK=crash -E RUST_BACKTRACE=0"],
+        target=binary(case),
+        after_signal=[lldb_print("first"), "bt", lldb_print("firstend"),
                       "script [lldb.debugger.HandleCommand(c) for c in " + repr(after) + "]"])
     return out, sections(out)
 
 
-def lldb_stopped_thread(text: str) -> int | None:
-    m = re.search(r"^\* thread #(\d+)", text, re.M)
-    return int(m.group(1)) if m else None
+def cgounwind_lines(out: str) -> list[str]:
+    return [ln for ln in out.splitlines() if ln.startswith("cgounwind:")]
 
 
 class LldbCrash(unittest.TestCase):
     maxDiff = None
 
-    def test_live(self) -> None:
-        out, s = lldb_live()
+    def live(self, case: Case) -> None:
+        out, s = lldb_live(case)
         self.assertNotIn("Traceback", out)
-        self.assertEqual([ln for ln in out.splitlines() if ln.startswith("cgounwind:")], [], out[-6000:])
-        self.assertIn("stop reason = signal SIGSEGV", out)
-        segv = L.parse_threads(s.get("segv", ""))
-        self.assertEqual(len(segv), 1, out[-6000:])
-        frames = list(segv.values())[0]
-        self.assertTrue(same(CRASH_STACK, frames), s.get("segv", ""))
+        self.assertEqual(cgounwind_lines(out), [], out[-6000:])
+        self.assertIn(f"stop reason = signal {case.first_signal}", s.get("first", ""), out[-6000:])
+        first = L.parse_threads(s.get("first", ""))
+        self.assertEqual(len(first), 1, out[-6000:])
+        frames = list(first.values())[0]
+        self.assertEqual(first_stop_problems(case, frames), [], s.get("first", ""))
         abrt_text = s.get("abrt", "")
         self.assertIn("stop reason = signal SIGABRT", abrt_text, out[-6000:])
         abrt = L.parse_threads(abrt_text)
-        self.assertEqual(crash_problems(abrt, "lldb live SIGABRT"), [], abrt_text)
+        self.assertEqual(crash_problems(case, abrt, "lldb live SIGABRT"), [], abrt_text)
 
-    def test_core(self) -> None:
+    def core(self, case: Case) -> None:
         with tempfile.TemporaryDirectory() as tmp:
-            core = kernel_core(tmp)
+            core = kernel_core(case, tmp)
             if core is None:  # core_pattern pipes elsewhere: LLDB writes it at the SIGABRT stop
                 core = os.path.join(tmp, "crash.core")
-                out, _ = lldb_live(core)
+                out, _ = lldb_live(case, core)
                 core = L.saved_core(core, out)
             # Loading a core makes LLDB's event thread print each thread's frame #0 anywhere in
             # the output: the second listing is the one read.
-            out = L.run_lldb([f"plugin load {L.PLUGIN}", f"target create {binary()} -c {core}",
+            out = L.run_lldb([f"plugin load {L.PLUGIN}", f"target create {binary(case)} -c {core}",
                               "thread backtrace all", lldb_print("all"), "thread backtrace all",
                               lldb_print("end")])
         self.assertNotIn("Traceback", out)
-        self.assertEqual([ln for ln in out.splitlines() if ln.startswith("cgounwind:")], [], out[-6000:])
+        self.assertEqual(cgounwind_lines(out), [], out[-6000:])
         text = sections(out).get("all", "")
-        self.assertEqual(crash_problems(L.parse_threads(text), "lldb core"), [], text)
+        self.assertEqual(crash_problems(case, L.parse_threads(text), "lldb core"), [], text)
+
+    def test_live(self) -> None:
+        self.live(CRASH)
+
+    def test_core(self) -> None:
+        self.core(CRASH)
+
+    def test_rust_live(self) -> None:
+        self.live(RUST)
+
+    def test_rust_core(self) -> None:
+        self.core(RUST)
 
 
 def main() -> int:

@@ -1,5 +1,6 @@
 //! The Rust part of the rustchain test program: Go calls `rust_entry`, which calls
-//! `rust_middle`, which calls back through a C function pointer (into C, then Go).
+//! `rust_middle`, which calls back through a C function pointer (into C, then Go). Also linked
+//! into testdata/crash/rust, whose Go calls `rust_crash`, which panics (and so aborts).
 //!
 //! Only uses what Rust 1.63 (Debian bookworm's rustc) already has.
 
@@ -26,6 +27,24 @@ fn rust_middle(cb: extern "C" fn(i32) -> i32, n: i32) -> i32 {
 #[no_mangle]
 pub extern "C" fn rust_entry(cb: extern "C" fn(i32) -> i32, n: i32) -> i32 {
     let r = rust_middle(cb, opaque(n));
+    RUST_SINK.store(r, Ordering::SeqCst);
+    opaque(r) + 1
+}
+
+/// Panics when `n > 0`: with the profile's `panic = "abort"` the panic does not unwind, it
+/// aborts the process (std::process::abort → libc abort → SIGABRT) from inside the cgo call
+/// (testdata/crash/rust: main.goRust → C.rust_crash → rustlib::rust_fail).
+#[inline(never)]
+fn rust_fail(n: i32) -> i32 {
+    if opaque(n) > 0 {
+        panic!("cgounwind crash test: rust_fail({})", n);
+    }
+    opaque(n) - 1
+}
+
+#[no_mangle]
+pub extern "C" fn rust_crash(n: i32) -> i32 {
+    let r = rust_fail(opaque(n));
     RUST_SINK.store(r, Ordering::SeqCst);
     opaque(r) + 1
 }

@@ -1,0 +1,3 @@
+module crashrust
+
+go 1.19
