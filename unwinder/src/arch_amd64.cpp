@@ -168,6 +168,14 @@ class Amd64 final : public Arch {
   int64_t cgocallback_saved_sp_off() const override { return 0; }
   // mcall on g0: PUSHQ AX (the old g); CALL fn — the goroutine is the word at the call's SP.
   std::optional<int64_t> mcall_gp_off() const override { return 0; }
+  // sys_linux_amd64.s: nanotime1, walltime (walltime1 before go1.17), vgetrandom1 ("LEAQ
+  // ret+0(FP), DX; MOVQ DX, m_vdsoSP(BX)"); and time_linux_amd64.s's time·now, the time
+  // package's clock read in assembly on amd64 only ("LEAQ sec+0(FP), DX; MOVQ DX,
+  // m_vdsoSP(BX)"; elsewhere time.now is Go code calling walltime and nanotime1).
+  bool switches_for_vdso(std::string_view name) const override {
+    return name == "runtime.nanotime1" || name == "runtime.walltime" ||
+           name == "runtime.walltime1" || name == "runtime.vgetrandom1" || name == "time.now";
+  }
 
   bool is_indirect_call_before(const uint8_t* code, size_t n) const override {
     return indirect_call_before(code, n);

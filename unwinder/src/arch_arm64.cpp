@@ -152,6 +152,12 @@ class Arm64 final : public Arch {
   int64_t cgocallback_saved_sp_off() const override { return 16; }
   // mcall passes the old g to fn in R0 only (MOVD R3, R0; BL (R4)): not on the stack.
   std::optional<int64_t> mcall_gp_off() const override { return std::nullopt; }
+  // sys_linux_arm64.s: nanotime1, walltime, vgetrandom1 ("MOVD $ret-8(FP), R2; MOVD R2,
+  // m_vdsoSP(R21)"); time.now is Go code here (runtime/timestub.go).
+  bool switches_for_vdso(std::string_view name) const override {
+    return name == "runtime.nanotime1" || name == "runtime.walltime" ||
+           name == "runtime.walltime1" || name == "runtime.vgetrandom1";
+  }
 
   bool is_indirect_call_before(const uint8_t* code, size_t n) const override {
     return n >= 4 && is_blr(insn(code + n - 4));

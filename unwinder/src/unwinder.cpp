@@ -177,14 +177,23 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
     // call (SP is g0.sched.sp): the goroutine is m.curg, its g.sched set by morestack's start
     // to the function that needs more stack.
     s = rule_to_curg(r, st, t, "morestack");
+  } else if (innermost && name == "gogo" && on_curg_stack(r, t)) {
+    // Caught in gogo<> after it moved SP to the goroutine's ("MOVQ gobuf_sp(BX), SP" / "MOVD
+    // R0, RSP") and before its jump to gobuf.pc: no frame of its own any more, the goroutine
+    // (m.curg since execute) resumes here. Before that move SP is g0's and the CFI holds.
+    s = rule_gogo(r, st, t);
   } else if (name == "runtime.goexit") {
     s.kind = StepKind::Outermost;
     s.rule = "goexit";
     s.id_sp = id_at_least(r.sp, st.floor);
     s.state = st;
-  } else if (auto vc = calls_vdso(name) ? vdso_caller(r, t, lookup) : std::nullopt; vc) {
-    s = to_vdso_caller(*vc, st);
-  } else if (name == "crosscall2" && !innermost) {
+  } else if (auto vc = arch().switches_for_vdso(name) ? vdso_caller(r, t, lookup) : std::nullopt;
+             vc) {
+    s = to_vdso_caller(r, *vc, st);
+  } else if (name == "crosscall2") {
+    // Also innermost (a stop in its prologue or epilogue): pclntab's delta is exact at every
+    // pc, and the debugger's CFI for it (from the same table) says nothing of rbp, which
+    // crosscall2 moves before its C caller's frame (found through rbp) is unwound.
     s = rule_crosscall2(r, st, lookup, fn->entry);
   } else if (st.spliced) {
     s = rule_go(r, st, lookup, fn->entry, /*on_goroutine_stack=*/true);
@@ -200,7 +209,7 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
   }
   s.func_entry = fn->entry;
   s.state.steps = st.steps + 1;
-  s.state.exact_pc = s.kind == StepKind::Caller && interrupts_caller(name);
+  s.state.exact_pc = s.kind == StepKind::Caller && (interrupts_caller(name) || s.rule == "gogo");
   // A spliced frame lives on a goroutine stack, whose addresses say nothing about the thread
   // stack's: below it natively, above it under qemu-user. Its id stays at the floor set where the
   // walk left the thread stack, so that ids never decrease in either layout when the walk comes
@@ -385,15 +394,6 @@ bool Unwinder::interrupts_caller(const std::string& name) {
   return name == "runtime.asyncPreempt" || name == "runtime.sigpanic";
 }
 
-// The runtime's vDSO calls (sys_linux_*.s: nanotime1, walltime, vgetrandom1) store their
-// caller's SP in m.vdsoSP ("LEAQ ret+0(FP), DX; MOVQ DX, m_vdsoSP(BX)" / "MOVD $ret-8(FP), R2;
-// MOVD R2, m_vdsoSP(R21)"), then move SP to g0's stack and align it for C: from there to the
-// switch back, the CFI (the assembler's SP bookkeeping) describes no real frame.
-bool Unwinder::calls_vdso(const std::string& name) {
-  return name == "runtime.nanotime1" || name == "runtime.walltime" || name == "runtime.walltime1" ||
-         name == "runtime.vgetrandom1";
-}
-
 // The caller of such a frame once SP moved: the function's frame rebuilt where it was, on the
 // caller's stack at m.vdsoSP (its CFA). nullopt where the CFI still holds (before the switch,
 // after the switch back, m.vdsoSP 0) or without the field (no DWARF).
@@ -412,15 +412,21 @@ std::optional<Regs> Unwinder::vdso_caller(const Regs& r, const ThreadInfo& t,
   return caller_of(r, *vdso_sp - size, shape);
 }
 
-Step Unwinder::to_vdso_caller(const Regs& caller, const WalkState& st) {
+Step Unwinder::to_vdso_caller(const Regs& r, const Regs& caller, const WalkState& st) {
   Step s;
   s.kind = StepKind::Caller;
   s.rule = "vdso";
   s.cfa = caller.sp;
-  s.id_sp = id_at_least(caller.sp, st.floor);
+  // The frame itself sits on g0 at r.sp, where its callee (the vDSO's clock_gettime, unwound by
+  // the debugger, the walk's first frame) has its CFA: the frame's id is at least that, or the
+  // debugger takes the switch back to the goroutine's (lower) stack for a corrupt one.
+  s.id_sp = id_at_least(caller.sp, std::max(st.floor, r.sp));
   s.caller = caller;
   s.state = st;
   s.state.floor = s.id_sp;
+  // Back on the calling goroutine's stack, below that id: the Go frames from here are ours (the
+  // debugger would give them their real, lower CFAs and stop at the first).
+  s.state.spliced = true;
   return s;
 }
 
@@ -475,11 +481,12 @@ Step Unwinder::rule_mcall(const Regs& r, const WalkState& st, const ThreadInfo& 
   // The goroutine mcall switched away from: on the g0 stack where mcall left it (amd64, once
   // fn's arg slot is pushed: at fn's return address), else (passed in a register only) the M's
   // current goroutine, which it stays until fn drops it.
+  const auto this_m = m_for_lwp(t.lwp);
   std::optional<uint64_t> gp;
   if (auto off = arch().mcall_gp_off(); off && at_return) {
     gp = u64(r.sp + static_cast<uint64_t>(*off));
-  } else if (auto m = m_for_lwp(t.lwp)) {
-    gp = u64(*m + L.m_curg);
+  } else if (this_m) {
+    gp = u64(*this_m + L.m_curg);
   }
   Step s;
   s.rule = "mcall";
@@ -487,12 +494,38 @@ Step Unwinder::rule_mcall(const Regs& r, const WalkState& st, const ThreadInfo& 
   s.state = st;
   s.kind = StepKind::Outermost;
   if (!gp || *gp == 0) return s;
+  // fn dropped the goroutine (park_m, gosched_m, exitsyscall0: dropg clears g.m and m.curg)
+  // and the scheduler may since have run it on another M — where it is m.curg again, its
+  // g.sched that thread's — or started another goroutine here (execute sets m.curg before
+  // gogo). Either way this g0 stack is the scheduler's and ends here, as the thread's stack.
   auto m = u64(*gp + L.g_m);
   auto curg = m && *m ? u64(*m + L.m_curg) : std::nullopt;
-  if (!curg || *curg != *gp) return s;  // the goroutine was handed off: it is not on this thread
+  if (!curg || *curg != *gp || !this_m || *m != *this_m) return s;
   auto sched = sched_of(*gp);
   if (!sched || sched->sp == 0) return s;  // sp 0: being resumed by gogo, not saved
   enter_goroutine(s, *gp, *sched);
+  return s;
+}
+
+// The goroutine gogo is resuming, at SP (already the goroutine's) and g.sched.pc: gogo clears
+// gobuf.sp, .bp, .ctxt (and .lr) once loaded, never .pc. The pc is exact, not a return address
+// (a new goroutine resumes at its function's first instruction).
+Step Unwinder::rule_gogo(const Regs& r, const WalkState& st, const ThreadInfo& t) const {
+  const auto& L = mod_.layout();
+  auto m = m_for_lwp(t.lwp);
+  auto g = m ? u64(*m + L.m_curg) : std::nullopt;
+  if (!g || *g == 0) return stop(r, st, "gogo: cannot find the goroutine it resumes");
+  const uint64_t sched = *g + static_cast<uint64_t>(L.g_sched);
+  auto pc = u64(sched + L.gobuf_pc), bp = u64(sched + L.gobuf_bp);
+  auto lr = L.gobuf_lr >= 0 ? u64(sched + L.gobuf_lr) : std::nullopt;
+  if (!pc || *pc == 0) return stop(r, st, "gogo: unreadable g.sched.pc");
+  Step s;
+  s.rule = "gogo";
+  s.id_sp = id_at_least(r.sp, st.floor);
+  s.state = st;
+  // bp and lr: loaded from the gobuf (still there) or already in their registers (cleared).
+  Regs resume{*pc, r.sp, bp && *bp ? *bp : r.bp, lr && *lr ? *lr : r.lr};
+  enter_goroutine(s, *g, resume);
   return s;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cgounwind {
@@ -68,6 +69,10 @@ class Arch {
   // Where mcall left the goroutine it switched away from, relative to the SP of its frame on
   // g0; empty when it passed it in a register only (the caller then uses m.curg).
   virtual std::optional<int64_t> mcall_gp_off() const = 0;
+  // True for the assembly functions that call the vDSO: they store their caller's SP in
+  // m.vdsoSP, then move SP to g0's stack and align it for C, so from that switch to the switch
+  // back their CFI (the assembler's SP bookkeeping) describes no real frame.
+  virtual bool switches_for_vdso(std::string_view name) const = 0;
 
   // --- calls ---
   // How many bytes before a return address call_target_before and is_indirect_call_before read.

@@ -80,6 +80,7 @@ class Unwinder {
   Step rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo& t,
                     const char* rule) const;
   Step rule_mcall(const Regs& r, const WalkState& st, const ThreadInfo& t, bool at_return) const;
+  Step rule_gogo(const Regs& r, const WalkState& st, const ThreadInfo& t) const;
   // How far below g0.sched.sp each switch leaves SP before its call: systemstack and morestack
   // not at all; mcall its arg slot (amd64) or 16-byte frame (arm64); asmcgocall a 16-byte (Go
   // 1.21+) or 64-byte (earlier) frame, then aligned down to 16.
@@ -87,10 +88,9 @@ class Unwinder {
   bool on_g0_switch_sp(const Regs& r, const ThreadInfo& t, uint64_t slack) const;
   bool on_curg_stack(const Regs& r, const ThreadInfo& t) const;
   bool returned_from_c(const Regs& r) const;
-  static bool calls_vdso(const std::string& name);
   static bool interrupts_caller(const std::string& name);
   std::optional<Regs> vdso_caller(const Regs& r, const ThreadInfo& t, uint64_t lookup) const;
-  static Step to_vdso_caller(const Regs& caller, const WalkState& st);
+  static Step to_vdso_caller(const Regs& r, const Regs& caller, const WalkState& st);
   Step rule_systemstack(const Regs& r, const WalkState& st, const ThreadInfo& t,
                         const char* rule) const;
   Step rule_crosscall2(const Regs& r, const WalkState& st, uint64_t lookup, uint64_t entry) const;
