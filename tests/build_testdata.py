@@ -112,6 +112,8 @@ PROGRAMS = [
     Program("deep", "deep"),
     Program("sysstack", "sysstack"),
     Program("switches", "switches"),
+    # Random interrupts (issue 15): 14 locked goroutines and 2 C threads crossing cgo nonstop.
+    Program("storm", "storm"),
     # Crash stops (issue 15): a NULL dereference in C called from Go, GOTRACEBACK=crash; and a
     # Rust panic (panic = "abort") inside a cgo call.
     Program("crash", "crash", exclude=("rust",)),
