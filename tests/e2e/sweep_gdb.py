@@ -49,13 +49,25 @@ def _cgo_stop_reason(thread: int) -> Optional[str]:
     return None
 
 
-def _no_curg(thread: Optional["gdb.InferiorThread"]) -> bool:
-    """The thread's M runs no goroutine (m.curg == 0)."""
+def _no_goroutine_above(thread: Optional["gdb.InferiorThread"], bottom: "gdb.Frame") -> bool:
+    """A g0 stack ending at its switch function has no goroutine of this thread above it: the
+    M runs none (m.curg == 0), or (amd64 mcall, whose frame holds the goroutine it switched from
+    at its SP) the one it switched from is not the M's goroutine any more (dropped by fn, then
+    run elsewhere, or another one started here by execute)."""
     main = __import__("__main__")
     target = main._target() if hasattr(main, "_target") else None
     if target is None or thread is None:
         return False
-    return target.walker.goid_of_thread(thread.ptid[1]) is None
+    curg = target.walker.goid_of_thread(thread.ptid[1])
+    if curg is None:
+        return True
+    if bottom.name() != "runtime.mcall" or gdb.selected_inferior().architecture().name() != \
+            "i386:x86-64":
+        return False
+    sp = int(bottom.read_register("rsp"))
+    gp = int.from_bytes(gdb.selected_inferior().read_memory(sp, 8).tobytes(), "little")
+    pos = target.walker.goroutine_pos_of_g(gp, sp) if gp else None
+    return pos is None or pos[0] != curg
 
 
 def classify() -> Dict[str, Any]:
@@ -85,7 +97,8 @@ def classify() -> Dict[str, Any]:
         kind = "garbage"
     elif frames and frames[-1].split(".abi0")[0] in _BOTTOMS:
         kind = "whole"
-    elif frames and frames[-1] in _G0_BOTTOMS and not cgo_why and _no_curg(thread):
+    elif (frames and frames[-1] in _G0_BOTTOMS and not cgo_why
+          and _no_goroutine_above(thread, last)):
         kind = "whole"
     elif cgo_why or stop not in (gdb.FRAME_UNWIND_NO_REASON, gdb.FRAME_UNWIND_OUTERMOST):
         kind = "explained"
@@ -135,4 +148,5 @@ def sweep() -> None:
                    "explained": why}, f, indent=1)
 
 
-sweep()
+if os.environ.get("SWEEP_OUT"):  # run by `gdb -x`; interrupts_gdb.py imports classify()
+    sweep()
