@@ -21,15 +21,28 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdb_driver as G  # noqa: E402
+import lldb_common as L  # noqa: E402
 
 ARGS = argparse.Namespace(toolchain="go1.26", count=150)
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def _run(args: list[str], out_json: str) -> dict:
+    env = {**G.debugger_env(), "INTERRUPTS": str(ARGS.count), "INTERRUPTS_OUT": out_json}
+    p = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=1800, env=env)
+    if not os.path.exists(out_json):
+        raise AssertionError(f"the interrupts wrote nothing:\n{p.stdout[-3000:]}")
+    with open(out_json) as f:
+        result = json.load(f)
+    if "error" in result:
+        raise AssertionError(result["error"])
+    result["output"] = p.stdout
+    return result
+
+
 def interrupt_gdb() -> dict:
     with tempfile.TemporaryDirectory() as d:
-        out_json = os.path.join(d, "interrupts.json")
-        env = {**G.debugger_env(), "INTERRUPTS": str(ARGS.count), "INTERRUPTS_OUT": out_json}
         args = ["gdb", "-batch", "-nx", *G.GDB_CLEAN_INFERIOR,
                 "-iex", "set auto-load python-scripts off", "-ex", "set pagination off",
                 "-ex", "set confirm off", "-ex", f"source {G.CGO_PY}",
@@ -37,14 +50,22 @@ def interrupt_gdb() -> dict:
                 "-ex", "break storm_ready", "-ex", "run", "-ex", "delete",
                 "-x", os.path.join(HERE, "interrupts_gdb.py"),
                 "--args", G.testdata_binary(ARGS.toolchain, "storm"), "3600000"]
-        p = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, timeout=1800, env=env)
-        if not os.path.exists(out_json):
-            raise AssertionError(f"the interrupts wrote nothing:\n{p.stdout[-3000:]}")
-        with open(out_json) as f:
-            result = json.load(f)
-        result["output"] = p.stdout
-        return result
+        return _run(args, os.path.join(d, "interrupts.json"))
+
+
+def interrupt_lldb() -> dict:
+    with tempfile.TemporaryDirectory() as d:
+        args = ["lldb-22", "-b", "--no-lldbinit"]
+        if G.PRELOAD:  # the programs LLDB runs inherit its environment otherwise
+            args += ["-O", "settings set target.unset-env-vars LD_PRELOAD"]
+        for c in (f"plugin load {L.PLUGIN}", "breakpoint set -n storm_ready",
+                  "process launch -- 3600000", "breakpoint delete -f",
+                  "process handle SIGINT -s true -n true -p false",
+                  f"command script import {os.path.join(HERE, 'interrupts_lldb.py')}",
+                  "process kill"):
+            args += ["-o", c]
+        args.append(G.testdata_binary(ARGS.toolchain, "storm"))
+        return _run(args, os.path.join(d, "interrupts.json"))
 
 
 def report(debugger: str, r: dict) -> None:
@@ -64,14 +85,19 @@ def report(debugger: str, r: dict) -> None:
 class Interrupts(unittest.TestCase):
     maxDiff = None
 
-    def test_storm_gdb(self) -> None:
-        r = interrupt_gdb()
-        report("gdb", r)
+    def check(self, debugger: str, r: dict) -> None:
+        report(debugger, r)
         bad = "\n".join(f"{v['kind']}: {' > '.join(v['frames'])}" for v in r["bad"][:20])
         self.assertEqual(r["stops"], ARGS.count, r["output"][-3000:])
         self.assertEqual((r["kinds"].get("silent", 0), r["kinds"].get("garbage", 0)), (0, 0), bad)
         self.assertEqual(r["python_errors"], [])
         self.assertNotIn("Traceback", r["output"])
+
+    def test_storm_gdb(self) -> None:
+        self.check("gdb", interrupt_gdb())
+
+    def test_storm_lldb(self) -> None:
+        self.check("lldb", interrupt_lldb())
 
 
 def main() -> int:
