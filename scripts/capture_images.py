@@ -47,11 +47,19 @@ IMAGES = [
     ("go1.26", "callback-arm64"),  # linux/arm64, under qemu-user (gdb-multiarch)
     ("go1.19", "callback-arm64"),
     ("go1.22", "cthread-arm64"),
+    # Issue 15: stops inside the runtime's switch sequences, in a program crossing cgo nonstop
+    # (testdata/storm) and in callback's crosscall2 prologue.
+    ("go1.26", "storm-idle"),
+    ("go1.26", "storm-gogo"),
+    ("go1.26", "storm-vdso"),
+    ("go1.26", "callback-crosscall2"),
 ]
 
 # Images of builds that the e2e program table does not list: the image's program (the Go
 # binary the unit tests load) -> (the executable to run, gdb commands to its stop, frames the
 # stop's backtrace must show).
+# testdata/storm at its breakpoint, once all sixteen threads run (a long run: it never ends).
+_STORM = ("break storm_ready", "run 3600000", "delete")
 _LIB_FRAMES = ("lib_c_inner", "runtime.asmcgocall", "main.goInner", "crosscall2", "host_cb",
                "call_host", "main.goRun", "crosscall2", "host_run", "main")
 EXTRA = {
@@ -61,11 +69,30 @@ EXTRA = {
                    _LIB_FRAMES),
     **{f"{name}-arm64": (f"{name}-arm64", programs.BY_NAME[name].gdb_commands,
                          programs.BY_NAME[name].user_frames) for name in ("callback", "cthread")},
+    # Every thread while one parks its M: idle Ms' g0 stacks end at mcall, whose goroutine the
+    # scheduler dropped (and may run elsewhere by now).
+    "storm-idle": ("storm", (*_STORM, "break runtime.mPark", "continue", "delete"),
+                   ("runtime.mPark",)),
+    # gogo after its switch to the goroutine's SP, before its jump: the goroutine resumes there.
+    "storm-gogo": ("storm", (*_STORM, "break gogo", "continue", "delete", "stepi 4"),
+                   ("gogo", "runtime.goexit")),
+    # In the vDSO's clock_gettime called by time.now (amd64 assembly) on g0's stack for a worker
+    # goroutine: +108 is go1.26's `CALL AX` after the switch (time_linux_amd64.s).
+    "storm-vdso": ("storm", (*_STORM, "break *'time.now'+108 if "
+                            "$_any_caller_matches(\"main.worker\", 20)", "continue", "delete",
+                            "stepi"), ("time.now", "main.worker", "runtime.goexit")),
+    # crosscall2 innermost, after its prologue moved rbp (+18: go1.26's LEAQ 0x28(SP), BP).
+    "callback-crosscall2": ("callback", ("break *'crosscall2'+18", "run"),
+                            ("crosscall2", "GoMiddle", "c_outer", "main.goOuter", "main.main")),
 }
+# Images that are one of several stops of the same binary: image key -> the binary it names
+# (the one the unit tests load).
+BINARY_OF = {"storm-idle": "storm", "storm-gogo": "storm", "storm-vdso": "storm",
+             "callback-crosscall2": "callback"}
 # arm64 programs run under qemu-user's gdbstub; gdb-multiarch attaches to it.
 ARM64_SYSROOT = "/usr/aarch64-linux-gnu"
 # Images of every thread's walk (idle Ms down to crosscall1, workers blocked in C).
-ALL_THREADS = {("go1.21", "multiblock")}
+ALL_THREADS = {("go1.21", "multiblock"), ("go1.26", "storm-idle")}
 MAX_IMAGE_BYTES = 512 * 1024
 ATTEMPTS = 3  # a run can stop somewhere else (signals, preemption): retry
 
@@ -80,7 +107,7 @@ def capture(build: str, testdata: str, toolchain: str, program: str, out: str) -
     binary = os.path.join(testdata, toolchain, run)
     if not os.path.isfile(binary):
         return f"{binary} not found (build it: tests/build_testdata.py --out {testdata})"
-    name = f"{toolchain}/{program}"
+    name = f"{toolchain}/{BINARY_OF.get(program, program)}"
     qemu = None
     gdb = "gdb"
     if program.endswith("-arm64"):

@@ -69,6 +69,13 @@ const char* const kRequiredImages[] = {
     "go1.26-callback-arm64",
     "go1.19-callback-arm64",
     "go1.22-cthread-arm64",
+    // Inside the runtime's switch sequences (issue 15): every thread of testdata/storm (idle Ms
+    // ending at mcall), gogo after its SP switch, the vDSO called by time.now on g0, crosscall2
+    // innermost after its prologue moved rbp.
+    "go1.26-storm-idle",
+    "go1.26-storm-gogo",
+    "go1.26-storm-vdso",
+    "go1.26-callback-crosscall2",
 };
 
 const char* const kRecapture =
@@ -532,8 +539,19 @@ TEST_P(ImageTest, RecordedRulesFitTheProgram) {
   for (const RecordedStep& r : img().steps)
     if (r.out.kind != StepKind::NotMine) ++rules[r.out.rule];
   std::string program = s_->name.substr(s_->name.find('/') + 1);
+  // One of several stops of a binary: its file is named <toolchain>-<binary>-<stop>.
+  const std::string stem = fs::path(GetParam()).stem().string();
+  const std::string stop = stem.substr(stem.find('-') + 1);
   std::vector<std::string> want;
-  if (program.rfind("callback", 0) == 0 || program == "deep")
+  if (stop == "storm-idle") {
+    want = {"mcall", "go"};
+  } else if (stop == "storm-gogo") {
+    want = {"gogo", "go", "goexit"};
+  } else if (stop == "storm-vdso") {
+    want = {"vdso", "go", "goexit"};
+  } else if (stop == "callback-crosscall2") {
+    want = {"crosscall2", "asmcgocall", "go", "goexit"};
+  } else if (program.rfind("callback", 0) == 0 || program == "deep")
     want = {"asmcgocall", "go", "cgocallback", "crosscall2", "goexit"};
   else if (ends_in_c(program))
     want = {"asmcgocall", "go", "cgocallback", "crosscall2"};
@@ -618,8 +636,11 @@ TEST_P(ImageTest, WalkFromInnermostReproducesTheRecordedChain) {
       }
     }
     const Step& last = steps[chain.steps.back()].out;
+    // goexit, C (NotMine), or an M's g0 stack in the scheduler, at the switch that brought it
+    // there once its goroutine was dropped (mcall, morestack).
     EXPECT_TRUE(last.kind == StepKind::NotMine ||
-                (last.kind == StepKind::Outermost && last.rule == "goexit"))
+                (last.kind == StepKind::Outermost &&
+                 (last.rule == "goexit" || last.rule == "mcall" || last.rule == "morestack")))
         << "walk " << c << " ends with " << kind_name(last.kind) << " " << last.rule << " "
         << last.error;
     to_goexit += last.kind == StepKind::Outermost;
@@ -645,7 +666,12 @@ TEST_P(ImageTest, WalkFromInnermostReproducesTheRecordedChain) {
         EXPECT_EQ(step_diff(steps[same.steps[k]].out, steps[chain.steps[k]].out), "");
     }
   }
-  EXPECT_GE(longest, 10u) << "no recorded walk has 10 frames";
+  // A stop inside a switch sequence (an image named <toolchain>-<binary>-<stop>) can be shallow.
+  const size_t deep =
+      fs::path(GetParam()).stem().string() == s_->name.substr(0, s_->name.find('/')) + "-" + program
+          ? 10u
+          : 4u;
+  EXPECT_GE(longest, deep) << "no recorded walk has " << deep << " frames";
   if (!ends_in_c(program)) {
     EXPECT_GT(to_goexit, 0) << "no recorded walk reaches runtime.goexit";
   }
@@ -765,6 +791,21 @@ TEST_P(ImageTest, CorruptSavedGAndM) {
       EXPECT_EQ(walks_sane(known), "");
     }
   }
+  // m.curg zero or garbage under gogo past its switch: it cannot name what it resumes.
+  for (const RecordedStep* r : claimed("gogo")) {
+    auto m = m_of(*r);
+    ASSERT_TRUE(m);
+    for (uint64_t curg : {0ull, 8ull, 0xdead0000ull}) {
+      Poke p(img(), *m + L.m_curg, curg);
+      ASSERT_TRUE(p.ok());
+      ImageMemory mem(img());
+      Step s = Unwinder(bin(), mem).step(r->frame, r->state, ThreadInfo{r->lwp}, true);
+      EXPECT_EQ(insane(r->frame, r->state, s), "");
+      EXPECT_EQ(s.kind, StepKind::Stop) << "gogo curg " << hex(curg);
+      EXPECT_EQ(walks_sane(known), "") << "gogo curg " << hex(curg);
+      ++tried;
+    }
+  }
   // m.g0 zero or garbage under cgocallback.
   for (const RecordedStep* r : claimed("cgocallback")) {
     auto m = m_of(*r);
@@ -780,7 +821,7 @@ TEST_P(ImageTest, CorruptSavedGAndM) {
       ++tried;
     }
   }
-  EXPECT_GT(tried, 0);
+  if (tried == 0) GTEST_SKIP() << "no frame of a rule that reads a saved g or m";
 }
 
 // (c) Loops through cgo callbacks. (1) A g0.sched.sp chain that points to itself: nested
@@ -795,7 +836,7 @@ TEST_P(ImageTest, CyclicG0SchedChainIsBounded) {
   const auto& steps = img().steps;
   const Chain chain = longest_chain(img());
   const RecordedStep& start = steps[chain.steps[0]];
-  int loops = 0;
+  int loops = 0, formed = 0;
   std::vector<size_t> asmcgocalls;  // asmcgocall frames met so far in the walk
   for (size_t i : chain.steps) {
     const RecordedStep& r = steps[i];
@@ -816,7 +857,9 @@ TEST_P(ImageTest, CyclicG0SchedChainIsBounded) {
     }
     auto delta = bin().sp_delta(r.frame.pc - 1);
     ASSERT_TRUE(delta);
-    ASSERT_FALSE(asmcgocalls.empty());
+    // A thread C created calls into Go with no asmcgocall below (storm's C threads).
+    if (asmcgocalls.empty()) continue;
+    ++formed;
     // Back to the innermost asmcgocall, and to the latest one before this callback.
     for (size_t a : {asmcgocalls.front(), asmcgocalls.back()}) {
       // The g0 frame of this cgocallback placed so that its caller is that asmcgocall frame,
@@ -834,6 +877,7 @@ TEST_P(ImageTest, CyclicG0SchedChainIsBounded) {
       loops += w.claimed > kMaxClaimedFrames;
     }
   }
+  if (formed == 0) GTEST_SKIP() << "no cgocallback above an asmcgocall in the longest walk";
   EXPECT_GT(loops, 0) << "no variant formed a loop: the test lost its point";
   std::cout << "[          ] " << loops << " looping walks stopped by the frame limit\n";
 }

@@ -177,7 +177,7 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
     // call (SP is g0.sched.sp): the goroutine is m.curg, its g.sched set by morestack's start
     // to the function that needs more stack.
     s = rule_to_curg(r, st, t, "morestack");
-  } else if (innermost && name == "gogo" && on_curg_stack(r, t)) {
+  } else if (innermost && name == "gogo" && off_g0_stack(r, t)) {
     // Caught in gogo<> after it moved SP to the goroutine's ("MOVQ gobuf_sp(BX), SP" / "MOVD
     // R0, RSP") and before its jump to gobuf.pc: no frame of its own any more, the goroutine
     // (m.curg since execute) resumes here. Before that move SP is g0's and the CFI holds.
@@ -247,7 +247,8 @@ Step Unwinder::rule_c_thread_entry(const Regs& r, const WalkState& st, uint64_t 
   auto c = caller_of(r, r.sp, *shape);
   if (!c) return stop(r, st, "unreadable crosscall1 frame");
   Step s = to_c_caller(*c, st, "crosscall1");
-  s.state.steps = st.steps + 1;  // returned before step()'s common tail
+  s.state.steps = st.steps + 1;                             // returned before step()'s common tail
+  if (s.kind == StepKind::Outermost) s.state.ended = true;  // a return address of 0
   return s;
 }
 
@@ -444,6 +445,17 @@ Step Unwinder::rule_systemstack(const Regs& r, const WalkState& st, const Thread
   if (!c) return stop(r, st, "unreadable systemstack_switch frame");
   s.caller = *c;
   return s;
+}
+
+// True when SP lies outside the stack of the thread's g0 (known from m.g0's bounds): where
+// gogo's move to the goroutine's SP took it, whatever m.curg says.
+bool Unwinder::off_g0_stack(const Regs& r, const ThreadInfo& t) const {
+  const auto& L = mod_.layout();
+  auto m = m_for_lwp(t.lwp);
+  auto g0 = m ? u64(*m + L.m_g0) : std::nullopt;
+  if (!g0 || *g0 == 0) return false;
+  auto lo = u64(*g0 + L.g_stack_lo), hi = u64(*g0 + L.g_stack_hi);
+  return lo && hi && *lo < *hi && (r.sp < *lo || r.sp >= *hi);
 }
 
 // True when SP lies on the stack of the goroutine thread `t` runs (m.curg).

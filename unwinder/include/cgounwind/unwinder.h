@@ -87,6 +87,7 @@ class Unwinder {
   static constexpr uint64_t kExactSlack = 8, kMcallSlack = 16, kAsmcgocallSlack = 80;
   bool on_g0_switch_sp(const Regs& r, const ThreadInfo& t, uint64_t slack) const;
   bool on_curg_stack(const Regs& r, const ThreadInfo& t) const;
+  bool off_g0_stack(const Regs& r, const ThreadInfo& t) const;
   bool returned_from_c(const Regs& r) const;
   static bool interrupts_caller(const std::string& name);
   std::optional<Regs> vdso_caller(const Regs& r, const ThreadInfo& t, uint64_t lookup) const;
