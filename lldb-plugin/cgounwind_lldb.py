@@ -703,6 +703,34 @@ class CgoFrame(ScriptedFrame):
         return None
 
 
+class _InlinedCaller:
+    """A function that the code of the frame before it is inlined in: LLDB's own frame, at the
+    same pc and CFA as that one (the core's frame, with LLDB's index of this one)."""
+
+    def __init__(self, frame: Any, native: int) -> None:
+        self.frame, self.native = frame, native
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.frame, name)
+
+
+def _with_inlined_callers(frames: list[Any], inlined: list[bool]) -> list[Any]:
+    """The core's frames, each followed by the functions it is inlined in. The core walks real
+    frames only and matches each to LLDB's innermost frame at its pc and SP (the inlined
+    function); LLDB lists, at the same pc and CFA, one frame per function inlined there up to
+    the real one. Every one of them is a frame of the user's (GDB shows them too). Left out,
+    LLDB 22.1 also dropped the first frames of the stack: stopped in code inlined into
+    runtime.reentersyscall, `bt` began at #1 in runtime.entersyscall."""
+    out: list[Any] = []
+    for f in frames:
+        out.append(f)
+        k = f.native
+        while 0 <= k < len(inlined) - 1 and inlined[k]:
+            k += 1
+            out.append(_InlinedCaller(f, k))
+    return out
+
+
 class _Frame:
     """What the provider keeps of one walked frame: LLDB's own frame's index, or the
     CgoFrame made for it when the walk ran (ScriptedFrame's constructor takes the process's
@@ -792,11 +820,14 @@ class CgoFrameProvider(ScriptedFrameProvider):
             elif first >= n:
                 return
             native = []
+            inlined = []
             for i in range(first, n):
                 f = self.input.GetFrameAtIndex(i)
                 native.append((f.GetPC(), f.GetSP(), f.GetFP()))
+                inlined.append(f.IsInlined())
             regs = _registers(self.input.GetFrameAtIndex(first))
-            self.frames, error = walk(self.thread, native, regs, innermost=first == 0)
+            walked, error = walk(self.thread, native, regs, innermost=first == 0)
+            self.frames = _with_inlined_callers(walked, inlined)
             if first and _goroutine_thread(self.thread) is not None:
                 # A goroutine's walk starts at its frame 0, whatever was handed out before.
                 self.frames = self.frames[first:]
