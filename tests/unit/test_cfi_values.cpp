@@ -143,6 +143,64 @@ TEST(Cfi, SignalTrampolineOfTheSystemLibc) {
   EXPECT_NE(bad.error.find("CFA expression"), std::string::npos) << bad.error;
 }
 
+// A thread stopped inside a signal handler, walked by the core (LLDB's path) from glibc's
+// __restore_rt (the handler's return address): the caller is the interrupted frame, with the
+// ucontext's registers on the stack it ran on (here below the handler's, as a goroutine stack
+// is), its pc exact (an interruption at a function's first instruction), then its callers.
+TEST(ThreadWalk, ThroughASignalFrameToTheInterruptedFrame) {
+  const char* libc = "/lib/x86_64-linux-gnu/libc.so.6";
+  ElfFile libc_elf;
+  if (!libc_elf.load(libc)) GTEST_SKIP() << "no " << libc;
+  const ElfSection* text = libc_elf.section(".text");
+  ASSERT_NE(text, nullptr);
+  size_t at = libc_elf.section_data(*text).find(
+      std::string_view("\x48\xc7\xc0\x0f\x00\x00\x00\x0f\x05", 9));
+  ASSERT_NE(at, std::string_view::npos);
+  const uint64_t bias = 0x7f0000000000;
+  const uint64_t restore_rt = bias + text->addr + at;
+  auto paths = binaries("crash");
+  ASSERT_FALSE(paths.empty()) << "no testdata under " << testdata_root();
+  for (const auto& path : paths) {
+    SCOPED_TRACE(path.string());
+    std::string err;
+    auto bin = GoBinary::load(path.string(), &err);
+    ASSERT_TRUE(bin) << err;
+    ElfFile elf;
+    ASSERT_TRUE(elf.load(path.string())) << elf.error();
+    auto crash = elf.symbol("c_crash"), mid = elf.symbol("c_mid");
+    ASSERT_TRUE(crash && mid);
+    CodeModules mods;
+    mods.add(elf, 0);
+    ASSERT_TRUE(mods.add(libc, bias, &err)) << err;
+    Words mem;
+    const uint64_t uc = 0xa000, mc = uc + 40;  // the handler's stack: above the interrupted one
+    mem.words[mc + 10 * 8] = 0x9100;           // rbp
+    mem.words[mc + 15 * 8] = 0x9000;           // rsp
+    mem.words[mc + 16 * 8] = crash->value;     // rip: c_crash's first instruction (push %rbp)
+    mem.words[0x9000] = mid->value + 8;        // c_crash's return address, into c_mid's body
+    mem.words[0x9100] = 0;                     // c_mid's frame (gcc -O0: CFA = rbp + 16): rbp
+    mem.words[0x9108] = 0;                     // and return address 0: the end
+    CRegs r;
+    r.set(16, restore_rt);
+    r.set(7, uc);
+    r.set(6, 0x1234);
+    ThreadStack s = walk_thread(*bin, mods, mem, r, {}, 0, 64, /*innermost=*/false);
+    ASSERT_EQ(s.frames.size(), 3u) << s.error;
+    EXPECT_EQ(s.error, "");
+    EXPECT_EQ(s.frames[0].pc, restore_rt);
+    EXPECT_TRUE(s.frames[0].trampoline);
+    EXPECT_FALSE(s.frames[0].innermost);
+    EXPECT_EQ(s.frames[0].rule, "signal");
+    EXPECT_EQ(s.frames[1].pc, crash->value);
+    EXPECT_EQ(s.frames[1].sp, 0x9000u);
+    EXPECT_TRUE(s.frames[1].innermost);  // interrupted: looked up at its pc, not pc - 1
+    EXPECT_FALSE(s.frames[1].trampoline);
+    EXPECT_EQ(s.frames[2].pc, mid->value + 8);
+    EXPECT_EQ(s.frames[2].sp, 0x9008u);
+    EXPECT_FALSE(s.frames[2].innermost);
+  }
+}
+
 // testdata/hostile's cycle mode, rebuilt in memory: cycle_a's saved frame pointer points back at
 // cycle_b's frame. The core's thread walk must stop at the first caller whose stack pointer is
 // not above its callee's, not go round the cycle up to the frame limit.
