@@ -66,6 +66,25 @@ def run_gdb_interactive(binary: str, commands: list[str], timeout: int = 180) ->
     return p.stdout
 
 
+def run_json_script(args: list[str], out_json: str, env: dict[str, str], what: str,
+                    timeout: int = 1800) -> dict:
+    """Runs a debugger (`args`) whose script writes its results to the JSON file `out_json`
+    (environment: debugger_env() and `env`): the results, with the debugger's output under
+    "output". AssertionError when the file is missing or holds an "error" (the script's own
+    traceback)."""
+    p = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=timeout,
+                       env={**debugger_env(), **env})
+    if not os.path.exists(out_json):
+        raise AssertionError(f"the {what} wrote nothing:\n{p.stdout[-3000:]}")
+    with open(out_json) as f:
+        result = json.load(f)
+    if "error" in result:
+        raise AssertionError(f"the {what} failed: {result['error']}\n{p.stdout[-3000:]}")
+    result["output"] = p.stdout
+    return result
+
+
 def testdata_binary(toolchain: str, name: str) -> str:
     """Path of a testdata program built by tests/build_testdata.py for one toolchain."""
     with open(os.path.join(BUILD, "testdata", "manifest.json")) as f:

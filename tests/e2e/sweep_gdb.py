@@ -4,30 +4,22 @@ program instruction by instruction and classifies the backtrace at every distinc
 Environment: SWEEP_FROM (a breakpoint location), SWEEP_UNTIL (the function whose entry ends the
 sweep, e.g. main.main once back there), SWEEP_MAX (instructions), SWEEP_OUT (a JSON file).
 
-Each stop is one of:
-  whole      the stack reaches a thread's start (runtime.goexit, runtime.mstart, rt0_go, C main,
-             start_thread / clone)
-  explained  it ends early, and says why (cgounwind's one line, or GDB's "Backtrace stopped")
-  silent     it ends early without a word
-  garbage    a frame is `??` or a symbol outside code (a data symbol taken for a frame)
+Each stop is classified by the rules shared with the LLDB sweep (sweep_rules.py): whole,
+explained (cgounwind's one line, or GDB's "Backtrace stopped"), silent, garbage.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import Any, Dict, List, Optional
 
 import gdb  # type: ignore[import-not-found]
 
-_BOTTOMS = ("runtime.goexit", "runtime.mstart", "runtime.rt0_go", "main", "start_thread",
-            "clone", "clone3", "_start", "__libc_start_main", "__libc_start_call_main",
-            "runtime.mstart0", "runtime.goexit1", "runtime.goexit0", "crosscall_amd64",
-            "threadentry")
-# A g0 stack whose switch function no longer has a goroutine above it (the scheduler dropped or
-# handed off m.curg: gopreempt_m, park_m): the thread's stack ends there, whole.
-_G0_BOTTOMS = ("runtime.morestack", "runtime.mcall")
-_MAX_FRAMES = 256
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sweep_rules as R  # noqa: E402
+
 _section_of: Dict[int, str] = {}
 
 
@@ -50,24 +42,18 @@ def _cgo_stop_reason(thread: int) -> Optional[str]:
 
 
 def _no_goroutine_above(thread: Optional["gdb.InferiorThread"], bottom: "gdb.Frame") -> bool:
-    """A g0 stack ending at its switch function has no goroutine of this thread above it: the
-    M runs none (m.curg == 0), or (amd64 mcall, whose frame holds the goroutine it switched from
-    at its SP) the one it switched from is not the M's goroutine any more (dropped by fn, then
-    run elsewhere, or another one started here by execute)."""
+    """sweep_rules.no_goroutine_above, with GDB's facts about the stack's last frame."""
     main = __import__("__main__")
     target = main._target() if hasattr(main, "_target") else None
     if target is None or thread is None:
         return False
-    curg = target.walker.goid_of_thread(thread.ptid[1])
-    if curg is None:
-        return True
-    if bottom.name() != "runtime.mcall" or gdb.selected_inferior().architecture().name() != \
-            "i386:x86-64":
-        return False
-    sp = int(bottom.read_register("rsp"))
-    gp = int.from_bytes(gdb.selected_inferior().read_memory(sp, 8).tobytes(), "little")
-    pos = target.walker.goroutine_pos_of_g(gp, sp) if gp else None
-    return pos is None or pos[0] != curg
+    inferior = gdb.selected_inferior()
+
+    def read_word(addr: int) -> int:
+        return int.from_bytes(inferior.read_memory(addr, 8).tobytes(), "little")
+    return R.no_goroutine_above(target.walker, thread.ptid[1], bottom.name() or "",
+                                inferior.architecture().name() == "i386:x86-64",
+                                int(bottom.read_register("rsp")), read_word)
 
 
 def classify() -> Dict[str, Any]:
@@ -76,14 +62,14 @@ def classify() -> Dict[str, Any]:
     frame: Optional[gdb.Frame] = gdb.newest_frame()
     last = frame
     exact = True  # frame 0, and a frame a signal interrupted: its pc is not a return address
-    while frame is not None and len(frames) < _MAX_FRAMES:
+    while frame is not None and len(frames) < R.MAX_FRAMES:
         if frame.pc() == 0:  # cgounwind's end of a stack (its frame filter hides it)
             break
         name = frame.name()
         frames.append(name or "??")
         if frame.type() == gdb.NORMAL_FRAME:
             sec = _section(frame.pc() if exact else frame.pc() - 1)
-            code = not sec or sec.startswith((".text", ".plt", ".init", ".fini"))
+            code = R.is_code(sec)
             # Frame 0 is where the thread is: GDB names it (a nameless PLT stub shows `??`);
             # a `??` or data symbol above it is a frame an unwinder made up.
             garbage = garbage or not code or (name is None and len(frames) > 1)
@@ -93,18 +79,11 @@ def classify() -> Dict[str, Any]:
     stop = last.unwind_stop_reason() if last is not None else gdb.FRAME_UNWIND_OUTERMOST
     thread = gdb.selected_thread()
     cgo_why = _cgo_stop_reason(thread.num) if thread else None
-    if garbage:
-        kind = "garbage"
-    elif frames and frames[-1].split(".abi0")[0] in _BOTTOMS:
-        kind = "whole"
-    elif (frames and frames[-1] in _G0_BOTTOMS and not cgo_why
-          and _no_goroutine_above(thread, last)):
-        kind = "whole"
-    elif cgo_why or stop not in (gdb.FRAME_UNWIND_NO_REASON, gdb.FRAME_UNWIND_OUTERMOST):
-        kind = "explained"
-    else:
-        kind = "silent"
-    why = cgo_why or (gdb.frame_stop_reason_string(stop) if kind == "explained" else "")
+    gdb_why = gdb.frame_stop_reason_string(stop) if stop not in (
+        gdb.FRAME_UNWIND_NO_REASON, gdb.FRAME_UNWIND_OUTERMOST) else ""
+    kind = R.verdict(frames, garbage, cgo_why or "", gdb_why,
+                     lambda: _no_goroutine_above(thread, last))
+    why = cgo_why or (gdb_why if kind == "explained" else "")
     return {"kind": kind, "frames": frames, "why": why}
 
 
