@@ -87,6 +87,12 @@ class _Target:
         # whose condition said no): a frame 0 that moved means the thread ran, and memory read
         # before may be stale (goroutines moved: g.m, m.curg, g.sched).
         self.frame0: Dict[int, Tuple[int, int]] = {}
+        # (thread, level) of frames a signal interrupted: the frame before is a signal
+        # trampoline, whose caller GDB's own unwinder takes from the kernel's signal frame. Their
+        # pc is where the signal arrived, not a return address: the core looks it up as it is
+        # (a switch caught in the middle, e.g. asmcgocall between its SP switch and its call).
+        self.interrupted: Dict[Tuple[int, int], bool] = {}
+        self._trampolines: Dict[int, bool] = {}  # pc -> whether it is a signal trampoline
 
     def reset(self) -> None:
         self.walker.clear_cache()
@@ -94,6 +100,18 @@ class _Target:
         self.stops.clear()
         self.callers.clear()
         self.frame0.clear()
+        self.interrupted.clear()
+        self._trampolines.clear()
+
+    def is_trampoline(self, pc: int) -> bool:
+        """Whether pc is the first instruction of a signal trampoline (glibc's __restore_rt,
+        Go's runtime.sigreturn__sigaction): the rt_sigreturn call the kernel's ABI spells for
+        the architecture, which GDB's own Linux signal-frame unwinders match."""
+        known = self._trampolines.get(pc)
+        if known is None:
+            code = _SIGRETURN.get(self.arch.name, b"")
+            known = self._trampolines[pc] = bool(code) and _read_memory(pc, len(code)) == code
+        return known
 
     def saw_frame0(self, thread: int, pc: int, sp: int) -> None:
         """Frame 0 of `thread` is being unwound at (pc, sp): if the thread ran since it was last
@@ -149,6 +167,10 @@ class _Target:
 
 # GDB's names of the architectures the core supports (gdb.Architecture.name()).
 _GDB_ARCH = {"amd64": "i386:x86-64", "arm64": "aarch64"}
+# rt_sigreturn as a signal trampoline makes it: `mov $15, %rax; syscall` (x86-64),
+# `mov x8, #139; svc #0` (AArch64).
+_SIGRETURN = {"amd64": bytes.fromhex("48c7c00f0000000f05"),
+              "arm64": bytes.fromhex("681180d2010000d4")}
 
 
 # Go modules of the current inferior. GDB's objfiles are the debugger's list of what is loaded
@@ -351,6 +373,8 @@ class CgoUnwinder(gdb.unwinder.Unwinder):
         if _view is not None and _view.thread == thread.num and level == 0:
             return self._view_frame0(pending_frame, target, thread.num)
         a = target.arch
+        # Its pc exact, its registers (the link register too) the signal frame's.
+        interrupted = level == 0 or target.interrupted.get((thread.num, level), False)
         try:
             known = target.callers.get((thread.num, level - 1)) if level > 0 else None
             sp = _reg(pending_frame, a.sp)
@@ -360,7 +384,7 @@ class CgoUnwinder(gdb.unwinder.Unwinder):
             else:
                 pc, bp = _reg(pending_frame, a.pc), _reg(pending_frame, a.fp)
                 # The link register holds the return address only in the innermost frame.
-                if level == 0 and a.lr:
+                if interrupted and a.lr:
                     lr = _reg(pending_frame, a.lr)
         except gdb.error:
             return None  # registers unavailable (e.g. the end-of-stack frame): nothing to do
@@ -370,13 +394,15 @@ class CgoUnwinder(gdb.unwinder.Unwinder):
             target.saw_frame0(thread.num, pc, sp)
         state = target.state_before(thread.num, level)
         step = target.walker.step(pc=pc, sp=sp, bp=bp, state=state, lwp=thread.ptid[1],
-                                  innermost=(level == 0), lr=lr)
+                                  innermost=interrupted, lr=lr)
         kind = step.kind
         if _DEBUG:
             gdb.write("cgounwind-debug: #%d pc=%#x sp=%#x bp=%#x -> %s %s caller pc=%#x sp=%#x "
                       "bp=%#x id=%#x %s\n" % (level, pc, sp, bp, kind.name, step.rule, step.pc,
                                                step.sp, step.bp, step.id_sp, step.error))
         if kind == core.StepKind.NotMine:
+            if target.is_trampoline(pc):
+                target.interrupted[(thread.num, level + 1)] = True
             return None
         target.record(thread.num, level, step.state)
         special = step.cfa if step.cfa else pc
@@ -603,7 +629,57 @@ class _ArgValue:
         return self._value
 
 
-class _ViewedArgs(gdb.FrameDecorator.FrameDecorator):  # type: ignore[name-defined]
+def _exact_pc(frame: "gdb.Frame") -> bool:
+    """The frame's pc is where a signal interrupted it, not a return address: the frame that
+    asyncPreempt or sigpanic was made to look called from (the core's rule). GDB looks a
+    normal frame's function and line up at pc - 1, which there can be the previous function."""
+    try:
+        newer = frame.newer()
+        return (newer is not None and core is not None
+                and core.interrupts_caller(newer.name() or ""))
+    except gdb.error:
+        return False
+
+
+class _Named(gdb.FrameDecorator.FrameDecorator):  # type: ignore[name-defined]
+    """Names frames without any symbol: Go code by the binary's own function table (what a
+    binary stripped with -s still has), anything else `??` (with a frame filter active, GDB 13
+    would print an empty name). A frame whose pc is exact (_exact_pc) is named, and given its
+    line, at that pc."""
+
+    def function(self):
+        frame = self.inferior_frame()
+        if frame.level() > 0 and _exact_pc(frame):
+            target = _target()
+            name = target.walker.func_name(frame.pc()) if target is not None else ""
+            if name:
+                return name
+        f = super().function()
+        if isinstance(f, int) and "<" not in gdb.format_address(f):
+            target = _target()
+            lookup = f - 1 if frame.level() > 0 else f  # return addresses
+            name = target.walker.func_name(lookup) if target is not None else ""
+            return name or "??"
+        return f
+
+    def filename(self):
+        frame = self.inferior_frame()
+        if frame.level() > 0 and _exact_pc(frame):
+            symtab = gdb.find_pc_line(frame.pc()).symtab
+            if symtab is not None:
+                return symtab.filename
+        return super().filename()
+
+    def line(self):
+        frame = self.inferior_frame()
+        if frame.level() > 0 and _exact_pc(frame):
+            sal = gdb.find_pc_line(frame.pc())
+            if sal.symtab is not None:
+                return sal.line
+        return super().line()
+
+
+class _ViewedArgs(_Named):
     """Arguments of a spliced Go frame, as read in view mode."""
 
     def __init__(self, base, args) -> None:
@@ -612,21 +688,6 @@ class _ViewedArgs(gdb.FrameDecorator.FrameDecorator):  # type: ignore[name-defin
 
     def frame_args(self):
         return [_ArgValue(s, v) for s, v in self._args]
-
-
-class _Named(gdb.FrameDecorator.FrameDecorator):  # type: ignore[name-defined]
-    """Names frames without any symbol: Go code by the binary's own function table (what a
-    binary stripped with -s still has), anything else `??` (with a frame filter active, GDB 13
-    would print an empty name)."""
-
-    def function(self):
-        f = super().function()
-        if isinstance(f, int) and "<" not in gdb.format_address(f):
-            target = _target()
-            lookup = f - 1 if self.inferior_frame().level() > 0 else f  # return addresses
-            name = target.walker.func_name(lookup) if target is not None else ""
-            return name or "??"
-        return f
 
 
 class _CgoFrameFilter:

@@ -581,6 +581,10 @@ PYBIND11_MODULE(_cgounwind, m) {
         return d;
       },
       "Field names of the C mirror types that adapters read (slices)");
+  m.def(
+      "interrupts_caller",
+      [](const std::string& name) { return Unwinder::interrupts_caller(name); }, py::arg("name"),
+      "True for a function (asyncPreempt, sigpanic) whose caller's pc is exact: name it at pc");
   m.def("load_binary", &load_binary, "Load a Go ELF: returns (Binary | None, error)");
   m.def(
       "looks_like_go",

@@ -71,7 +71,8 @@ ThreadStack walk(const GoModules& gomods, const CodeModules& mods, Memory& mem, 
     f.sp = sp_of(regs);
     f.bp = fp_of(regs);
     f.native = k;
-    f.innermost = innermost;
+    // Also the function asyncPreempt or sigpanic was made to look called from: its pc is exact.
+    f.innermost = innermost || st.exact_pc;
     Regs r{f.pc, f.sp, f.bp, lr_valid ? lr_of(regs) : 0};
     lr_valid = false;
     Step s = step_in(gomods, mem, r, st, ThreadInfo{lwp}, innermost);

@@ -69,6 +69,11 @@ class Unwinder {
   Step step(const Regs& frame, const WalkState& state, const ThreadInfo& thread,
             bool innermost) const;
 
+  // Functions the runtime makes a signalled thread call as if the interrupted pc had called
+  // them (asyncPreempt, sigpanic): their caller's pc is exact, not a return address, and is
+  // named and given a line at that pc (at pc - 1 it can be the previous function).
+  static bool interrupts_caller(const std::string& name);
+
   // The M running on kernel thread `lwp` (runtime.allm walk), or nullopt.
   std::optional<uint64_t> m_for_lwp(uint64_t lwp) const;
 
@@ -89,7 +94,6 @@ class Unwinder {
   bool on_curg_stack(const Regs& r, const ThreadInfo& t) const;
   bool off_g0_stack(const Regs& r, const ThreadInfo& t) const;
   bool returned_from_c(const Regs& r) const;
-  static bool interrupts_caller(const std::string& name);
   std::optional<Regs> vdso_caller(const Regs& r, const ThreadInfo& t, uint64_t lookup) const;
   static Step to_vdso_caller(const Regs& r, const Regs& caller, const WalkState& st);
   Step rule_systemstack(const Regs& r, const WalkState& st, const ThreadInfo& t,
