@@ -38,6 +38,12 @@ GOTRACEBACK=crash (`test_storm_abort`): the runtime's SIGQUIT relay interrupts e
 wherever it is (in C, in asmcgocall, cgocallback, the scheduler, …); at each stop of the relay
 and at the final one, every thread of every stop is whole (in GDB and LLDB).
 
+A thread interrupted in the middle of a stack switch (`test_mid_switch`): testdata/crash stopped
+at runtime.asmcgocall's first instruction after its switch to g0's stack (before its call: the
+frame the CFI describes is not there), then sent SIGQUIT on that thread: at the next stop the
+thread runs through the handler, the signal frame, asmcgocall (its pc exact, not a return
+address) and its goroutine's frames to runtime.goexit.
+
 Usage: test_crash.py --toolchain go1.26 [Class.test]
 """
 
@@ -317,6 +323,36 @@ def explained(lines: list[str]) -> None:
         print(f"note: {ln}")
 
 
+def mid_switch_pc(path: str) -> int:
+    """runtime.asmcgocall's instruction right after `MOVQ (g_sched+gobuf_sp)(SI), SP` (amd64:
+    `mov 0x38(%rsi),%rsp`), by the ELF symbol of its ABI0 body."""
+    syms = subprocess.run(["nm", path], stdout=subprocess.PIPE, text=True, check=True).stdout
+    found = {f[2]: int(f[0], 16) for f in map(str.split, syms.splitlines()) if len(f) == 3}
+    # The assembly body (`runtime.asmcgocall` is its ABIInternal wrapper where both exist).
+    entry = found.get("runtime.asmcgocall.abi0", found.get("runtime.asmcgocall", 0))
+    dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", f"--start-address={entry:#x}",
+                          f"--stop-address={entry + 0xa0:#x}", path],
+                         stdout=subprocess.PIPE, text=True, check=True).stdout.splitlines()
+    insns = [ln for ln in dis if re.match(r"^\s+[0-9a-f]+:", ln)]
+    for i, ln in enumerate(insns[:-1]):
+        if re.search(r"\bmov\s+0x38\(%rsi\),%rsp", ln):
+            return int(insns[i + 1].split(":")[0], 16)
+    raise AssertionError(f"no switch to g0 in asmcgocall at {entry:#x}:\n" + "\n".join(insns))
+
+
+def mid_switch_problems(threads: dict[int, list[str]], where: str) -> list[str]:
+    """The thread interrupted in asmcgocall: handler, signal frame, asmcgocall, … goexit."""
+    hit = [f for f in threads.values()
+           if any(n in SIGNAL_FRAMES and j + 1 < len(f) and norm(f[j + 1]) == "runtime.asmcgocall"
+                  for j, n in enumerate(f))]
+    if len(hit) != 1:
+        return [f"{where}: {len(hit)} threads interrupted in asmcgocall"]
+    f = hit[0]
+    if norm(f[-1]) != "runtime.goexit" or "??" in f or not HANDLER & {norm(n) for n in f}:
+        return [f"{where}: {' > '.join(f)}"]
+    return []
+
+
 class GdbCrash(unittest.TestCase):
     maxDiff = None
 
@@ -354,6 +390,17 @@ class GdbCrash(unittest.TestCase):
 
     def test_rust_core(self) -> None:
         self.core(RUST)
+
+    def test_mid_switch(self) -> None:
+        path = binary(CRASH)
+        out = G.run_gdb(path, [
+            "set environment GOTRACEBACK=crash", "handle SIGQUIT stop print pass",
+            "handle SIGSEGV nostop noprint pass", f"break *{mid_switch_pc(path):#x}",
+            f"run {QUIET}", "delete", "signal SIGQUIT", f"echo {MARK}all\\n",
+            "thread apply all bt", f"echo {MARK}end\\n"])
+        self.assertEqual(G.problems(out), [], out[-6000:])
+        text = sections(out).get("all", "")
+        self.assertEqual(mid_switch_problems(gdb_threads(text), "gdb"), [], text or out[-6000:])
 
     def test_storm_abort(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
@@ -484,6 +531,28 @@ class LldbCrash(unittest.TestCase):
 
     def test_rust_core(self) -> None:
         self.core(RUST)
+
+    def test_mid_switch(self) -> None:
+        path = binary(CRASH)
+        # SIGQUIT for the stopped thread itself (tgkill; LLDB's `process signal` cannot signal
+        # a stopped process), delivered at the next resume.
+        tgkill = ("script import ctypes; p = lldb.debugger.GetSelectedTarget().GetProcess(); "
+                  "ctypes.CDLL(None).syscall(234, p.GetProcessID(), "
+                  "p.GetSelectedThread().GetThreadID(), 3)")
+        after = ["continue", lldb_print("all"), "thread backtrace all", lldb_print("end")]
+        out = L.run_lldb(
+            [f"plugin load {L.PLUGIN}", f"target create {path}",
+             "process handle -p true -s false -n false SIGURG SIGPIPE SIGSEGV",
+             "process handle -p true -s true -n true SIGQUIT",
+             f"process launch -s {LLDB_QUIET} -E GOTRACEBACK=crash",
+             f"breakpoint set -a {mid_switch_pc(path):#x}", "continue", "breakpoint delete -f",
+             tgkill, "continue"],
+            after_signal=["script [lldb.debugger.HandleCommand(c) for c in " + repr(after) + "]"])
+        self.assertNotIn("Traceback", out)
+        self.assertEqual(cgounwind_lines(out), [], out[-6000:])
+        text = sections(out).get("all", "")
+        self.assertEqual(mid_switch_problems(lldb_core_threads(text), "lldb"), [],
+                         text or out[-6000:])
 
     def test_storm_abort(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
