@@ -31,6 +31,19 @@ def _interrupt_after(pid: int, seconds: float) -> subprocess.Popen:
     return subprocess.Popen(["sh", "-c", "sleep %.4f; kill -INT %d" % (seconds, pid)])
 
 
+def _frame_registers() -> List[str]:
+    """pc/sp of each frame of the selected thread, for the report of a bad stack."""
+    out: List[str] = []
+    frame = gdb.newest_frame()
+    while frame is not None and len(out) < 64:
+        try:
+            out.append("%#x/%#x" % (frame.pc(), int(frame.read_register("sp"))))
+        except gdb.error:
+            out.append("%#x/?" % frame.pc())
+        frame = frame.older()
+    return out
+
+
 def interrupts() -> None:
     count = int(os.environ.get("INTERRUPTS", "100"))
     rng = random.Random(int(os.environ.get("INTERRUPTS_SEED", "15")))
@@ -67,6 +80,7 @@ def interrupts() -> None:
                 key = "%s: %s" % (r["frames"][0] if r["frames"] else "?", r["why"])
                 explained[key] = explained.get(key, 0) + 1
             elif r["kind"] in ("silent", "garbage") and len(bad) < 50:
+                r["pcs"] = _frame_registers()
                 bad.append(r)
     with open(os.environ["INTERRUPTS_OUT"], "w") as f:
         json.dump({"stops": stops, "kinds": kinds, "bottoms": bottoms, "tops": tops,

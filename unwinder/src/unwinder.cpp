@@ -440,7 +440,9 @@ Step Unwinder::rule_systemstack(const Regs& r, const WalkState& st, const Thread
   if (s.kind != StepKind::Caller) return s;
   auto delta = mod_.sp_delta(s.caller.pc);
   if (!mod_.in_func(s.caller.pc, "runtime.systemstack_switch") || !delta)
-    return stop(r, st, "goroutine's saved pc is not in runtime.systemstack_switch");
+    return stop(r, st,
+                fmt::format("goroutine's saved pc {:#x} ({}) is not in runtime.systemstack_switch",
+                            s.caller.pc, mod_.func_name(s.caller.pc)));
   auto c = caller_of(s.caller, s.caller.sp, arch().go_frame(*delta, true));
   if (!c) return stop(r, st, "unreadable systemstack_switch frame");
   s.caller = *c;
