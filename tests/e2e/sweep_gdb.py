@@ -66,6 +66,12 @@ def classify() -> Dict[str, Any]:
         if frame.pc() == 0:  # cgounwind's end of a stack (its frame filter hides it)
             break
         name = frame.name()
+        # The frame asyncPreempt or sigpanic was made to look called from: its pc is exact, and
+        # cgo.py's frame filter names it there (GDB's own name is pc - 1's): as `bt` shows it.
+        main = __import__("__main__")
+        if frame.level() > 0 and hasattr(main, "_exact_pc") and main._exact_pc(frame):
+            exact = True
+            name = main._target().walker.func_name(frame.pc()) or name
         frames.append(name or "??")
         if frame.type() == gdb.NORMAL_FRAME:
             sec = _section(frame.pc() if exact else frame.pc() - 1)
