@@ -759,6 +759,17 @@ def _go_names_without_symbols(target: lldb.SBTarget, frames: list[Any],
     return names
 
 
+def _named_before(target: lldb.SBTarget, pc: int) -> bool:
+    """Whether pc - 1 lies outside the symbol that holds pc (pc is a function's first
+    instruction)."""
+    at = target.ResolveLoadAddress(pc).GetSymbol()
+    if not at.IsValid():
+        return False
+    before = target.ResolveLoadAddress(pc - 1).GetSymbol()
+    return not before.IsValid() or (before.GetStartAddress().GetLoadAddress(target)
+                                     != at.GetStartAddress().GetLoadAddress(target))
+
+
 def _on_event_thread() -> bool:
     try:
         with open(f"/proc/self/task/{threading.get_native_id()}/comm") as f:
@@ -852,9 +863,16 @@ class CgoFrameProvider(ScriptedFrameProvider):
             # A signal trampoline (__restore_rt) is named at its pc, as LLDB's own unwinder
             # names it (pc - 1 is the padding before it, an unnamed symbol of its own).
             exact = f.innermost or f.trampoline
+            after_trampoline = j > 0 and self.frames[j - 1].trampoline
             if index in self.names:
                 made = CgoFrame(self.thread, index, f.pc, exact, self.names[index])
-            elif f.native < 0:
+            elif f.native < 0 or (index > 0 and f.innermost and not after_trampoline
+                                  and _named_before(self.target, f.pc)):
+                # LLDB names its own frames past the first at pc - 1 (below a signal trampoline
+                # it knows better). The frame sigpanic was made to look called from has an exact
+                # pc: at a function's first instruction, pc - 1 is the function before or
+                # padding (seen: go1.19, c_crash at -O2 faulting at its first instruction, a
+                # nameless frame). A frame of ours names it at pc.
                 made = CgoFrame(self.thread, index, f.pc, exact)
             kept.append(_Frame(f.native, made))
         self.frames = kept

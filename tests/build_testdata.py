@@ -117,6 +117,7 @@ PROGRAMS = [
     # Crash stops (issue 15): a NULL dereference in C called from Go, GOTRACEBACK=crash; and a
     # Rust panic (panic = "abort") inside a cgo call.
     Program("crash", "crash", exclude=("rust",)),
+    Program("crash-O2", "crash", cgo_cflags="-g -O2", exclude=("rust",)),
     Program("crash-rust", "crash/rust", needs=("rustlib",)),
     Program("rustchain", "rustchain", needs=("rustlib",), exclude=("rustlib",)),
     # Built as a user debugging it would (-N -l: no optimization, no inlining in package main),

@@ -27,6 +27,8 @@ lldb-22 (the plugin), live and from a core file.
   part of that mapping below the stopped thread's SP, where the goroutines are (go1.26, 3 saves
   of 4: the faulting thread then ends at runtime.asmcgocall, "unreadable goroutine").
 
+The same for `crash-O2` (C at -O2: c_crash frameless, faulting at its first instruction).
+
 testdata/crash/rust (`crash-rust`): a Rust panic with `panic = "abort"` inside a cgo call
 (main.goRust → C.rust_crash → rustlib::rust_fail → panic → libc abort): the first stop is libc's
 SIGABRT (the faulting thread: libc's raise and abort, Rust's panic machinery, then rust_crash, cgo's
@@ -97,6 +99,9 @@ CRASH = Case("crash", "SIGSEGV",
              ("c_crash", "c_mid", "_cgo_0000_Cfunc_c_mid", "runtime.asmcgocall",
               "runtime.cgocall", "main._Cfunc_c_mid", "main.goCrash", "main.main",
               "runtime.main", "runtime.goexit"))
+# C at -O2: c_crash is frameless and faults at its first instruction, so the interrupted frame's
+# pc looked up as a return address (pc - 1) is in the function before it.
+CRASH_O2 = dataclasses.replace(CRASH, program="crash-O2")
 RUST = Case("crash-rust", "SIGABRT",
             ("rust_fail", "rust_crash", "_cgo_0000_Cfunc_rust_crash", "runtime.asmcgocall",
              "runtime.cgocall", "main._Cfunc_rust_crash", "main.goRust", "main.main",
@@ -391,6 +396,12 @@ class GdbCrash(unittest.TestCase):
     def test_rust_core(self) -> None:
         self.core(RUST)
 
+    def test_O2_live(self) -> None:
+        self.live(CRASH_O2)
+
+    def test_O2_core(self) -> None:
+        self.core(CRASH_O2)
+
     def test_mid_switch(self) -> None:
         path = binary(CRASH)
         out = G.run_gdb(path, [
@@ -531,6 +542,12 @@ class LldbCrash(unittest.TestCase):
 
     def test_rust_core(self) -> None:
         self.core(RUST)
+
+    def test_O2_live(self) -> None:
+        self.live(CRASH_O2)
+
+    def test_O2_core(self) -> None:
+        self.core(CRASH_O2)
 
     def test_mid_switch(self) -> None:
         path = binary(CRASH)
