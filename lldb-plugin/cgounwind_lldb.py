@@ -19,6 +19,7 @@ import os
 import re
 import threading
 import sys
+from types import SimpleNamespace
 from typing import Any, Callable, Optional
 
 import lldb
@@ -703,6 +704,25 @@ class CgoFrame(ScriptedFrame):
         return None
 
 
+def _stale_registers(target: lldb.SBTarget, native: list[tuple[int, int, int]],
+                     regs: dict[int, int]) -> str:
+    """Why the registers LLDB gives for the first input frame cannot be where the walk starts
+    ('' when they can): their pc is not that frame's pc. Seen in LLDB 22.1 (single-step sweep,
+    `thread step-inst -m all-threads`, go1.26, about one stop in 20,000): after a step over a
+    `ret`, frame 0's pc was right but its register context was another frame's (pc and SP of
+    runtime.gopreempt_m, three frames up), and so were the SPs of LLDB's own frames; walked
+    from there, the stack lost its first three frames without a word."""
+    go, _ = go_modules(target)
+    if not go or not native:
+        return ""
+    arch = go[0][0].arch
+    pc = regs.get(arch.dwarf_register_numbers().get(arch.pc, -1))
+    if pc is None or pc == native[0][0]:
+        return ""
+    return (f"LLDB's registers for frame #0 (pc {pc:#x}) are not those of its pc "
+            f"{native[0][0]:#x}")
+
+
 class _InlinedCaller:
     """A function that the code of the frame before it is inlined in: LLDB's own frame, at the
     same pc and CFA as that one (the core's frame, with LLDB's index of this one)."""
@@ -837,7 +857,19 @@ class CgoFrameProvider(ScriptedFrameProvider):
                 native.append((f.GetPC(), f.GetSP(), f.GetFP()))
                 inlined.append(f.IsInlined())
             regs = _registers(self.input.GetFrameAtIndex(first))
-            walked, error = walk(self.thread, native, regs, innermost=first == 0)
+            stale = _stale_registers(self.target, native, regs) if self.goroutine is None else ""
+            if stale:
+                # No walk, and why: the functions of LLDB's own frames (their pcs are right),
+                # as frames of the provider's. Handed on by index instead, LLDB's stale frames
+                # stayed in the thread's list at the next stops too (frame 0 at the old pc).
+                walked = [SimpleNamespace(pc=pc, sp=0, bp=0, cfa=0, native=-1, innermost=i == 0,
+                                          trampoline=False, rule="debugger")
+                          for i, (pc, _, _) in enumerate(native)]
+                error = ""
+                _say_once(self.target.GetDebugger(),
+                          f"thread #{self.thread.GetIndexID()}: {stale}; backtrace not spliced")
+            else:
+                walked, error = walk(self.thread, native, regs, innermost=first == 0)
             self.frames = _with_inlined_callers(walked, inlined)
             if first and _goroutine_thread(self.thread) is not None:
                 # A goroutine's walk starts at its frame 0, whatever was handed out before.
