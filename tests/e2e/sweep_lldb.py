@@ -224,8 +224,11 @@ class Sweep:
             if r["kind"] == "explained":
                 key = "%s: %s" % (r["function"], re.sub(r"0x[0-9a-f]+", "0x…", r["why"]))
                 why[key] = why.get(key, 0) + 1
+        functions: Dict[str, int] = {}  # frame 0's function: distinct pcs
+        for r in seen.values():
+            functions[r["function"]] = functions.get(r["function"], 0) + 1
         return {"steps": steps, "pcs": len(seen), "counts": counts, "bad": bad,
-                "explained": why, "holes": holes,
+                "explained": why, "holes": holes, "functions": functions,
                 "seconds": round(time.monotonic() - started, 1)}
 
 
