@@ -717,7 +717,7 @@ def _stale_registers(target: lldb.SBTarget, native: list[tuple[int, int, int]],
         return ""
     arch = go[0][0].arch
     pc = regs.get(arch.dwarf_register_numbers().get(arch.pc, -1))
-    if pc is None or pc == native[0][0]:
+    if pc is None or pc == native[0][0] or native[0][0] == lldb.LLDB_INVALID_ADDRESS:
         return ""
     return (f"LLDB's registers for frame #0 (pc {pc:#x}) are not those of its pc "
             f"{native[0][0]:#x}")
@@ -857,7 +857,10 @@ class CgoFrameProvider(ScriptedFrameProvider):
                 native.append((f.GetPC(), f.GetSP(), f.GetFP()))
                 inlined.append(f.IsInlined())
             regs = _registers(self.input.GetFrameAtIndex(first))
-            stale = _stale_registers(self.target, native, regs) if self.goroutine is None else ""
+            # Only frame 0's registers are the thread's own; a later input frame's are LLDB's
+            # unwind, whose pc can be invalid where the core's is not (arm64 core files).
+            stale = _stale_registers(self.target, native, regs) \
+                if self.goroutine is None and first == 0 else ""
             if stale:
                 # No walk, and why: the functions of LLDB's own frames (their pcs are right),
                 # as frames of the provider's. Handed on by index instead, LLDB's stale frames
