@@ -1,6 +1,5 @@
 //! The Rust part of the rustchain test program: Go calls `rust_entry`, which calls
-//! `rust_middle`, which calls back through a C function pointer (into C, then Go). Also linked
-//! into testdata/crash/rust, whose Go calls `rust_crash`, which panics (and so aborts).
+//! `rust_middle`, which calls back through a C function pointer (into C, then Go).
 //!
 //! Only uses what Rust 1.63 (Debian bookworm's rustc) already has.
 
@@ -31,6 +30,7 @@ pub extern "C" fn rust_entry(cb: extern "C" fn(i32) -> i32, n: i32) -> i32 {
     opaque(r) + 1
 }
 
+/// Also linked into testdata/crash/rust (lines above keep their numbers: tests name them).
 /// Panics when `n > 0`: with the profile's `panic = "abort"` the panic does not unwind, it
 /// aborts the process (std::process::abort → libc abort → SIGABRT) from inside the cgo call
 /// (testdata/crash/rust: main.goRust → C.rust_crash → rustlib::rust_fail).
