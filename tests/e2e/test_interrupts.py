@@ -12,9 +12,7 @@ figures come from --count 1000)"""
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -28,17 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _run(args: list[str], out_json: str) -> dict:
-    env = {**G.debugger_env(), "INTERRUPTS": str(ARGS.count), "INTERRUPTS_OUT": out_json}
-    p = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True, timeout=1800, env=env)
-    if not os.path.exists(out_json):
-        raise AssertionError(f"the interrupts wrote nothing:\n{p.stdout[-3000:]}")
-    with open(out_json) as f:
-        result = json.load(f)
-    if "error" in result:
-        raise AssertionError(result["error"])
-    result["output"] = p.stdout
-    return result
+    return G.run_json_script(args, out_json, {"INTERRUPTS": str(ARGS.count),
+                                              "INTERRUPTS_OUT": out_json}, "interrupts")
 
 
 def interrupt_gdb() -> dict:
