@@ -77,7 +77,8 @@ class Interrupts(unittest.TestCase):
     def check(self, debugger: str, r: dict) -> None:
         report(debugger, r)
         bad = "\n".join(f"{v['kind']}: {' > '.join(v['frames'])}  {' '.join(v.get('pcs', []))}"
-                        for v in r["bad"][:20])
+                        f"{' (frame 0 is not where the kernel says)' if v.get('top_lost') else ''}"
+                        f"\n{v.get('bt', '')}" for v in r["bad"][:20])
         self.assertEqual(r["stops"], ARGS.count, r["output"][-3000:])
         self.assertEqual((r["kinds"].get("silent", 0), r["kinds"].get("garbage", 0)), (0, 0), bad)
         self.assertEqual(r["python_errors"], [])
