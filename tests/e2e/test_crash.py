@@ -366,7 +366,35 @@ def mid_switch_problems(threads: dict[int, list[str]], where: str) -> list[str]:
     return []
 
 
-class GdbCrash(unittest.TestCase):
+class _CrashStops:
+    """The live and core stops of each crash program, for a debugger's `live` and `core`."""
+
+    def live(self, case: Case) -> None:
+        raise NotImplementedError
+
+    def core(self, case: Case) -> None:
+        raise NotImplementedError
+
+    def test_live(self) -> None:
+        self.live(CRASH)
+
+    def test_core(self) -> None:
+        self.core(CRASH)
+
+    def test_rust_live(self) -> None:
+        self.live(RUST)
+
+    def test_rust_core(self) -> None:
+        self.core(RUST)
+
+    def test_O2_live(self) -> None:
+        self.live(CRASH_O2)
+
+    def test_O2_core(self) -> None:
+        self.core(CRASH_O2)
+
+
+class GdbCrash(_CrashStops, unittest.TestCase):
     maxDiff = None
 
     def live(self, case: Case) -> None:
@@ -391,24 +419,6 @@ class GdbCrash(unittest.TestCase):
                     threads = gdb_threads(sections(out).get("all", ""))
                     self.assertEqual(crash_problems(case, threads, f"gdb, {source} core"), [],
                                      out[-8000:])
-
-    def test_live(self) -> None:
-        self.live(CRASH)
-
-    def test_core(self) -> None:
-        self.core(CRASH)
-
-    def test_rust_live(self) -> None:
-        self.live(RUST)
-
-    def test_rust_core(self) -> None:
-        self.core(RUST)
-
-    def test_O2_live(self) -> None:
-        self.live(CRASH_O2)
-
-    def test_O2_core(self) -> None:
-        self.core(CRASH_O2)
 
     def test_mid_switch(self) -> None:
         path = binary(CRASH)
@@ -506,7 +516,7 @@ print("%send")
 """ % (LLDB_QUIET, STORM_STOPS, MARK, MARK)
 
 
-class LldbCrash(unittest.TestCase):
+class LldbCrash(_CrashStops, unittest.TestCase):
     maxDiff = None
 
     def live(self, case: Case) -> None:
@@ -539,24 +549,6 @@ class LldbCrash(unittest.TestCase):
                     text = sections(out).get("all", "")
                     self.assertEqual(crash_problems(case, lldb_core_threads(text),
                                                     f"lldb, {source} core"), [], text)
-
-    def test_live(self) -> None:
-        self.live(CRASH)
-
-    def test_core(self) -> None:
-        self.core(CRASH)
-
-    def test_rust_live(self) -> None:
-        self.live(RUST)
-
-    def test_rust_core(self) -> None:
-        self.core(RUST)
-
-    def test_O2_live(self) -> None:
-        self.live(CRASH_O2)
-
-    def test_O2_core(self) -> None:
-        self.core(CRASH_O2)
 
     def test_mid_switch(self) -> None:
         path = binary(CRASH)
