@@ -44,6 +44,9 @@ func grow(n int) int {
 func growInGoroutine(done chan int) {
 	markerGrow()
 	done <- grow(64)
+	// main waits for this send too: a `next` over the line above ends here before main goes
+	// on (and raises SIGUSR1 or exits while the step is still under way).
+	done <- 0
 }
 
 //go:noinline
@@ -64,6 +67,7 @@ func raise() {
 func main() {
 	done := make(chan int)
 	go growInGoroutine(done)
+	<-done
 	<-done
 
 	// main must park in waitHere even when a debugger pauses the program (timers fire during
