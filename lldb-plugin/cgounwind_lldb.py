@@ -57,6 +57,7 @@ def _find_core() -> Any:
 
 core = _find_core()
 MAX_FRAMES = core.MAX_FRAMES  # the core's bound on one stack
+_MAX_INLINED = 64  # inlined functions listed at one pc (a bound on a corrupt block tree)
 
 _binaries: dict[str, tuple[Any, str]] = {}
 _is_go_file: dict[str, bool] = {}
@@ -632,7 +633,8 @@ class CgoFrame(ScriptedFrame):
     """A frame LLDB's own unwinder did not find: pc, symbol context, no registers."""
 
     def __init__(self, thread: lldb.SBThread, index: int, pc: int, innermost: bool,
-                 name: Optional[str] = None) -> None:
+                 name: Optional[str] = None,
+                 sc: Optional[lldb.SBSymbolContext] = None) -> None:
         # Not the thread: the base class looks the thread up by its thread id taken as an index
         # id, which overflows for goroutine threads' ids (and finds nothing useful otherwise).
         super().__init__(None, lldb.SBStructuredData())
@@ -645,8 +647,9 @@ class CgoFrame(ScriptedFrame):
         self.target = thread.GetProcess().GetTarget()
         # Resolved now, on the thread that walks: LLDB may ask from its event thread, where an SB
         # call that takes the target's lock can deadlock with a command (see the provider).
+        # `sc`: given for a function that the code at pc is inlined in (see _InlinedIn).
         lookup = pc if innermost else pc - 1
-        self.sc = self.target.ResolveSymbolContextForAddress(
+        self.sc = sc if sc is not None else self.target.ResolveSymbolContextForAddress(
             self.target.ResolveLoadAddress(lookup), lldb.eSymbolContextEverything)
 
     def get_function_name(self) -> Optional[str]:
@@ -748,6 +751,53 @@ def _with_inlined_callers(frames: list[Any], inlined: list[bool]) -> list[Any]:
         while 0 <= k < len(inlined) - 1 and inlined[k]:
             k += 1
             out.append(_InlinedCaller(f, k))
+    return out
+
+
+class _InlinedIn:
+    """A function that the code of a frame of ours (found by the core, not by LLDB) is inlined
+    in: the same pc, named by `sc` (its block, with the inlined call's site as its line)."""
+
+    def __init__(self, frame: Any, sc: lldb.SBSymbolContext) -> None:
+        self.frame, self.sc = frame, sc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.frame, name)
+
+
+def _inlined_in(target: lldb.SBTarget, pc: int, exact: bool) -> list[lldb.SBSymbolContext]:
+    """The functions the code at pc is inlined in, innermost first, each with the call site of
+    the one inside it as its line: the frames LLDB's own unwinder lists at one pc, and GDB for
+    the core's frames too. Without them a spliced stack in LLDB lost each function that inlined
+    another at a call (go1.19: runtime.sysReserve around an inlined sysReserveOS)."""
+    lookup = pc if exact else pc - 1
+    sc = target.ResolveSymbolContextForAddress(target.ResolveLoadAddress(lookup),
+                                               lldb.eSymbolContextEverything)
+    out: list[lldb.SBSymbolContext] = []
+    block = sc.GetBlock().GetContainingInlinedBlock()
+    while block.IsValid() and block.IsInlined() and len(out) < _MAX_INLINED:
+        outer = block.GetParent().GetContainingInlinedBlock()
+        ctx = lldb.SBSymbolContext(sc)
+        line = lldb.SBLineEntry()
+        line.SetFileSpec(block.GetInlinedCallSiteFile())
+        line.SetLine(block.GetInlinedCallSiteLine())
+        line.SetColumn(block.GetInlinedCallSiteColumn())
+        ctx.SetLineEntry(line)
+        ctx.SetBlock(outer if outer.IsValid() else sc.GetFunction().GetBlock())
+        out.append(ctx)
+        block = outer
+    return out
+
+
+def _with_inlined_in(target: lldb.SBTarget, frames: list[Any]) -> list[Any]:
+    """Each frame of ours followed by the functions its code is inlined in (LLDB's own frames
+    come with theirs: _with_inlined_callers)."""
+    out: list[Any] = []
+    for f in frames:
+        out.append(f)
+        if f.native < 0:
+            out.extend(_InlinedIn(f, sc) for sc in _inlined_in(target, f.pc,
+                                                               f.innermost or f.trampoline))
     return out
 
 
@@ -873,7 +923,7 @@ class CgoFrameProvider(ScriptedFrameProvider):
                           f"thread #{self.thread.GetIndexID()}: {stale}; backtrace not spliced")
             else:
                 walked, error = walk(self.thread, native, regs, innermost=first == 0)
-            self.frames = _with_inlined_callers(walked, inlined)
+            self.frames = _with_inlined_in(self.target, _with_inlined_callers(walked, inlined))
             if first and _goroutine_thread(self.thread) is not None:
                 # A goroutine's walk starts at its frame 0, whatever was handed out before.
                 self.frames = self.frames[first:]
@@ -899,7 +949,9 @@ class CgoFrameProvider(ScriptedFrameProvider):
             # names it (pc - 1 is the padding before it, an unnamed symbol of its own).
             exact = f.innermost or f.trampoline
             after_trampoline = j > 0 and self.frames[j - 1].trampoline
-            if index in self.names:
+            if isinstance(f, _InlinedIn):
+                made = CgoFrame(self.thread, index, f.pc, exact, sc=f.sc)
+            elif index in self.names:
                 made = CgoFrame(self.thread, index, f.pc, exact, self.names[index])
             elif f.native < 0 or (index > 0 and f.innermost and not after_trampoline
                                   and _named_before(self.target, f.pc)):

@@ -200,6 +200,41 @@ class LldbCoreFile(unittest.TestCase):
         self.assertRegex(section(out, "goroutine list"), r"\* 1 +syscall .* yes ", out)
 
 
+class LldbRuntimeMmap(unittest.TestCase):
+    maxDiff = None
+
+    def test_runtime_mmaps_as_gdb_shows_them(self) -> None:
+        """The runtime's first mmaps (schedinit, one thread): C (x_cgo_mmap) called through
+        runtime.callCgoMmap, which aligns SP for C (its frame is found through rbp; the frame
+        above it was a stack address in GDB and LLDB on go1.19), runtime functions inlined in
+        the core's frames (go1.19: sysReserveOS inlined in sysReserve, which LLDB left out),
+        and the stack's end at runtime.rt0_go (the CFI went on into argc and argv: ?? frames).
+        At each of the first stops, GDB's bt and LLDB's are the same stack, with no ??."""
+        path, stops = binary("callback"), 6
+        gdb_cmds = ["break x_cgo_mmap", "run"]
+        lldb_cmds = [f"plugin load {PLUGIN}", "breakpoint set -n x_cgo_mmap", "process launch"]
+        for i in range(stops):
+            gdb_cmds += [f"echo {G.MARK}s{i}\\n", "bt", "continue"]
+            lldb_cmds += [f"script print('@@s{i}')", "bt", "process continue"]
+        gdb_out = G.run_gdb(path, gdb_cmds)
+        lldb_out = run_lldb(lldb_cmds, target=path)
+        gdb_parts = G.split_sections(gdb_out, G.MARK)
+        self.assertEqual(G.problems(gdb_out), [], gdb_out)
+        self.assertNotIn("cgounwind:", lldb_out)
+        for i in range(stops):
+            gdb_bts = G.parse_backtraces(gdb_parts.get(f"s{i}", ""))
+            self.assertTrue(gdb_bts, f"stop {i}: no GDB backtrace\n{gdb_out}")
+            want = gdb_bts[-1].frames
+            part = section(lldb_out.split(f"@@s{i}\n", 1)[-1], "bt")
+            got = next(iter(parse_threads(part).values()), [])
+            where = f"stop {i}:\n" + "\n".join(f"{e:40} {a}" for e, a in zip(
+                want + [""] * len(got), got + [""] * len(want)) if e or a)
+            self.assertEqual(want[:2], ["x_cgo_mmap", "runtime.callCgoMmap"], where)
+            self.assertEqual(want[-1], "runtime.rt0_go", where + "\n" + gdb_out)
+            self.assertNotIn("??", want, where)
+            self.assertTrue(same_stack(want, got), where + "\n" + lldb_out)
+
+
 class LldbPlugin(unittest.TestCase):
     maxDiff = None
 

@@ -177,6 +177,15 @@ class Amd64 final : public Arch {
            name == "runtime.walltime1" || name == "runtime.vgetrandom1" || name == "time.now";
   }
 
+  // sys_linux_amd64.s: callCgoMmap and callCgoMunmap ("MOVQ SP, BX; ANDQ $~15, SP; MOVQ BX,
+  // 0(SP); CALL AX; MOVQ 0(SP), SP") and callCgoSigaction (the same with "MOVQ BX, SP" after the
+  // call), each with a 16-byte frame and so a saved rbp. (sigfwd aligns too but has no frame:
+  // its SP lives in rbx only, and the debugger's CFI is left to it.)
+  bool aligns_sp_for_c(std::string_view name) const override {
+    return name == "runtime.callCgoMmap" || name == "runtime.callCgoMunmap" ||
+           name == "runtime.callCgoSigaction";
+  }
+
   bool is_indirect_call_before(const uint8_t* code, size_t n) const override {
     return indirect_call_before(code, n);
   }

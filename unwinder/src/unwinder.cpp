@@ -183,10 +183,14 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
     // (m.curg since execute) resumes here. Before that move SP is g0's and the CFI holds.
     s = rule_gogo(r, st, t);
   } else if (name == "runtime.goexit") {
-    s.kind = StepKind::Outermost;
-    s.rule = "goexit";
-    s.id_sp = id_at_least(r.sp, st.floor);
-    s.state = st;
+    s = outermost(r, st, "goexit");
+  } else if (name == "runtime.rt0_go") {
+    // The program's first Go code: _rt0_amd64 / _rt0_arm64 jump to it (no call) with the
+    // kernel's argc and argv at SP, which the CFI took for a caller ("0x1 in ?? ()" below a
+    // stop in schedinit's mmaps, every toolchain).
+    s = outermost(r, st, "rt0_go");
+  } else if (arch().aligns_sp_for_c(name)) {
+    s = rule_aligned_for_c(r, st, lookup, fn->entry);
   } else if (auto vc = arch().switches_for_vdso(name) ? vdso_caller(r, t, lookup) : std::nullopt;
              vc) {
     s = to_vdso_caller(r, *vc, st);
@@ -219,6 +223,41 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
     s.state.floor = st.floor;
   }
   if (s.kind == StepKind::Outermost || s.kind == StepKind::Stop) s.state.ended = true;
+  return s;
+}
+
+Step Unwinder::outermost(const Regs& r, const WalkState& st, const char* rule) {
+  Step s;
+  s.kind = StepKind::Outermost;
+  s.rule = rule;
+  s.id_sp = id_at_least(r.sp, st.floor);
+  s.state = st;
+  return s;
+}
+
+// runtime.callCgoMmap / callCgoMunmap / callCgoSigaction on amd64: "MOVQ SP, BX; ANDQ $~15, SP;
+// [MOVQ BX, 0(SP);] CALL AX; MOVQ 0(SP), SP | MOVQ BX, SP". From the ANDQ until SP is restored,
+// SP is 0 or 8 bytes below the frame pclntab describes; while C runs (the mmap of every heap
+// growth) the CFA computed from SP was one word off and the frame above it became a stack
+// address (1 thread stack in 3,000 random interrupts of storm, go1.23). The prologue's frame
+// pointer is exact there: the frame's SP before the alignment is rbp − fp_off (CFA = rbp+16; pc
+// at CFA-8; caller's rbp at CFA-16). Elsewhere in these functions (prologue, epilogue, SP
+// already aligned) that SP is r.sp and pclntab alone is right.
+Step Unwinder::rule_aligned_for_c(const Regs& r, const WalkState& st, uint64_t lookup,
+                                  uint64_t entry) const {
+  Regs real = r;
+  auto delta = mod_.sp_delta(lookup);
+  if (delta && saves_frame_pointer(entry)) {
+    // fp_off > 0: the whole frame is open (after the prologue's SUBQ, before the epilogue's
+    // ADDQ), so rbp is this frame's and not yet, or no longer, the caller's.
+    auto fp_off = arch().go_frame(*delta, true).fp_off;
+    if (fp_off && *fp_off > 0 && r.bp >= r.sp + static_cast<uint64_t>(*fp_off)) {
+      uint64_t before = r.bp - static_cast<uint64_t>(*fp_off);
+      if (before - r.sp <= Arch::kPtrSize) real.sp = before;
+    }
+  }
+  Step s = rule_go(real, st, lookup, entry, /*on_goroutine_stack=*/st.spliced);
+  s.rule = "aligned_for_c";
   return s;
 }
 

@@ -73,6 +73,11 @@ class Arch {
   // m.vdsoSP, then move SP to g0's stack and align it for C, so from that switch to the switch
   // back their CFI (the assembler's SP bookkeeping) describes no real frame.
   virtual bool switches_for_vdso(std::string_view name) const = 0;
+  // True for the assembly functions that call C on the stack they run on after aligning SP for
+  // the C ABI: from that alignment until SP is restored after the call, SP can be one word below
+  // where the assembler's bookkeeping (pclntab, the CFI made from it) puts it; their prologue's
+  // frame pointer still locates the frame.
+  virtual bool aligns_sp_for_c(std::string_view name) const = 0;
 
   // --- calls ---
   // How many bytes before a return address call_target_before and is_indirect_call_before read.

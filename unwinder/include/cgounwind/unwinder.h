@@ -99,6 +99,9 @@ class Unwinder {
   Step rule_systemstack(const Regs& r, const WalkState& st, const ThreadInfo& t,
                         const char* rule) const;
   Step rule_crosscall2(const Regs& r, const WalkState& st, uint64_t lookup, uint64_t entry) const;
+  Step rule_aligned_for_c(const Regs& r, const WalkState& st, uint64_t lookup,
+                          uint64_t entry) const;
+  static Step outermost(const Regs& r, const WalkState& st, const char* rule);
   Step rule_go(const Regs& r, const WalkState& st, uint64_t lookup, uint64_t entry,
                bool on_goroutine_stack) const;
   bool saves_frame_pointer(uint64_t entry) const;
