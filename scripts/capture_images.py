@@ -84,11 +84,16 @@ EXTRA = {
     # crosscall2 innermost, after its prologue moved rbp (+18: go1.26's LEAQ 0x28(SP), BP).
     "callback-crosscall2": ("callback", ("break *'crosscall2'+18", "run"),
                             ("crosscall2", "GoMiddle", "c_outer", "main.goOuter", "main.main")),
+    # schedinit's fourth mmap, in C called by callCgoMmap, whose ANDQ moved SP 8 bytes down on
+    # go1.19 (its frame is found through rbp); the stack ends at rt0_go.
+    "callback-mmap": ("callback", ("break x_cgo_mmap", "run", "continue 3"),
+                      ("x_cgo_mmap", "runtime.callCgoMmap", "runtime.mmap", "runtime.schedinit",
+                       "runtime.rt0_go")),
 }
 # Images that are one of several stops of the same binary: image key -> the binary it names
 # (the one the unit tests load).
 BINARY_OF = {"storm-idle": "storm", "storm-gogo": "storm", "storm-vdso": "storm",
-             "callback-crosscall2": "callback"}
+             "callback-crosscall2": "callback", "callback-mmap": "callback"}
 # arm64 programs run under qemu-user's gdbstub; gdb-multiarch attaches to it.
 ARM64_SYSROOT = "/usr/aarch64-linux-gnu"
 # Images of every thread's walk (idle Ms down to crosscall1, workers blocked in C).
