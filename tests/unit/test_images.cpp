@@ -645,10 +645,10 @@ TEST_P(ImageTest, WalkFromInnermostReproducesTheRecordedChain) {
     // goexit, C (NotMine), or an M's g0 stack in the scheduler, at the switch that brought it
     // there once its goroutine was dropped (mcall, morestack); or the first thread before the
     // scheduler starts, at rt0_go.
-    EXPECT_TRUE(last.kind == StepKind::NotMine ||
-                (last.kind == StepKind::Outermost &&
-                 (last.rule == "goexit" || last.rule == "mcall" || last.rule == "morestack" ||
-                  last.rule == "rt0_go")))
+    EXPECT_TRUE(
+        last.kind == StepKind::NotMine ||
+        (last.kind == StepKind::Outermost && (last.rule == "goexit" || last.rule == "mcall" ||
+                                              last.rule == "morestack" || last.rule == "rt0_go")))
         << "walk " << c << " ends with " << kind_name(last.kind) << " " << last.rule << " "
         << last.error;
     to_goexit += last.kind == StepKind::Outermost;
