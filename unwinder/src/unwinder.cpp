@@ -88,25 +88,40 @@ std::optional<Regs> Unwinder::sched_of(uint64_t g) const {
   return Regs{*pc, *sp, *bp, lr.value_or(0)};
 }
 
-std::optional<uint64_t> Unwinder::m_for_lwp(uint64_t lwp) const {
+// A thread has one M, except a C thread that a signal finds while cgo's extra M is still "in
+// C" (m.isExtraInC, until cgocallbackg's exitsyscall is done): runtime.badsignal takes a second
+// extra M with needm(signal), its g0 bounds set around the signal stack. The frames the signal
+// interrupted are the first M's: it is the one whose g0 stack holds their SP (taking the first M
+// listed, the walk of those frames found the second, whose m.curg is 0, and ended at their
+// systemstack without a word: LLDB, storm's SIGABRT relay, ~1 run in 10).
+std::optional<uint64_t> Unwinder::m_for_lwp(uint64_t lwp, std::optional<uint64_t> sp) const {
   const auto& L = mod_.layout();
   auto allm = mod_.data_symbol("runtime.allm");
   if (!allm || lwp == 0 || L.m_procid < 0 || L.m_alllink < 0) return std::nullopt;
+  std::optional<uint64_t> first;
   auto m = u64(*allm);
   for (int n = 0; m && *m != 0 && n < 100000; ++n) {
     auto procid = u64(*m + L.m_procid);
-    if (!procid) return std::nullopt;
-    if (*procid == lwp) return *m;
+    if (!procid) break;
+    if (*procid == lwp) {
+      if (!sp) return *m;
+      if (!first) first = *m;
+      auto g0 = u64(*m + L.m_g0);
+      auto lo = g0 && *g0 ? u64(*g0 + L.g_stack_lo) : std::nullopt;
+      auto hi = g0 && *g0 ? u64(*g0 + L.g_stack_hi) : std::nullopt;
+      if (lo && hi && *sp >= *lo && *sp < *hi) return *m;
+    }
     m = u64(*m + L.m_alllink);
   }
-  return std::nullopt;
+  return first;
 }
 
-std::optional<uint64_t> Unwinder::m_of_frame(const WalkState& st, const ThreadInfo& t) const {
+std::optional<uint64_t> Unwinder::m_of_frame(const WalkState& st, const ThreadInfo& t,
+                                             uint64_t sp) const {
   if (st.g != 0) {
     if (auto m = u64(st.g + mod_.layout().g_m); m && *m != 0) return *m;
   }
-  return m_for_lwp(t.lwp);
+  return m_for_lwp(t.lwp, sp);
 }
 
 Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, bool innermost) const {
@@ -360,7 +375,7 @@ Step Unwinder::rule_cgocallback(const Regs& r, const WalkState& st, const Thread
                                 uint64_t lookup) const {
   const auto& L = mod_.layout();
   auto delta = mod_.sp_delta(lookup);
-  auto m = m_of_frame(st, t);
+  auto m = m_of_frame(st, t, r.sp);
   if (!delta || !m) return stop(r, st, "cannot find the M of this cgo callback");
   auto g0 = u64(*m + L.m_g0);
   if (!g0) return stop(r, st, "unreadable m.g0");
@@ -405,7 +420,7 @@ Step Unwinder::rule_crosscall2(const Regs& r, const WalkState& st, uint64_t look
 
 Step Unwinder::rule_to_curg(const Regs& r, const WalkState& st, const ThreadInfo& t,
                             const char* rule) const {
-  auto m = m_for_lwp(t.lwp);
+  auto m = m_for_lwp(t.lwp, r.sp);
   if (!m) return stop(r, st, fmt::format("{}: cannot find the M of thread {}", rule, t.lwp));
   auto curg = u64(*m + mod_.layout().m_curg);
   if (!curg) return stop(r, st, fmt::format("{}: unreadable m.curg", rule));
@@ -441,7 +456,7 @@ std::optional<Regs> Unwinder::vdso_caller(const Regs& r, const ThreadInfo& t,
                                           uint64_t lookup) const {
   const auto& L = mod_.layout();
   if (L.m_vdsoSP < 0) return std::nullopt;
-  auto m = m_for_lwp(t.lwp);
+  auto m = m_for_lwp(t.lwp, r.sp);
   auto vdso_sp = m ? u64(*m + L.m_vdsoSP) : std::nullopt;
   auto delta = mod_.sp_delta(lookup);
   auto entry = mod_.func_for_pc(lookup);
@@ -492,7 +507,7 @@ Step Unwinder::rule_systemstack(const Regs& r, const WalkState& st, const Thread
 // gogo's move to the goroutine's SP took it, whatever m.curg says.
 bool Unwinder::off_g0_stack(const Regs& r, const ThreadInfo& t) const {
   const auto& L = mod_.layout();
-  auto m = m_for_lwp(t.lwp);
+  auto m = m_for_lwp(t.lwp, r.sp);
   auto g0 = m ? u64(*m + L.m_g0) : std::nullopt;
   if (!g0 || *g0 == 0) return false;
   auto lo = u64(*g0 + L.g_stack_lo), hi = u64(*g0 + L.g_stack_hi);
@@ -502,7 +517,7 @@ bool Unwinder::off_g0_stack(const Regs& r, const ThreadInfo& t) const {
 // True when SP lies on the stack of the goroutine thread `t` runs (m.curg).
 bool Unwinder::on_curg_stack(const Regs& r, const ThreadInfo& t) const {
   const auto& L = mod_.layout();
-  auto m = m_for_lwp(t.lwp);
+  auto m = m_for_lwp(t.lwp, r.sp);
   auto curg = m ? u64(*m + L.m_curg) : std::nullopt;
   if (!curg || *curg == 0) return false;
   auto lo = u64(*curg + L.g_stack_lo), hi = u64(*curg + L.g_stack_hi);
@@ -522,7 +537,7 @@ bool Unwinder::returned_from_c(const Regs& r) const {
 // frame of that function there is mid-switch; one called on g0 itself (systemstack's noswitch
 // path) runs deeper in that stack, below the sp the scheduler saved.
 bool Unwinder::on_g0_switch_sp(const Regs& r, const ThreadInfo& t, uint64_t slack) const {
-  auto m = m_for_lwp(t.lwp);
+  auto m = m_for_lwp(t.lwp, r.sp);
   auto g0 = m ? u64(*m + mod_.layout().m_g0) : std::nullopt;
   auto sched = g0 && *g0 ? sched_of(*g0) : std::nullopt;
   return sched && sched->sp != 0 && r.sp <= sched->sp && r.sp + slack >= sched->sp;
@@ -534,7 +549,7 @@ Step Unwinder::rule_mcall(const Regs& r, const WalkState& st, const ThreadInfo& 
   // The goroutine mcall switched away from: on the g0 stack where mcall left it (amd64, once
   // fn's arg slot is pushed: at fn's return address), else (passed in a register only) the M's
   // current goroutine, which it stays until fn drops it.
-  const auto this_m = m_for_lwp(t.lwp);
+  const auto this_m = m_for_lwp(t.lwp, r.sp);
   std::optional<uint64_t> gp;
   if (auto off = arch().mcall_gp_off(); off && at_return) {
     gp = u64(r.sp + static_cast<uint64_t>(*off));
@@ -565,7 +580,7 @@ Step Unwinder::rule_mcall(const Regs& r, const WalkState& st, const ThreadInfo& 
 // (a new goroutine resumes at its function's first instruction).
 Step Unwinder::rule_gogo(const Regs& r, const WalkState& st, const ThreadInfo& t) const {
   const auto& L = mod_.layout();
-  auto m = m_for_lwp(t.lwp);
+  auto m = m_for_lwp(t.lwp, r.sp);
   auto g = m ? u64(*m + L.m_curg) : std::nullopt;
   if (!g || *g == 0) return stop(r, st, "gogo: cannot find the goroutine it resumes");
   const uint64_t sched = *g + static_cast<uint64_t>(L.g_sched);
