@@ -76,8 +76,7 @@ class Unwinder {
 
   // The M running on kernel thread `lwp` (runtime.allm walk), or nullopt. With `sp`, the M of
   // a frame at sp: when the thread has two Ms, the one whose g0 stack holds sp.
-  std::optional<uint64_t> m_for_lwp(uint64_t lwp,
-                                    std::optional<uint64_t> sp = std::nullopt) const;
+  std::optional<uint64_t> m_for_lwp(uint64_t lwp, std::optional<uint64_t> sp = std::nullopt) const;
 
  private:
   Step rule_c_thread_entry(const Regs& r, const WalkState& st, uint64_t lookup) const;
@@ -115,8 +114,7 @@ class Unwinder {
   std::optional<Regs> sched_of(uint64_t g) const;
   static void enter_goroutine(Step& s, uint64_t g, const Regs& sched);
   static Step to_c_caller(const Regs& caller, const WalkState& st, const char* rule);
-  std::optional<uint64_t> m_of_frame(const WalkState& st, const ThreadInfo& t,
-                                     uint64_t sp) const;
+  std::optional<uint64_t> m_of_frame(const WalkState& st, const ThreadInfo& t, uint64_t sp) const;
 
   GoModule mod_;
   Memory& mem_;
