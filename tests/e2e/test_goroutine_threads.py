@@ -232,19 +232,29 @@ class DapGoroutineThreads(unittest.TestCase):
     def test_threads_answer_within_a_second_at_10000(self) -> None:
         s, stopped = self.session(10000)
         try:
-            started = time.monotonic()
+            started, cpu0 = time.monotonic(), _cpu_seconds(s.proc.pid)
             s.request("continue", {"threadId": stopped["body"]["threadId"]})
             s.wait_event("stopped")
             answered = time.monotonic()
             threads = s.request("threads")["body"]["threads"]
-            done = time.monotonic()
+            done, cpu = time.monotonic(), _cpu_seconds(s.proc.pid) - cpu0
             self.assertEqual(len([t for t in threads if t["id"] >= GOROUTINE_TID_BASE]), 1024)
-            # The listing is made when LLDB handles the stop; `threads` then reads it.
-            self.assertLess(done - started, 1.0, f"continue to threads: {done - started:.2f} s")
+            # The listing is made when LLDB handles the stop; `threads` then reads it. The
+            # request itself in wall time; the whole from `continue` in lldb-dap's CPU time (the
+            # program's run to its next stop, and a loaded machine, stretch the wall time).
+            self.assertLess(done - answered, 1.0, f"threads: {done - answered:.2f} s")
+            self.assertLess(cpu, 1.0, f"continue to threads: {cpu:.2f} s of lldb-dap's CPU")
             print(f"10,000 goroutines: continue -> stopped {answered - started:.3f} s, "
-                  f"threads {done - answered:.3f} s", file=sys.stderr)
+                  f"threads {done - answered:.3f} s; lldb-dap CPU {cpu:.3f} s", file=sys.stderr)
         finally:
             s.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` (all its threads), from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:
