@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import subprocess
 import sys
 from typing import Any, Dict, List
@@ -27,12 +26,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sweep_lldb import Sweep  # noqa: E402
 
 _PYTHON_ERRORS = ("Traceback", "Python Exception", "error: python")
-
-
-def _printed_from(bt: str) -> int:
-    """The number of the first frame a `thread backtrace` text printed (0 normally)."""
-    m = re.search(r"frame #(\d+):", bt)
-    return int(m.group(1)) if m else 0
 
 
 def _tally(table: Dict[str, int], key: str) -> None:
@@ -50,7 +43,6 @@ def interrupts(debugger: lldb.SBDebugger) -> Dict[str, Any]:
     explained: Dict[str, int] = {}
     bad: List[Dict[str, Any]] = []
     python_errors: List[str] = []
-    omitted: List[str] = []
     stops = 0
     for _ in range(count):
         sweep.said.clear()
@@ -76,19 +68,8 @@ def interrupts(debugger: lldb.SBDebugger) -> Dict[str, Any]:
                 _tally(explained, "%s: %s" % (r["frames"][0] if r["frames"] else "?", r["why"]))
             elif r["kind"] in ("silent", "garbage") and len(bad) < 50:
                 bad.append(r)
-            if r["kind"] == "garbage" and r.get("top_lost") and _printed_from(r["bt"]) > 0:
-                # Known LLDB defect under investigation (go1.21 ~1 stack in 2,000, go1.26 ~1 in
-                # 24,000, storm's C threads): `thread backtrace` prints the stack from frame #N >
-                # 0, frames #0..N-1 (the spliced C → Go → C part) left out without a word.
-                # Counted and reported on their own, not as garbage, until it is fixed.
-                kinds["garbage"] -= 1
-                _tally(kinds, "omitted")
-                if r in bad:
-                    bad.remove(r)
-                omitted.append(r["bt"])
     return {"stops": stops, "kinds": kinds, "bottoms": bottoms, "tops": tops,
-            "explained": explained, "bad": bad, "python_errors": python_errors[:20],
-            "omitted": omitted[:10]}
+            "explained": explained, "bad": bad, "python_errors": python_errors[:20]}
 
 
 def __lldb_init_module(debugger: lldb.SBDebugger, internal_dict: Any) -> None:

@@ -125,7 +125,7 @@ class Sweep:
         frames: List[str] = []
         numbers: List[int] = []
         pcs: List[int] = []
-        garbage = False
+        made_up = False
         exact = True
         for ln in text.splitlines():
             m = _BT_FRAME.match(ln)
@@ -139,14 +139,14 @@ class Sweep:
             code = R.is_code(self._section(pc if exact else pc - 1))
             # Frame 0 is where the thread is: LLDB names it (a nameless PLT stub is LLDB's own);
             # a nameless frame or a data symbol above it is a frame an unwinder made up.
-            garbage = garbage or not code or (name == "??" and len(frames) > 1)
+            made_up = made_up or not code or (name == "??" and len(frames) > 1)
             exact = name in _TRAMPOLINES
         # The stack must begin where the thread is: a list that lost its innermost frames is
         # as wrong as one with a made-up frame (before the provider handed on inlined frames,
         # `bt` began in the caller's caller at the first instruction of inlined code).
         at = self.thread_pc(thread)
         top_lost = at is not None and (not pcs or pcs[0] != at)
-        garbage = garbage or top_lost
+        garbage = made_up or top_lost
         prefix = "thread #%d: " % thread.GetIndexID()
         why = next((ln[len(prefix):] for ln in self.said if ln.startswith(prefix)), "")
         if not why:  # a failure of the provider itself is said without a thread
@@ -157,6 +157,10 @@ class Sweep:
                                         self.amd64, self._bottom_sp(thread, len(frames) - 1),
                                         self._read_word)
         kind = R.verdict(frames, garbage, why, "", alone)
+        if kind == "garbage" and top_lost and why and not made_up:
+            # The stack does not begin where the thread is, and the plugin said why (LLDB gave
+            # its frame list no registers at that stop): explained, not made up.
+            kind = "explained"
         # LLDB numbers a frame of its own that the provider hands on by its place in LLDB's own
         # list, and the provider's frames by their place in the new one: where the provider left
         # one of LLDB's frames out (a caller LLDB listed twice), the numbers skip one, and the

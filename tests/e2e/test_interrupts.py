@@ -63,10 +63,6 @@ def report(debugger: str, r: dict) -> None:
     print(f"\n{ARGS.toolchain} {debugger}: {r['stops']} interrupts, {total} thread stacks: "
           + ", ".join(f"{kinds.get(k, 0)} {k}" for k in
                       ("whole", "explained", "silent", "garbage")), flush=True)
-    if kinds.get("omitted"):
-        print(f"  known LLDB defect: {kinds['omitted']} stacks printed from a frame #N > 0 "
-              "(LLDB's own frame list began there, without registers), e.g.:\n"
-              + r["omitted"][0])
     print("  ends: " + ", ".join(f"{k} ×{v}" for k, v in
                                  sorted(r["bottoms"].items(), key=lambda kv: -kv[1])))
     print("  stopped in (top 12): " + ", ".join(
