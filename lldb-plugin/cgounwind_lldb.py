@@ -710,8 +710,9 @@ class CgoFrame(ScriptedFrame):
 def _stale_registers(target: lldb.SBTarget, native: list[tuple[int, int, int]],
                      regs: dict[int, int]) -> str:
     """Why the registers LLDB gives for the first input frame cannot be where the walk starts
-    ('' when they can): their pc is not that frame's pc. Seen in LLDB 22.1 (single-step sweep,
-    `thread step-inst -m all-threads`, go1.26, about one stop in 20,000): after a step over a
+    ('' when they can): there are none, or their pc is not that frame's pc. Seen in LLDB 22.1
+    (single-step sweep, `thread step-inst -m all-threads`, go1.26, about one stop in 20,000):
+    after a step over a
     `ret`, frame 0's pc was right but its register context was another frame's (pc and SP of
     runtime.gopreempt_m, three frames up), and so were the SPs of LLDB's own frames; walked
     from there, the stack lost its first three frames without a word."""
