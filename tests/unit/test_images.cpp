@@ -945,7 +945,8 @@ TEST_P(ImageTest, ReturnAddressLoopsAreBounded) {
     while (!pokes.empty()) pokes.pop_back();
     ++tried;
   }
-  if (tried == 0 && claimed("crosscall1").empty() && walked_go == 0)
+  // tried == 0 means no crosscall1 either (each adds a variant above).
+  if (tried == 0 && walked_go == 0)
     GTEST_SKIP() << "no Go frame walked by the core (the debugger's CFI unwinds them here)";
   EXPECT_GT(tried, 0);
   std::cout << "[          ] " << tried << " loop variants, " << hit_limit << " stopped by the "
