@@ -89,11 +89,18 @@ EXTRA = {
     "callback-mmap": ("callback", ("break x_cgo_mmap", "run", "continue 3"),
                       ("x_cgo_mmap", "runtime.callCgoMmap", "runtime.mmap", "runtime.schedinit",
                        "runtime.rt0_go")),
+    # Go's own signal restorer (a program without cgo): runtime.sigtramp entered from the kernel
+    # (SIGURG, once the workers run), its return address runtime.sigreturn__sigaction's first instruction
+    # (the core's sigreturn rule reads the interrupted registers from the kernel's frame).
+    "stepgo-sigtramp": ("stepgo", ("handle SIGURG nostop noprint pass", "break runtime.sigtramp",
+                                   "run", "continue 50", "delete"),
+                        ("runtime.sigtramp", "runtime.goexit")),
 }
 # Images that are one of several stops of the same binary: image key -> the binary it names
 # (the one the unit tests load).
 BINARY_OF = {"storm-idle": "storm", "storm-gogo": "storm", "storm-vdso": "storm",
-             "callback-crosscall2": "callback", "callback-mmap": "callback"}
+             "callback-crosscall2": "callback", "callback-mmap": "callback",
+             "stepgo-sigtramp": "stepgo"}
 # arm64 programs run under qemu-user's gdbstub; gdb-multiarch attaches to it.
 ARM64_SYSROOT = "/usr/aarch64-linux-gnu"
 # Images of every thread's walk (idle Ms down to crosscall1, workers blocked in C).

@@ -213,6 +213,13 @@ class PyWalker {
       return l;
     }
   }
+  std::vector<RunningGoroutine> running_goroutines(const std::vector<uint64_t>& lwps) {
+    try {
+      return cgounwind::running_goroutines(mods_, mem_.mem(), lwps);
+    } catch (std::exception&) {
+      return {};  // the OS threads stay as they are
+    }
+  }
   ThreadStack goroutine_thread_stack(
       uint64_t g, uint64_t pc, uint64_t sp, uint64_t bp, uint64_t lr,
       const std::vector<std::tuple<uint64_t, uint64_t, uint64_t>>& native, int max_frames) {
@@ -258,12 +265,16 @@ class PyWalker {
     const StepGesture g = gesture == "in"    ? StepGesture::In
                           : gesture == "out" ? StepGesture::Out
                                              : StepGesture::Over;
-    StepPlan p;
-    for (const CgoNames& n : names()) {  // the module whose glue frame 0 is
+    // The module whose glue frame 0 is; else the first (a step into a signal handler needs no
+    // names, and with user code at frame 0 the plan is done).
+    const CgoNames* chosen = names().empty() ? nullptr : &names().front();
+    for (const CgoNames& n : names()) {
       if (n.role(frames.empty() ? "" : frames[0].function) == StepRole::User) continue;
-      p = cgounwind::plan_after_step(n, g, frames);
+      chosen = &n;
       break;
     }
+    StepPlan p;
+    if (chosen != nullptr) p = cgounwind::plan_after_step(*chosen, g, frames);
     py::dict d;
     d["action"] = p.action == StepPlan::Action::Done            ? "done"
                   : p.action == StepPlan::Action::RunToFunction ? "function"
@@ -656,6 +667,7 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def("goroutine_stack", &PyWalker::goroutine_stack, py::arg("g"), py::arg("pc"),
            py::arg("sp"), py::arg("bp"), py::arg("max_frames") = 1024, py::arg("lr") = 0)
       .def("goroutine_threads", &PyWalker::goroutine_threads, py::arg("max"), py::arg("keep"))
+      .def("running_goroutines", &PyWalker::running_goroutines, py::arg("lwps"))
       .def("goroutine_thread_stack", &PyWalker::goroutine_thread_stack, py::arg("g"), py::arg("pc"),
            py::arg("sp"), py::arg("bp"), py::arg("lr"), py::arg("native"),
            py::arg("max_frames") = kMaxClaimedFrames)
@@ -749,6 +761,12 @@ PYBIND11_MODULE(_cgounwind, m) {
       .def_readonly("goroutines", &GoroutineTable::goroutines)
       .def_readonly("error", &GoroutineTable::error)
       .def_readonly("truncated", &GoroutineTable::truncated);
+  py::class_<RunningGoroutine>(m, "RunningGoroutine")
+      .def_readonly("tid", &RunningGoroutine::tid)
+      .def_readonly("goid", &RunningGoroutine::goid)
+      .def_readonly("g", &RunningGoroutine::g)
+      .def_readonly("lwp", &RunningGoroutine::lwp)
+      .def_readonly("name", &RunningGoroutine::name);
   py::class_<GoroutineThread>(m, "GoroutineThread")
       .def_readonly("tid", &GoroutineThread::tid)
       .def_readonly("goid", &GoroutineThread::goid)

@@ -78,6 +78,9 @@ const char* const kRequiredImages[] = {
     "go1.26-storm-vdso",
     "go1.26-callback-crosscall2",
     "go1.19-callback-mmap",
+    // Go's own signal restorer in a program without cgo: the kernel's signal frame read by the
+    // sigreturn rule, down to the goroutine SIGURG interrupted.
+    "go1.26-stepgo-sigtramp",
 };
 
 const char* const kRecapture =
@@ -553,6 +556,8 @@ TEST_P(ImageTest, RecordedRulesFitTheProgram) {
     want = {"vdso", "go", "goexit"};
   } else if (stop == "callback-mmap") {
     want = {"aligned_for_c", "rt0_go"};  // the debugger's CFI does the other Go frames
+  } else if (stop == "stepgo-sigtramp") {
+    want = {"sigreturn", "go", "goexit"};
   } else if (stop == "callback-crosscall2") {
     want = {"crosscall2", "asmcgocall", "go", "goexit"};
   } else if (program.rfind("callback", 0) == 0 || program == "deep")

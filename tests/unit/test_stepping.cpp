@@ -131,6 +131,47 @@ TEST(Stepping, PlansAfterTheDebuggersStep) {
   EXPECT_EQ(plan_after_step(names, StepGesture::Over, {}).action, A::Done);
 }
 
+// LLDB's step over a line that a signal (SIGURG's asynchronous preemption) interrupts while it
+// single-steps ends in the runtime's handler, or at the restorer the handler returned to (stacks
+// as the LLDB provider lists them in testdata/stepgo, go1.26, and GDB's spelling): the step goes
+// on from the interrupted frame to the end of its line.
+TEST(Stepping, AStepThatEndedInASignalHandlerGoesOnWhereTheSignalArrived) {
+  auto paths = binaries("callback");
+  ASSERT_FALSE(paths.empty());
+  auto bin = load(paths.front());
+  ASSERT_TRUE(bin);
+  CgoNames names(*bin);
+  using A = StepPlan::Action;
+  const StepFrame worker{"main.worker", 0x49eb40, 0xc000052ef00};
+  const StepFrame below{"main.main.gowrap3", 0x49f1e6, 0xc000052ef90};
+  for (const char* restorer :
+       {"runtime.sigreturn__sigaction", "runtime.sigreturn.sigaction.abi0", "__restore_rt"}) {
+    std::vector<StepFrame> in_handler{{"runtime.sigtramp", 0x480e64, 0x7f0000d448},
+                                      {restorer, 0x480fa0, 0x7f0000d480},
+                                      worker,
+                                      below};
+    StepPlan p = plan_after_step(names, StepGesture::Over, in_handler);
+    EXPECT_EQ(p.action, A::RunToFrame) << restorer;
+    EXPECT_EQ(p.frame, 2u);
+    EXPECT_EQ(p.pc, worker.pc);
+    EXPECT_EQ(p.sp, worker.sp);
+    EXPECT_TRUE(p.finish_line);
+    // Stopped at the restorer itself (a step out of the handler).
+    std::vector<StepFrame> at_restorer(in_handler.begin() + 1, in_handler.end());
+    p = plan_after_step(names, StepGesture::In, at_restorer);
+    EXPECT_EQ(p.action, A::RunToFrame);
+    EXPECT_EQ(p.frame, 1u);
+    EXPECT_TRUE(p.finish_line);
+  }
+  // A restorer below user code is not this case: the user's frame 0 is where the step ended.
+  std::vector<StepFrame> user_above{worker, {"__restore_rt", 0x7f0001, 0x7f0000d480}, below};
+  EXPECT_EQ(plan_after_step(names, StepGesture::Over, user_above).action, A::Done);
+  // Nothing below the restorer (a truncated stack): not this case either.
+  std::vector<StepFrame> truncated{{"runtime.sigtramp", 0x480e64, 0x7f0000d448},
+                                   {"runtime.sigreturn__sigaction", 0x480fa0, 0x7f0000d480}};
+  EXPECT_EQ(plan_after_step(names, StepGesture::Over, truncated).action, A::Done);
+}
+
 TEST(Stepping, RustThroughTheCAbi) {
   auto paths = binaries("rustchain");
   if (paths.empty()) GTEST_SKIP() << "rustchain not built (no cargo)";

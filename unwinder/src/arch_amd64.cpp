@@ -1,6 +1,8 @@
 // amd64 (System V x86-64) rules. Encodings are those the Go assembler and gcc emit for the
 // runtime's stack-switch code; frame layouts are those of the Go amd64 ABI (frame pointer pushed
 // just below the return address) and of the C ABI.
+#include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "cgounwind/arch.h"
@@ -184,6 +186,20 @@ class Amd64 final : public Arch {
   bool aligns_sp_for_c(std::string_view name) const override {
     return name == "runtime.callCgoMmap" || name == "runtime.callCgoMunmap" ||
            name == "runtime.callCgoSigaction";
+  }
+
+  bool is_rt_sigreturn(const uint8_t* code, size_t n) const override {
+    // MOVQ $15, AX; SYSCALL (48 c7 c0 0f 00 00 00 0f 05): rt_sigreturn is syscall 15.
+    static constexpr std::array<uint8_t, kSigreturnLen> kSeq = {0x48, 0xc7, 0xc0, 0x0f, 0x00,
+                                                                0x00, 0x00, 0x0f, 0x05};
+    return n >= kSeq.size() && std::equal(kSeq.begin(), kSeq.end(), code);
+  }
+  uint64_t sigreturn_syscall_off() const override { return 7; }
+  SigcontextSlots sigcontext() const override {
+    // The handler's `ret` popped rt_sigframe.pretcode: the restorer's SP is &uc (struct ucontext:
+    // uc_flags, uc_link, uc_stack = 40 bytes, then struct sigcontext: r8…r15, rdi, rsi, rbp, rbx,
+    // rdx, rax, rcx, rsp, rip). rbp at 40 + 10*8, rsp at 40 + 15*8, rip at 40 + 16*8.
+    return SigcontextSlots{168, 160, 120, -1};
   }
 
   bool is_indirect_call_before(const uint8_t* code, size_t n) const override {

@@ -163,6 +163,19 @@ class Arm64 final : public Arch {
   // that SUB, so pclntab is right at every pc.
   bool aligns_sp_for_c(std::string_view /*name*/) const override { return false; }
 
+  bool is_rt_sigreturn(const uint8_t* code, size_t n) const override {
+    // MOVD $139, R8; SVC (d2801168 d4000001): rt_sigreturn is syscall 139.
+    return n >= 8 && insn(code) == 0xd2801168 && insn(code + 4) == 0xd4000001;
+  }
+  uint64_t sigreturn_syscall_off() const override { return 4; }
+  SigcontextSlots sigcontext() const override {
+    // The handler returns with `RET` to x30, SP unchanged: the restorer's SP is &rt_sigframe
+    // (struct siginfo, 128 bytes, then struct ucontext: uc_flags, uc_link, uc_stack, uc_sigmask
+    // padded to 128 bytes = 168, then struct sigcontext aligned to 16 at 176: fault_address,
+    // regs[31], sp, pc). x29 at 128+184+29*8, x30 at +8, sp at 128+184+31*8, pc at +8.
+    return SigcontextSlots{568, 560, 544, 552};
+  }
+
   bool is_indirect_call_before(const uint8_t* code, size_t n) const override {
     return n >= 4 && is_blr(insn(code + n - 4));
   }

@@ -85,6 +85,49 @@ GoroutineThreadList goroutine_threads(const GoModules& mods, Memory& mem, size_t
   return out;
 }
 
+namespace {
+
+// The name of a running goroutine's thread: LLDB keeps the name a thread id had when it first
+// listed it, so it says what does not change while the goroutine lives (the function it started
+// in) rather than where it is or why it waits.
+std::string running_name(const GoModule& mod, Memory& mem, uint64_t g, uint64_t goid) {
+  const auto& L = mod.layout();
+  auto startpc = L.g_startpc >= 0 ? mem.u64(g + L.g_startpc) : std::nullopt;
+  std::string func = startpc ? mod.func_name(*startpc) : "";
+  return func.empty() ? fmt::format("[Go {}]", goid) : fmt::format("[Go {}] {}", goid, func);
+}
+
+}  // namespace
+
+std::vector<RunningGoroutine> running_goroutines(const GoModules& mods, Memory& mem,
+                                                 const std::vector<uint64_t>& lwps) {
+  std::vector<RunningGoroutine> out;
+  std::unordered_map<uint64_t, RunningGoroutine> by_lwp;
+  for (size_t mi = 0; mi < mods.all().size(); ++mi) {
+    const GoModule& mod = mods.all()[mi];
+    const auto& L = mod.layout();
+    auto allm = mod.data_symbol("runtime.allm");
+    if (!L.complete() || !allm) continue;
+    auto m = mem.u64(*allm);
+    // Bounded like the unwinder's walk of allm (a garbage list ends at the first unreadable M).
+    for (int n = 0; m && *m != 0 && n < 100000; ++n, m = mem.u64(*m + L.m_alllink)) {
+      auto procid = mem.u64(*m + L.m_procid), curg = mem.u64(*m + L.m_curg);
+      if (!procid || !curg) break;
+      // A thread with two Ms (runtime.badsignal's second extra M, curg 0): the one with a curg.
+      if (*procid == 0 || *curg == 0 || by_lwp.count(*procid)) continue;
+      auto goid = mem.u64(*curg + L.g_goid);
+      if (!goid) continue;
+      RunningGoroutine r{goroutine_tid(mi, *goid), *goid, *curg, *procid, ""};
+      r.name = running_name(mod, mem, *curg, *goid);
+      by_lwp.emplace(*procid, std::move(r));
+    }
+  }
+  for (uint64_t lwp : lwps) {
+    if (auto it = by_lwp.find(lwp); it != by_lwp.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
 ThreadStack goroutine_thread_stack(const GoModules& mods, Memory& mem, uint64_t g,
                                    const Regs& start, const std::vector<NativeFrame>& native,
                                    int max_frames) {

@@ -118,6 +118,8 @@ ThreadStack walk(const GoModules& gomods, const CodeModules& mods, Memory& mem, 
       *claimed = true;
       f.rule = s.rule;
       f.cfa = s.cfa;
+      // Go's own restorer (rule_sigreturn): named at its pc, as a CFI signal frame is.
+      f.trampoline = s.rule == "sigreturn";
       out.frames.push_back(f);
       if (s.kind == StepKind::Outermost) return out;
       if (s.kind == StepKind::Stop) {

@@ -140,6 +140,17 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
         at && at->entry == r.pc && at->name == "runtime.systemstack_switch")
       lookup = r.pc;
   }
+  if (!exact || innermost) {
+    // A handler's return address at the restorer: not a call's (looked up at pc-1 it named the
+    // function before the restorer, which has no frame there). Or a thread stopped in the
+    // restorer (a step out of the handler), at its first or second instruction.
+    for (uint64_t off : {uint64_t{0}, arch().sigreturn_syscall_off()}) {
+      std::array<uint8_t, Arch::kSigreturnLen> code{};
+      if ((off == 0 || innermost) && mod_.read_image(r.pc - off, code.data(), code.size()) &&
+          arch().is_rt_sigreturn(code.data(), code.size()))
+        return rule_sigreturn(r, st);
+    }
+  }
   auto fn = mod_.func_for_pc(lookup);
   if (!exact) {  // by ELF symbol: pclntab may attribute this C code to a Go neighbour
     Step s = rule_c_thread_entry(r, st, lookup);
@@ -199,10 +210,13 @@ Step Unwinder::step(const Regs& r, const WalkState& st, const ThreadInfo& t, boo
     s = rule_gogo(r, st, t);
   } else if (name == "runtime.goexit") {
     s = outermost(r, st, "goexit");
-  } else if (name == "runtime.rt0_go") {
-    // The program's first Go code: _rt0_amd64 / _rt0_arm64 jump to it (no call) with the
-    // kernel's argc and argv at SP, which the CFI took for a caller ("0x1 in ?? ()" below a
-    // stop in schedinit's mmaps, every toolchain).
+  } else if (name == "runtime.rt0_go" ||
+             (name.starts_with("_rt0_") && name.find("_lib") == std::string::npos)) {
+    // The program's first Go code: the entry point (_rt0_amd64_linux, _rt0_arm64_linux) and
+    // _rt0_amd64 / _rt0_arm64 jump to it (no call) with the kernel's argc and argv at SP, which
+    // the CFI took for a caller ("0x1 in ?? ()" below a stop in schedinit's mmaps, every
+    // toolchain; LLDB's stop at the entry point said "caller pc 0x1 is not in any code"). A Go
+    // library's _rt0_*_lib is called by the dynamic loader: not the end of the stack.
     s = outermost(r, st, "rt0_go");
   } else if (arch().aligns_sp_for_c(name)) {
     s = rule_aligned_for_c(r, st, lookup, fn->entry);
@@ -303,6 +317,32 @@ Step Unwinder::rule_c_thread_entry(const Regs& r, const WalkState& st, uint64_t 
   Step s = to_c_caller(*c, st, "crosscall1");
   s.state.steps = st.steps + 1;                             // returned before step()'s common tail
   if (s.kind == StepKind::Outermost) s.state.ended = true;  // a return address of 0
+  return s;
+}
+
+// The frame of the rt_sigreturn trampoline a signal handler returns to: Go's own restorer
+// (runtime.sigreturn__sigaction, `MOVQ $15, AX; SYSCALL` / `MOVD $139, R8; SVC`) in a program
+// without cgo, whose handler runtime.sigtramp is entered from the kernel, not called. The frame
+// is the kernel's signal frame: the interrupted registers are saved at this frame's SP (amd64:
+// &rt_sigframe.uc once the handler's RET popped pretcode; arm64: &rt_sigframe, the handler
+// returning through x30), at the arch's sigcontext() offsets. The interrupted pc is exact (not a
+// return address) and its link register live; it ran on another stack than the handler (the
+// goroutine's, g0's, gsignal ran the handler): frame ids start again from this frame's.
+Step Unwinder::rule_sigreturn(const Regs& r, const WalkState& st) const {
+  const SigcontextSlots at = arch().sigcontext();
+  auto pc = u64(r.sp + static_cast<uint64_t>(at.pc));
+  auto sp = u64(r.sp + static_cast<uint64_t>(at.sp));
+  auto fp = u64(r.sp + static_cast<uint64_t>(at.fp));
+  auto lr = at.lr >= 0 ? u64(r.sp + static_cast<uint64_t>(at.lr)) : std::optional<uint64_t>(0);
+  if (!pc || !sp || !fp || !lr || *pc == 0) return stop(r, st, "unreadable signal frame");
+  Step s;
+  s.rule = "sigreturn";
+  s.cfa = r.sp;
+  s.id_sp = id_at_least(r.sp, st.floor);
+  s.state = st;
+  s.state.steps = st.steps + 1;
+  s.state.exact_pc = true;
+  enter_goroutine(s, 0, Regs{*pc, *sp, *fp, *lr});
   return s;
 }
 

@@ -30,6 +30,13 @@ struct AsmcgocallSlots {
   int64_t depth_off = 0;
 };
 
+// Where the kernel saved an interrupted context, relative to the SP of the frame whose pc is a
+// signal handler's return address (the rt_sigreturn trampoline: the kernel's signal frame is
+// that frame): offsets of the interrupted pc, SP, frame pointer and link register (-1: none).
+struct SigcontextSlots {
+  int64_t pc = 0, sp = 0, fp = 0, lr = -1;
+};
+
 // Debugger register names (as GDB and LLDB spell them) -> DWARF numbers.
 struct NamedRegister {
   const char* name;
@@ -78,6 +85,17 @@ class Arch {
   // where the assembler's bookkeeping (pclntab, the CFI made from it) puts it; their prologue's
   // frame pointer still locates the frame.
   virtual bool aligns_sp_for_c(std::string_view name) const = 0;
+  // How many bytes is_rt_sigreturn reads.
+  static constexpr size_t kSigreturnLen = 9;
+  // True when the code is a signal handler's restorer: "rt_sigreturn now" (the Go runtime's own
+  // runtime.sigreturn__sigaction in binaries without cgo; glibc's __restore_rt has CFI that says
+  // so). GDB recognizes the same instructions (amd64_linux_sigtramp_p, aarch64's tramp frame).
+  virtual bool is_rt_sigreturn(const uint8_t* code, size_t n) const = 0;
+  // Where the restorer's second instruction (the system call) starts: a thread stopped there
+  // (stepping out of a handler) has not left the signal frame either.
+  virtual uint64_t sigreturn_syscall_off() const = 0;
+  // The kernel's signal frame, as seen from the restorer's frame.
+  virtual SigcontextSlots sigcontext() const = 0;
 
   // --- calls ---
   // How many bytes before a return address call_target_before and is_indirect_call_before read.

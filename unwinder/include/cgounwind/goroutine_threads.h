@@ -49,6 +49,23 @@ struct GoroutineThreadList {
 GoroutineThreadList goroutine_threads(const GoModules& mods, Memory& mem, size_t max,
                                       const std::vector<uint64_t>& keep);
 
+// A goroutine on an OS thread (running Go, or inside C on it) as the debugger thread that follows
+// it: LLDB's OS plugin reports thread id `tid` backed by the OS thread `lwp`, so that a thread
+// plan (`next`, `finish`) stays with the goroutine when the runtime moves it to another thread.
+struct RunningGoroutine {
+  uint64_t tid = 0;
+  uint64_t goid = 0;
+  uint64_t g = 0;
+  uint64_t lwp = 0;
+  std::string name;  // "[Go 11] main.main.gowrap3": the function it started in
+};
+
+// The goroutines the debugger's threads `lwps` run (their Ms' curg), in the order of `lwps`; a
+// thread with no goroutine (the scheduler, a C thread, a runtime without its layout) is left out.
+// Reads allm once per runtime, not the goroutine table: it runs at every stop.
+std::vector<RunningGoroutine> running_goroutines(const GoModules& mods, Memory& mem,
+                                                 const std::vector<uint64_t>& lwps);
+
 // The stack of a goroutine thread, as walk_thread returns a thread's: frames matched to the
 // debugger's own (`native`, unwound from the registers goroutine_threads gave) by pc and sp.
 // `g` and `start` as goroutine_threads listed them.

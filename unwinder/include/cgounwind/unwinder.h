@@ -80,6 +80,7 @@ class Unwinder {
 
  private:
   Step rule_c_thread_entry(const Regs& r, const WalkState& st, uint64_t lookup) const;
+  Step rule_sigreturn(const Regs& r, const WalkState& st) const;
   Step rule_asmcgocall(const Regs& r, const WalkState& st, uint64_t entry) const;
   Step rule_cgocallback(const Regs& r, const WalkState& st, const ThreadInfo& t,
                         uint64_t lookup) const;
