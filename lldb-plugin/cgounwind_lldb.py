@@ -196,7 +196,7 @@ def walk(thread: lldb.SBThread, frames: list[tuple[int, int, int]],
                                               goroutine.bp, goroutine.lr, frames, MAX_FRAMES)
     else:
         stack = walker.walk_thread(code_modules(target, go), regs, frames,
-                                   thread.GetThreadID(), MAX_FRAMES, innermost)
+                                   lwp_of(thread), MAX_FRAMES, innermost)
     return list(stack.frames), stack.error
 
 
@@ -651,6 +651,10 @@ class CgoFrame(ScriptedFrame):
         lookup = pc if innermost else pc - 1
         self.sc = sc if sc is not None else self.target.ResolveSymbolContextForAddress(
             self.target.ResolveLoadAddress(lookup), lldb.eSymbolContextEverything)
+        if self.name is None and not self.sc.GetFunction().IsValid():
+            # Code without debug info (Go's signal restorer runtime.sigreturn__sigaction): LLDB
+            # names a scripted frame by its function only; the symbol says what it is.
+            self.name = self.sc.GetSymbol().GetName() or None
 
     def get_function_name(self) -> Optional[str]:
         return self.name
@@ -962,13 +966,14 @@ class CgoFrameProvider(ScriptedFrameProvider):
                 made = CgoFrame(self.thread, index, f.pc, exact, sc=f.sc)
             elif index in self.names:
                 made = CgoFrame(self.thread, index, f.pc, exact, self.names[index])
-            elif f.native < 0 or (index > 0 and f.innermost and not after_trampoline
-                                  and _named_before(self.target, f.pc)):
+            elif f.native < 0 or (index > 0 and (f.innermost or f.rule == "sigreturn")
+                                  and not after_trampoline and _named_before(self.target, f.pc)):
                 # LLDB names its own frames past the first at pc - 1 (below a signal trampoline
                 # it knows better). The frame sigpanic was made to look called from has an exact
                 # pc: at a function's first instruction, pc - 1 is the function before or
                 # padding (seen: go1.19, c_crash at -O2 faulting at its first instruction, a
-                # nameless frame). A frame of ours names it at pc.
+                # nameless frame). A frame of ours names it at pc. So is Go's own signal
+                # restorer (the core's sigreturn rule), which LLDB does not know as one.
                 made = CgoFrame(self.thread, index, f.pc, exact)
             kept.append(_Frame(f.native, made))
         self.frames = kept
@@ -1010,11 +1015,14 @@ class CgoFrameProvider(ScriptedFrameProvider):
 # chooses them and names them (goroutine_threads). Their registers are where the goroutine was
 # parked (g.sched); LLDB unwinds from there and the frame provider splices as for any thread.
 
-# `cgo threads on|off|max N` (set by the plugin: set_threads)
-threads_enabled = True
+# `cgo threads on|running|off|max N` (set by the plugin: set_threads): on lists every goroutine,
+# running only those on an OS thread (each as a thread of its own, backed by that OS thread).
+threads_mode = "on"
 threads_max: int = core.DEFAULT_GOROUTINE_THREADS
 # pid -> (stop id, {tid: GoroutineThread}) of the last listing
 _goroutine_threads: dict[int, tuple[int, dict[int, Any]]] = {}
+# pid -> {thread id of a running goroutine: the OS thread (lwp) it is on} at the last listing
+_running: dict[int, dict[int, int]] = {}
 # pid -> the goroutine thread whose stack was asked for last (`bt`, lldb-dap's stackTrace):
 # listed even past the cap
 _looked_at: dict[int, int] = {}
@@ -1052,7 +1060,8 @@ def goroutine_thread_info(process: lldb.SBProcess) -> list[dict[str, Any]]:
     try:
         pid = process.GetProcessID()
         _goroutine_threads.pop(pid, None)
-        if not threads_enabled:
+        _running.pop(pid, None)
+        if threads_mode == "off":
             return []
         target = process.GetTarget()
         go, _ = go_modules(target)
@@ -1060,24 +1069,71 @@ def goroutine_thread_info(process: lldb.SBProcess) -> list[dict[str, Any]]:
             return []
         reader, done = _fast_reader(process)
         walker = core.Walker(go, reader)
-        # The thread the user had selected (still the previous list's: LLDB is building the new
-        # one) stays listed past the cap.
-        selected = process.GetSelectedThread()
-        keep = [selected.GetThreadID()] if selected.IsValid() else []
-        if pid in _looked_at:
-            keep.append(_looked_at[pid])
         try:
-            listing = walker.goroutine_threads(threads_max, keep)
+            threads = _running_threads(process, walker)
+            if threads_mode == "on":
+                threads += _parked_threads(process, walker)
         finally:
             done()
-        if listing.error:
-            _say_once(target.GetDebugger(), f"goroutine threads: {listing.error}")
-        _goroutine_threads[pid] = (process.GetStopID(), {t.tid: t for t in listing.threads})
-        return [{"tid": t.tid, "name": t.name, "queue": "", "state": "stopped",
-                 "stop_reason": "none"} for t in listing.threads]
+        return threads
     except Exception as e:  # noqa: BLE001
         _say_once(lldb.debugger, f"goroutine threads unavailable: {e}")
         return []
+
+
+def _parked_threads(process: lldb.SBProcess, walker: Any) -> list[dict[str, Any]]:
+    """The goroutines on no OS thread, each a thread with registers of its own (g.sched)."""
+    pid = process.GetProcessID()
+    # The thread the user had selected (still the previous list's: LLDB is building the new
+    # one) stays listed past the cap.
+    selected = process.GetSelectedThread()
+    keep = [selected.GetThreadID()] if selected.IsValid() else []
+    if pid in _looked_at:
+        keep.append(_looked_at[pid])
+    listing = walker.goroutine_threads(threads_max, keep)
+    if listing.error:
+        _say_once(process.GetTarget().GetDebugger(), f"goroutine threads: {listing.error}")
+    _goroutine_threads[pid] = (process.GetStopID(), {t.tid: t for t in listing.threads})
+    return [{"tid": t.tid, "name": t.name, "queue": "", "state": "stopped",
+             "stop_reason": "none"} for t in listing.threads]
+
+
+def _running_threads(process: lldb.SBProcess, walker: Any) -> list[dict[str, Any]]:
+    """The goroutines on OS threads, each a thread of its own backed by its OS thread ("core":
+    the index of that thread in the process plugin's list). A thread plan (LLDB's `next`,
+    `finish`) belongs to a thread id: with the goroutine's id it goes on when the runtime moves the
+    goroutine to another OS thread, and waits while it is on none (LLDB keeps the plans of a
+    thread the OS plugin does not report: does_plugin_report_all_threads)."""
+    lwps = _os_threads(process)
+    if not lwps:
+        return []
+    index = {lwp: i for i, lwp in enumerate(lwps)}
+    running = walker.running_goroutines(lwps)
+    _running[process.GetProcessID()] = {r.tid: r.lwp for r in running}
+    return [{"tid": r.tid, "name": r.name, "queue": "", "state": "stopped",
+             "stop_reason": "none", "core": index[r.lwp]} for r in running]
+
+
+def _os_threads(process: lldb.SBProcess) -> list[int]:
+    """The process plugin's threads in its order, which is what an OS plugin thread's "core"
+    indexes: lldb-server lists a Linux process's threads in the order it saw them start, that is
+    by ascending thread id (kernel thread ids only grow until pid_max wraps). Known only for a
+    local process lldb-server traces (a core file, qemu-user's stub or another machine: [])."""
+    pid = process.GetProcessID()
+    if not (process.GetPluginName() == "gdb-remote"
+            and process.GetTarget().GetPlatform().GetName() == "host" and _traced(pid)):
+        return []
+    try:
+        return sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
+    except (OSError, ValueError):
+        return []
+
+
+def lwp_of(thread: lldb.SBThread) -> int:
+    """The OS thread (kernel thread id) an LLDB thread is on: the running goroutine's thread for
+    one of ours, else its own id."""
+    tid = thread.GetThreadID()
+    return _running.get(thread.GetProcess().GetProcessID(), {}).get(tid, tid)
 
 
 def goroutine_register_data(process: lldb.SBProcess, tid: int) -> Optional[bytes]:
@@ -1139,10 +1195,10 @@ def _traced(pid: int) -> bool:
     return False
 
 
-def set_threads(enabled: bool, maximum: int) -> None:
+def set_threads(mode: str, maximum: int) -> None:
     """`cgo threads` (the plugin's command, which then reloads the OS plugin)."""
-    global threads_enabled, threads_max
-    threads_enabled, threads_max = enabled, maximum
+    global threads_mode, threads_max
+    threads_mode, threads_max = mode, maximum
 
 
 class StopHook:

@@ -118,7 +118,7 @@ def after_step(process: lldb.SBProcess) -> bool:
         pc, sp = plan["pc"], plan["sp"]
         args = {"pc": pc, "sp": sp, "then": gesture if plan["finish_line"] else ""}
         if walker.is_go_pc(pc):
-            pos = walker.goroutine_pos(thread.GetThreadID(), sp)
+            pos = walker.goroutine_pos(shim.lwp_of(thread), sp)
             if pos is None:
                 return False
             args.update({"check": "goroutine", "goid": pos[0], "depth": pos[1]})

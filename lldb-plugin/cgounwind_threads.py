@@ -16,7 +16,8 @@ import cgounwind_lldb as shim
 
 
 class OperatingSystemPlugIn:
-    """Goroutines that are on no OS thread, as threads (`cgo threads` turns them off)."""
+    """Goroutines as threads: those on an OS thread backed by it, the others (`cgo threads on`)
+    from where they were parked."""
 
     def __init__(self, process: lldb.SBProcess) -> None:
         self.process = process
@@ -32,3 +33,8 @@ class OperatingSystemPlugIn:
 
     def create_thread(self, tid: int, context: int) -> Optional[dict[str, Any]]:
         return None
+
+    def does_plugin_report_all_threads(self) -> bool:
+        # A goroutine on no OS thread is not listed in `cgo threads running` (nor past the cap):
+        # LLDB must keep its thread plans (a `next` it is in the middle of) until it is back.
+        return False

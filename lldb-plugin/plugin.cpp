@@ -470,10 +470,20 @@ bool in_lldb_dap() {
   return name.rfind("lldb-dap", 0) == 0;
 }
 
+// `cgo threads`: off (LLDB's own threads), running (each goroutine on an OS thread is a thread
+// of its own that follows it from OS thread to OS thread: what makes LLDB's `next` and `finish`
+// stay with a goroutine), on (also every goroutine on no OS thread). lldb-dap lists them all, as
+// its Threads pane is the IDE's goroutine list. The command line keeps LLDB's own threads unless
+// asked: their numbers are GDB's, `process save-core` writes what is listed, and `goroutine list`
+// is at hand.
+enum class ThreadsMode { Off, Running, On };
 struct ThreadsSetting {
-  bool on = in_lldb_dap();
+  ThreadsMode mode = in_lldb_dap() ? ThreadsMode::On : ThreadsMode::Off;
   size_t max = cgounwind::kDefaultGoroutineThreads;
 };
+const char* mode_name(ThreadsMode m) {
+  return m == ThreadsMode::On ? "on" : m == ThreadsMode::Running ? "running" : "off";
+}
 ThreadsSetting& threads_setting() {
   static ThreadsSetting s;
   return s;
@@ -486,12 +496,12 @@ void apply_goroutine_threads(const lldb::SBProcess& p) {
   lldb::SBCommandReturnObject r;
   lldb::SBExecutionContext ctx(p);
   lldb::SBCommandInterpreter ci = dbg.GetCommandInterpreter();
-  ci.HandleCommand(fmt::format("script cgounwind_lldb.set_threads({}, {})",
-                               threads_setting().on ? "True" : "False", threads_setting().max)
+  ci.HandleCommand(fmt::format("script cgounwind_lldb.set_threads('{}', {})",
+                               mode_name(threads_setting().mode), threads_setting().max)
                        .c_str(),
                    ctx, r);
   ci.HandleCommand("settings clear target.process.python-os-plugin-path", ctx, r);
-  if (!threads_setting().on) return;
+  if (threads_setting().mode == ThreadsMode::Off) return;
   r.Clear();
   ci.HandleCommand(
       fmt::format("settings set target.process.python-os-plugin-path \"{}/cgounwind_threads.py\"",
@@ -505,13 +515,15 @@ void apply_goroutine_threads(const lldb::SBProcess& p) {
   }
 }
 
-// Goroutines as threads, on each Go process once, when on: in lldb-dap (its Call Stack pane lists
-// threads); in the command line `cgo threads on` (there `goroutine list` is at hand, LLDB prints
-// every thread of a core it loads, and `process save-core` writes every listed thread into the
-// core).
+// Goroutines as threads, on each Go process once, unless off: in lldb-dap (its Call Stack pane
+// lists threads); in the command line after `cgo threads on|running` (there `goroutine list` is
+// at hand, LLDB prints every thread of a core it loads, and `process save-core` writes every
+// listed thread into the core).
 void show_goroutine_threads(lldb::SBProcess p) {
   static std::set<std::pair<lldb::user_id_t, uint64_t>> done;  // (debugger, process)
-  if (!threads_setting().on || !p.IsValid() || !import_shim(p.GetTarget().GetDebugger())) return;
+  if (threads_setting().mode == ThreadsMode::Off || !p.IsValid() ||
+      !import_shim(p.GetTarget().GetDebugger()))
+    return;
   if (!done.emplace(p.GetTarget().GetDebugger().GetID(), p.GetUniqueID()).second) return;
   apply_goroutine_threads(p);
 }
@@ -523,15 +535,17 @@ class ThreadsCmd : public lldb::SBCommandPluginInterface {
     for (char** a = argv; a != nullptr && *a != nullptr; ++a) words.emplace_back(*a);
     ThreadsSetting& s = threads_setting();
     if (words == std::vector<std::string>{"on"}) {
-      s.on = true;
+      s.mode = ThreadsMode::On;
+    } else if (words == std::vector<std::string>{"running"}) {
+      s.mode = ThreadsMode::Running;
     } else if (words == std::vector<std::string>{"off"}) {
-      s.on = false;
+      s.mode = ThreadsMode::Off;
     } else if (words.size() == 2 && words[0] == "max" && !words[1].empty() &&
                words[1].find_first_not_of("0123456789") == std::string::npos &&
                words[1].size() < 10) {
       s.max = std::stoul(words[1]);
     } else if (!words.empty()) {
-      result.SetError("usage: cgo threads [on|off|max N]");
+      result.SetError("usage: cgo threads [on|running|off|max N]");
       return false;
     }
     lldb::SBProcess p = dbg.GetSelectedTarget().GetProcess();
@@ -539,10 +553,14 @@ class ThreadsCmd : public lldb::SBCommandPluginInterface {
     if (!words.empty() && p.IsValid() && import_shim(dbg) &&
         !go_modules(p.GetTarget(), &why).empty())
       apply_goroutine_threads(p);
-    result.AppendMessage(fmt::format("cgounwind: goroutines as threads: {} ({} listed)",
-                                     s.on ? "on" : "off",
-                                     s.max == 0 ? "all" : fmt::format("at most {}", s.max))
-                             .c_str());
+    std::string detail =
+        s.mode == ThreadsMode::On
+            ? fmt::format(" ({} listed)", s.max == 0 ? "all" : fmt::format("at most {}", s.max))
+        : s.mode == ThreadsMode::Running
+            ? " (a goroutine on an OS thread is a thread that follows it)"
+            : "";
+    result.AppendMessage(
+        fmt::format("cgounwind: goroutines as threads: {}{}", mode_name(s.mode), detail).c_str());
     return true;
   }
 };
@@ -803,6 +821,17 @@ class GoPrintCmd : public lldb::SBCommandPluginInterface {
   }
 };
 
+// The LLDB thread on OS thread `lwp`: its running goroutine's own thread (`cgo threads running`,
+// `on`), else the OS thread itself.
+lldb::SBThread thread_on(lldb::SBProcess& p, const cgounwind::GoModules& mods,
+                         cgounwind::Memory& mem, uint64_t lwp) {
+  for (const auto& r : cgounwind::running_goroutines(mods, mem, {lwp})) {
+    lldb::SBThread th = p.GetThreadByID(r.tid);
+    if (th.IsValid()) return th;
+  }
+  return p.GetThreadByID(lwp);
+}
+
 // goroutine list [ARGS]: the core parses ARGS (goroutine_query.h), filters, groups and formats;
 // GDB's `info goroutines ARGS` prints the same text.
 class GoroutineListCmd : public lldb::SBCommandPluginInterface {
@@ -816,7 +845,7 @@ class GoroutineListCmd : public lldb::SBCommandPluginInterface {
     ProcessMemory mem(c.process);
     auto listing = cgounwind::goroutine_listing(
         c.mods, mem.mem(), cgounwind::join_args(words), [&](uint64_t lwp) {
-          lldb::SBThread th = c.process.GetThreadByID(lwp);
+          lldb::SBThread th = thread_on(c.process, c.mods, mem.mem(), lwp);
           return th.IsValid() ? std::to_string(th.GetIndexID()) : std::string();
         });
     if (!listing.error.empty()) {
@@ -835,7 +864,7 @@ std::string goroutine_stack(Context& c, cgounwind::Memory& mem, const cgounwind:
                             std::string* warning) {
   using cgounwind::BtStyle;
   std::string out = cgounwind::goroutine_header(g) + "\n";
-  lldb::SBThread th = g.lwp ? c.process.GetThreadByID(g.lwp) : lldb::SBThread();
+  lldb::SBThread th = g.lwp ? thread_on(c.process, c.mods, mem, g.lwp) : lldb::SBThread();
   int n = 0;
   if (cgounwind::stack_is_its_threads(g) && th.IsValid()) {
     uint32_t frames = std::min<uint32_t>(th.GetNumFrames(), cgounwind::kMaxClaimedFrames);
@@ -965,8 +994,11 @@ __attribute__((used)) bool PluginInitialize(lldb::SBDebugger dbg) {
   cgo.AddCommand("configure", new ConfigureCmd,
                  "Configure the selected target if it is a Go program (done automatically).");
   cgo.AddCommand("threads", new ThreadsCmd,
-                 "cgo threads [on|off|max N]: goroutines as threads (on in lldb-dap, off in the "
-                 "command line; at most 1024 listed, max 0: all), applied at once.");
+                 "cgo threads [on|running|off|max N]: goroutines as threads. on: every "
+                 "goroutine (lldb-dap's default; at most 1024 listed, max 0: all); running: each "
+                 "goroutine on an OS thread is a thread that follows it, so that next/finish "
+                 "stay on it; off: LLDB's own threads (the command line's default). Applied at "
+                 "once.");
   lldb::SBCommand go = ci.AddMultiwordCommand("go", "Go values (cgounwind)");
   go.AddCommand("print", new GoPrintCmd,
                 "go print EXPR: a Go variable of the selected frame; EXPR is NAME followed by "

@@ -76,6 +76,12 @@ def goroutine_threads(threads: list) -> list:
     return [t for t in threads if t[0] >= GOROUTINE_TID_BASE]
 
 
+def is_parked(name: str) -> bool:
+    """A parked goroutine's thread names why it waits ("[Go 7] main.park (chan receive)"); one
+    on an OS thread, backed by it, names the function it started in ("[Go 1] runtime.main")."""
+    return name.endswith(")")
+
+
 # Selects the 20th goroutine thread parked in main.park (as `thread select N` would).
 SELECT_PARKED = ("script t = [t for t in lldb.process if t.GetThreadID() >= 1 << 40 and "
                  "' main.park ' in (t.GetName() or '')][19]; lldb.process.SetSelectedThread(t); "
@@ -86,7 +92,8 @@ class LldbGoroutineThreads(unittest.TestCase):
     maxDiff = 4000  # lists of a thousand threads: difflib on them takes minutes
 
     def check_listing(self, out: str, threads: list, cap: int) -> None:
-        ours = goroutine_threads(threads)
+        every = goroutine_threads(threads)
+        ours = [t for t in every if is_parked(t[2])]
         self.assertEqual(len(ours), cap, out[-3000:])
         self.assertEqual(len({t[0] for t in threads}), len(threads), "duplicate thread ids")
         for tid, _, name in ours:
@@ -96,9 +103,15 @@ class LldbGoroutineThreads(unittest.TestCase):
         parked = [t for t in ours if " main.park " in t[2]]
         self.assertGreater(len(parked), cap // 2, ours[:20])
         self.assertTrue(all(t[2].endswith("(chan receive)") for t in parked), parked[:5])
-        # main (goroutine 1) is inside C on its OS thread: that thread, not a goroutine thread.
+        # main (goroutine 1) is inside C on its OS thread: a thread of its own backed by that OS
+        # thread (the one stopped at c_stop), not a parked goroutine's thread; the other OS
+        # threads (sysmon, idle Ms) stay LLDB's own.
         self.assertNotIn(1, [int(GOROUTINE_NAME.match(t[2]).group(1)) for t in ours])
-        self.assertGreaterEqual(len(threads) - len(ours), 2, threads)
+        running = [t for t in every if not is_parked(t[2])]
+        self.assertEqual([t[0] - GOROUTINE_TID_BASE for t in running], [1], running)
+        self.assertRegex(out, r"(?m)^\* thread #\d+, name = '\[Go 1\] runtime\.main', stop reason = "
+                         r"breakpoint")
+        self.assertGreaterEqual(len(threads) - len(every), 2, threads)
 
     def check_parked_stack(self, out: str) -> None:
         threads = L.parse_threads(out)
@@ -146,8 +159,9 @@ class LldbGoroutineThreads(unittest.TestCase):
         index = int(re.search(r"^@@SELECTED (\d+)$", out, re.M).group(1))
         self.check_parked_stack(out.split("@@SELECTED", 1)[1].split("(lldb) frame select", 1)[0])
         self.check_parked_values(out)
-        # max 5: the first five goroutines that are on no thread, and the selected one.
-        capped = goroutine_threads(stops[1])
+        # max 5: the first five goroutines that are on no thread, and the selected one (and
+        # main's, on its OS thread: the cap is for parked goroutines).
+        capped = [t for t in goroutine_threads(stops[1]) if is_parked(t[2])]
         self.assertEqual(len(capped), 6, capped)
         looked_at = [t for t in stops[0] if t[1] == index][0][0]
         self.assertIn(looked_at, [t[0] for t in capped])
@@ -171,9 +185,10 @@ class LldbGoroutineThreads(unittest.TestCase):
                            timeout=300)
             loaded, on = threads_of(out)
             self.assertEqual(goroutine_threads(loaded), [], out[-2000:])
-            # The same goroutines (wait reasons are read-only data an LLDB minidump lacks).
+            # The same parked goroutines (wait reasons are read-only data an LLDB minidump
+            # lacks). A core's OS threads stay LLDB's own: nothing steps there.
             same_list(self, [t[2].split(" (")[0] for t in goroutine_threads(on)],
-                      [t[2].split(" (")[0] for t in goroutine_threads(live)])
+                      [t[2].split(" (")[0] for t in goroutine_threads(live) if is_parked(t[2])])
             self.check_parked_stack(out.split("@@SELECTED", 1)[1].split("(lldb) frame select")[0])
             self.check_parked_values(out, c_view=False)
 
@@ -206,8 +221,11 @@ class DapGoroutineThreads(unittest.TestCase):
         s, stopped = self.session(2000)
         try:
             threads = s.request("threads")["body"]["threads"]
-            ours = [t for t in threads if t["id"] >= GOROUTINE_TID_BASE]
+            every = [t for t in threads if t["id"] >= GOROUTINE_TID_BASE]
+            ours = [t for t in every if is_parked(t["name"])]
             self.assertEqual(len(ours), 1024, threads[:10])
+            # main, inside C at c_stop, is the stopped thread: its goroutine's own.
+            self.assertEqual(stopped["body"]["threadId"], GOROUTINE_TID_BASE + 1, threads[:10])
             self.assertTrue(all(GOROUTINE_NAME.match(t["name"]) for t in ours), ours[:5])
             self.assertIn(stopped["body"]["threadId"], [t["id"] for t in threads])
             parked = [t for t in ours if " main.park " in t["name"]][19]
@@ -238,7 +256,8 @@ class DapGoroutineThreads(unittest.TestCase):
             answered = time.monotonic()
             threads = s.request("threads")["body"]["threads"]
             done, cpu = time.monotonic(), _cpu_seconds(s.proc.pid) - cpu0
-            self.assertEqual(len([t for t in threads if t["id"] >= GOROUTINE_TID_BASE]), 1024)
+            self.assertEqual(len([t for t in threads if t["id"] >= GOROUTINE_TID_BASE
+                                  and is_parked(t["name"])]), 1024)
             # The listing is made when LLDB handles the stop; `threads` then reads it. The
             # request itself in wall time; the whole from `continue` in lldb-dap's CPU time (the
             # program's run to its next stop, and a loaded machine, stretch the wall time).
