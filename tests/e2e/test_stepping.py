@@ -214,22 +214,9 @@ class GdbGoroutineSteps(unittest.TestCase):
     def test_goroutine_next(self) -> None:
         """stepgo: `next` × 12 in a loop whose goroutine blocks and changes threads between lines
         (async preemption on): the same goroutine, function and loop, line after line."""
-        loop = stepgo_loop()
-        self.assertEqual(len(loop), 5, loop)  # header, send, receive, work, add
         seen, out = gdb_goroutine_next()
-        self.assertEqual(len(seen), _NEXTS + 1, out)
+        check_goroutine_next(self, seen, out)
         goid = seen[0][0]
-        self.assertGreater(goid, 0, out)
-        for k, (g, fn, line) in enumerate(seen):
-            self.assertEqual((g, fn), (goid, "main.worker"), f"after next #{k}\n{out}")
-        # Before the loop (at most `sum := 0` on the way), then its lines in order, wrapping
-        # around at the header.
-        lines = [line for _, _, line in seen[1:]]
-        start = lines.index(loop[0]) if loop[0] in lines else len(lines)
-        self.assertLessEqual(start, 1, f"{lines}\n{out}")
-        self.assertTrue(all(loop[0] - 3 < line < loop[0] for line in lines[:start]), lines)
-        want = [loop[(k - start) % len(loop)] for k in range(start, len(lines))]
-        self.assertEqual(lines[start:], want, out)
         went_on = _WENT_ON.findall(out)
         self.assertTrue(all(int(g) == goid for g, _ in went_on), out)
         self.assertEqual([p for p in G.problems(out) if not _WENT_ON.match(p)], [], out)

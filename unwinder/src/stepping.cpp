@@ -150,19 +150,28 @@ std::string CgoNames::step_in_target(std::string_view raw) const {
   }
 }
 
+namespace {
+
+// Run to frame k of the stack; a step or next then finishes that frame's line.
+StepPlan run_to_frame(const std::vector<StepFrame>& stack, size_t k, StepGesture kind) {
+  StepPlan plan;
+  plan.action = StepPlan::Action::RunToFrame;
+  plan.frame = k;
+  plan.pc = stack[k].pc;
+  plan.sp = stack[k].sp;
+  plan.finish_line = kind != StepGesture::Out;
+  return plan;
+}
+
+}  // namespace
+
 StepPlan plan_after_step(const CgoNames& names, StepGesture kind,
                          const std::vector<StepFrame>& stack) {
   StepPlan plan;
-  if (size_t k = stack.empty() ? 0 : interrupted_frame(stack); k != 0) {
-    // A signal's handler, entered in the middle of the step: the step goes on from where the
-    // signal interrupted it (once the handler returned there) to the end of that line.
-    plan.action = StepPlan::Action::RunToFrame;
-    plan.frame = k;
-    plan.pc = stack[k].pc;
-    plan.sp = stack[k].sp;
-    plan.finish_line = kind != StepGesture::Out;
-    return plan;
-  }
+  // A signal's handler, entered in the middle of the step: the step goes on from where the
+  // signal interrupted it (once the handler returned there) to the end of that line.
+  if (size_t k = stack.empty() ? 0 : interrupted_frame(stack); k != 0)
+    return run_to_frame(stack, k, kind);
   if (stack.empty() || names.role(stack[0].function) == StepRole::User) return plan;
   if (kind == StepGesture::In) {
     // Entering: the debugger stopped at the first line it knows of the call's way in (the Go
@@ -181,13 +190,7 @@ StepPlan plan_after_step(const CgoNames& names, StepGesture kind,
   }
   // Leaving (or a step into cgo's own helpers): back to the first frame of the user's code.
   for (size_t k = 1; k < stack.size(); ++k) {
-    if (names.role(stack[k].function) != StepRole::User) continue;
-    plan.action = StepPlan::Action::RunToFrame;
-    plan.frame = k;
-    plan.pc = stack[k].pc;
-    plan.sp = stack[k].sp;
-    plan.finish_line = kind != StepGesture::Out;
-    return plan;
+    if (names.role(stack[k].function) == StepRole::User) return run_to_frame(stack, k, kind);
   }
   plan.why = "cgounwind: no frame of the program's own code above " + stack[0].function;
   return plan;
