@@ -352,6 +352,28 @@ class LldbGoroutineSteps(unittest.TestCase):
         print(f"\n{ARGS.toolchain}: {checked} nexts checked in {runs} runs, {stray} ended early "
               "by LLDB's stray SIGTRAP on another thread", flush=True)
 
+    def test_next_over_stack_growth(self) -> None:
+        """switches in LLDB: `next` over `done <- grow(64)`, whose frames outgrow the goroutine's
+        stack (the runtime copies it: frame addresses change), ends on the next line of the
+        same function, with LLDB's own threads and with `cgo threads running`."""
+        src = os.path.join(G.SRC, "testdata", "switches", "main.go")
+        with open(src) as f:
+            text = f.read().splitlines()
+        call = next(n for n, t in enumerate(text, 1) if "done <- grow(64)" in t)
+        after = next(n for n, t in enumerate(text, 1) if n > call and t.strip() == "done <- 0")
+        env = " ".join(f"{k}={v}" for k, v in S.STEP_ENV.items())
+        for mode in ("off", "running"):
+            out = L.run_lldb([f"plugin load {L.PLUGIN}", f"cgo threads {mode}",
+                              f"settings set target.env-vars {env}",
+                              "process handle -p true -s false -n false SIGUSR1",
+                              f"breakpoint set -f main.go -l {call}", "run",
+                              "breakpoint delete -f", "next", "script print('@@WHERE')",
+                              "frame info"], binary("switches"), timeout=120)
+            m = _LLDB_FRAME0.search(out.split("@@WHERE")[-1])
+            self.assertTrue(m, out)
+            self.assertEqual((m.group(1), int(m.group(3))), ("main.growInGoroutine", after),
+                             f"cgo threads {mode}\n{out}")
+
     def test_goroutine_next_fails_thread_bound(self) -> None:
         """The same with LLDB's own OS threads (the command line's default): the check must be
         able to fail. LLDB's step, bound to the OS thread, ends on another goroutine or runs away in
