@@ -38,6 +38,7 @@
 
 #include "cgounwind/arch.h"
 #include "cgounwind/go_binary.h"
+#include "cgounwind/goroutine_threads.h"
 #include "cgounwind/goroutines.h"
 #include "cgounwind/image.h"
 #include "cgounwind/unwinder.h"
@@ -574,6 +575,49 @@ TEST_P(ImageTest, RecordedRulesFitTheProgram) {
   }
   for (const RecordedStep& r : img().steps)
     EXPECT_NE(r.out.kind, StepKind::Stop) << "the capture hit a Stop: " << r.out.error;
+}
+
+// The goroutines LLDB's OS plugin reports as threads backed by OS threads: for the image's
+// threads (their lwps, in reverse order to see the order kept), the goroutine each one's M runs,
+// as the goroutine table says (on that lwp), under the goroutine's thread id.
+TEST_P(ImageTest, RunningGoroutinesFollowTheThreadsGiven) {
+  if (!img().goroutines) GTEST_SKIP() << "no goroutine table recorded";
+  ImageMemory mem(img());
+  std::vector<uint64_t> lwps;
+  for (const RecordedStep& r : img().steps)
+    if (std::find(lwps.begin(), lwps.end(), r.lwp) == lwps.end()) lwps.insert(lwps.begin(), r.lwp);
+  lwps.push_back(0);  // no thread: never a goroutine's
+  // Images record the memory their capture read: most walks found their M through g.m and
+  // never read the allm list (each M's procid, curg).
+  const auto& L = bin().layout();
+  const auto allm = bin().data_symbol("runtime.allm");
+  ASSERT_TRUE(allm);
+  auto m = mem.u64(*allm);
+  for (int n = 0; m && *m != 0 && n < 1000; ++n, m = mem.u64(*m + L.m_alllink)) {
+    if (!mem.u64(*m + L.m_procid) || !mem.u64(*m + L.m_curg))
+      GTEST_SKIP() << "the image holds no whole allm list";
+  }
+  const GoModules mods(bin());
+  std::vector<RunningGoroutine> running = running_goroutines(mods, mem, lwps);
+  size_t at = 0;
+  for (const RunningGoroutine& r : running) {
+    const auto it = std::find(lwps.begin() + static_cast<std::ptrdiff_t>(at), lwps.end(), r.lwp);
+    ASSERT_NE(it, lwps.end()) << "lwp " << r.lwp << " out of order or not given";
+    at = static_cast<size_t>(it - lwps.begin()) + 1;
+    EXPECT_EQ(r.tid, goroutine_tid(0, r.goid));
+    EXPECT_EQ(r.name.rfind("[Go " + std::to_string(r.goid) + "]", 0), 0u) << r.name;
+    const auto& table = img().goroutines->goroutines;
+    const auto g = std::find_if(table.begin(), table.end(),
+                                [&](const Goroutine& x) { return x.goid == r.goid; });
+    ASSERT_NE(g, table.end()) << "goroutine " << r.goid << " not in the table";
+    EXPECT_EQ(g->lwp, r.lwp) << "goroutine " << r.goid;
+    EXPECT_EQ(g->addr, r.g);
+  }
+  // Every goroutine the table puts on one of these threads is there.
+  size_t on_threads = 0;
+  for (const Goroutine& g : img().goroutines->goroutines)
+    on_threads += g.m != 0 && g.lwp != 0 && std::count(lwps.begin(), lwps.end(), g.lwp) > 0;
+  EXPECT_EQ(running.size(), on_threads);
 }
 
 TEST_P(ImageTest, ReplayReproducesTheGoroutineTable) {

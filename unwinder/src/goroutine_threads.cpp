@@ -112,9 +112,10 @@ std::vector<RunningGoroutine> running_goroutines(const GoModules& mods, Memory& 
     // Bounded like the unwinder's walk of allm (a garbage list ends at the first unreadable M).
     for (int n = 0; m && *m != 0 && n < 100000; ++n, m = mem.u64(*m + L.m_alllink)) {
       auto procid = mem.u64(*m + L.m_procid), curg = mem.u64(*m + L.m_curg);
-      if (!procid || !curg) break;
+      if (!procid) break;
       // A thread with two Ms (runtime.badsignal's second extra M, curg 0): the one with a curg.
-      if (*procid == 0 || *curg == 0 || by_lwp.count(*procid)) continue;
+      // An M whose curg cannot be read runs no goroutine we could name: the next M.
+      if (!curg || *procid == 0 || *curg == 0 || by_lwp.count(*procid)) continue;
       auto goid = mem.u64(*curg + L.g_goid);
       if (!goid) continue;
       RunningGoroutine r{goroutine_tid(mi, *goid), *goid, *curg, *procid, ""};
