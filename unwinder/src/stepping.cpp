@@ -59,8 +59,8 @@ bool is_switch(std::string_view n) {
 }
 
 // The kernel's signal frame as debuggers name it: glibc's restorer, or the Go runtime's own in a
-// program without cgo (runtime.sigreturn before Go 1.21; GDB spells the double underscore of
-// its later name as a dot).
+// program without cgo (runtime.sigreturn in Go 1.19, the oldest here; GDB spells the double
+// underscore of its later name as a dot).
 bool is_signal_restorer(std::string_view n) {
   n = without_abi_suffix(n);
   return n == "__restore_rt" || n == "runtime.sigreturn__sigaction" ||
