@@ -196,16 +196,23 @@ def gdb_goroutine_next(setup: tuple[str, ...] = ()) -> tuple[list[tuple[int, str
                  f"echo {G.MARK}where{k}\\n", "frame", "thread", "info goroutines -with running"]
     cmds.append(f"echo {G.MARK}end\\n")
     out = G.run_gdb(binary("stepgo"), cmds, timeout=120)
+    return where_after_nexts(out, _FRAME0, _CURRENT_THREAD), out
+
+
+def where_after_nexts(out: str, frame_re: re.Pattern[str],
+                      thread_re: re.Pattern[str]) -> list[tuple[int, str, int]]:
+    """(goroutine on the current thread, function, line) from each `where{k}` section of a
+    goroutine-next session (GDB's or LLDB's spelling), up to the first that lacks them."""
     parts = G.split_sections(out, G.MARK)
     seen: list[tuple[int, str, int]] = []
     for k in range(_NEXTS + 1):
         part = parts.get(f"where{k}", "")
-        frame, thread = _FRAME0.search(part), _CURRENT_THREAD.search(part)
+        frame, thread = frame_re.search(part), thread_re.search(part)
         if not frame or not thread:
             break
         goids = [int(g) for g, t in _RUNNING.findall(part) if t == thread.group(1)]
         seen.append((goids[0] if len(goids) == 1 else -1, frame.group(1), int(frame.group(3))))
-    return seen, out
+    return seen
 
 
 class GdbGoroutineSteps(unittest.TestCase):
@@ -267,16 +274,7 @@ def lldb_goroutine_next(setup: tuple[str, ...] = ()) -> tuple[list[tuple[int, st
         cmds += [*(["next"] if k else []), f"script print('{G.MARK}where{k}')", "thread info",
                  "goroutine list -with running", "frame info"]
     out = L.run_lldb(cmds, binary("stepgo"), timeout=180)
-    parts = G.split_sections(out, G.MARK)
-    seen: list[tuple[int, str, int]] = []
-    for k in range(_NEXTS + 1):
-        part = parts.get(f"where{k}", "")
-        frame, thread = _LLDB_FRAME0.search(part), _LLDB_THREAD.search(part)
-        if not frame or not thread:
-            break
-        goids = [int(g) for g, t in _RUNNING.findall(part) if t == thread.group(1)]
-        seen.append((goids[0] if len(goids) == 1 else -1, frame.group(1), int(frame.group(3))))
-    return seen, out
+    return where_after_nexts(out, _LLDB_FRAME0, _LLDB_THREAD), out
 
 
 def dap_goroutine_next() -> tuple[list[tuple[int, str, int]], str]:
