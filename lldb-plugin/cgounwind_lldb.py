@@ -1067,10 +1067,11 @@ def goroutine_thread_info(process: lldb.SBProcess) -> list[dict[str, Any]]:
         go, _ = go_modules(target)
         if not go or not any(b.layout_complete() for b, _ in go):
             return []
-        reader, done = _fast_reader(process)
+        local = _under_local_lldb_server(process)
+        reader, done = _fast_reader(process, local)
         walker = core.Walker(go, reader)
         try:
-            threads = _running_threads(process, walker)
+            threads = _running_threads(process, walker, local)
             if threads_mode == "on":
                 threads += _parked_threads(process, walker)
         finally:
@@ -1098,13 +1099,14 @@ def _parked_threads(process: lldb.SBProcess, walker: Any) -> list[dict[str, Any]
              "stop_reason": "none"} for t in listing.threads]
 
 
-def _running_threads(process: lldb.SBProcess, walker: Any) -> list[dict[str, Any]]:
+def _running_threads(process: lldb.SBProcess, walker: Any,
+                     local: bool) -> list[dict[str, Any]]:
     """The goroutines on OS threads, each a thread of its own backed by its OS thread ("core":
     the index of that thread in the process plugin's list). A thread plan (LLDB's `next`,
     `finish`) belongs to a thread id: with the goroutine's id it goes on when the runtime moves the
     goroutine to another OS thread, and waits while it is on none (LLDB keeps the plans of a
     thread the OS plugin does not report: does_plugin_report_all_threads)."""
-    lwps = _os_threads(process)
+    lwps = _os_threads(process) if local else []
     if not lwps:
         return []
     index = {lwp: i for i, lwp in enumerate(lwps)}
@@ -1118,13 +1120,10 @@ def _os_threads(process: lldb.SBProcess) -> list[int]:
     """The process plugin's threads in its order, which is what an OS plugin thread's "core"
     indexes: lldb-server lists a Linux process's threads in the order it saw them start, that is
     by ascending thread id (kernel thread ids only grow until pid_max wraps). Known only for a
-    local process lldb-server traces (a core file, qemu-user's stub or another machine: [])."""
-    pid = process.GetProcessID()
-    if not (process.GetPluginName() == "gdb-remote"
-            and process.GetTarget().GetPlatform().GetName() == "host" and _traced(pid)):
-        return []
+    local process lldb-server traces (_under_local_lldb_server; not a core file, qemu-user's
+    stub or another machine)."""
     try:
-        return sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
+        return sorted(int(t) for t in os.listdir(f"/proc/{process.GetProcessID()}/task"))
     except (OSError, ValueError):
         return []
 
@@ -1160,16 +1159,23 @@ def _goroutine_thread(thread: lldb.SBThread) -> Optional[Any]:
     return _goroutine_threads.get(process.GetProcessID(), (0, {}))[1].get(thread.GetThreadID())
 
 
-def _fast_reader(process: lldb.SBProcess) -> tuple[Callable[[int, int], Optional[bytes]],
-                                                   Callable[[], None]]:
-    """(reader, close): /proc/PID/mem of a local process stopped under this LLDB (lldb-server's
-    memory packets cost a round trip per page), else the SB API. Close after the listing: it
-    runs at every stop."""
+def _under_local_lldb_server(process: lldb.SBProcess) -> bool:
+    """A process of this machine that lldb-server traces: its /proc files are the process's own
+    (not a core file, qemu-user's stub whose process holds qemu's threads too, or another
+    machine's)."""
+    return (process.GetPluginName() == "gdb-remote"
+            and process.GetTarget().GetPlatform().GetName() == "host"
+            and _traced(process.GetProcessID()))
+
+
+def _fast_reader(process: lldb.SBProcess,
+                 local: bool) -> tuple[Callable[[int, int], Optional[bytes]], Callable[[], None]]:
+    """(reader, close): /proc/PID/mem of a local process stopped under this LLDB (`local`:
+    _under_local_lldb_server; lldb-server's memory packets cost a round trip per page), else the
+    SB API. Close after the listing: it runs at every stop."""
     slow = _reader(process)
     try:
-        if (process.GetPluginName() == "gdb-remote"
-                and process.GetTarget().GetPlatform().GetName() == "host"
-                and _traced(process.GetProcessID())):
+        if local:
             fd = os.open(f"/proc/{process.GetProcessID()}/mem", os.O_RDONLY | os.O_CLOEXEC)
 
             def read(addr: int, size: int) -> Optional[bytes]:
